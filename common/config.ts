@@ -1,0 +1,113 @@
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError } from './errors.js';
+
+/** A command's options: a TypeBox object whose properties carry `default` and `description`. */
+export interface CommandSpec<T extends TObject = TObject> {
+  name: string;
+  summary: string;
+  schema: T;
+  /** Checks across options or beyond the schema; returns problems as sentences. */
+  refine?: (cfg: Static<T>) => string[];
+}
+
+export type Config<T extends TObject> = Readonly<Static<T>> & { readonly positionals: readonly string[] };
+
+export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const envName = (key: string): string => `SLUICE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+function isBoolean(s: TSchema): boolean {
+  return s.type === 'boolean';
+}
+
+/**
+ * Reads a command's options from flags (`--dup-rate 0.1`, `--dup-rate=0.1`, `--progress`,
+ * `--no-progress`) over `SLUICE_*` variables over defaults, validates them once, and
+ * returns them frozen. Every problem is collected into one ConfigError.
+ */
+export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config<T> {
+  const props = spec.schema.properties as Record<string, TSchema>;
+  const byFlag = new Map<string, string>();
+  for (const key of Object.keys(props)) byFlag.set(kebab(key), key);
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const where: Record<string, string> = {};
+
+  for (const key of Object.keys(props)) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== '') {
+      raw[key] = v;
+      where[key] = envName(key);
+    }
+  }
+
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--') || arg === '--') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let negated = false;
+    if (!byFlag.has(name) && name.startsWith('no-') && byFlag.has(name.slice(3))) {
+      name = name.slice(3);
+      negated = true;
+    }
+    const key = byFlag.get(name);
+    if (key === undefined) {
+      problems.push(`unknown option --${name}`);
+      continue;
+    }
+    where[key] = `--${name}`;
+    if (isBoolean(props[key]!)) {
+      raw[key] = negated ? false : eq === -1 ? true : arg.slice(eq + 1);
+    } else if (eq !== -1) {
+      raw[key] = arg.slice(eq + 1);
+    } else if (i + 1 < argv.length) {
+      raw[key] = argv[++i];
+    } else {
+      problems.push(`--${name} needs a value`);
+    }
+  }
+
+  const converted = Value.Convert(spec.schema, Value.Default(spec.schema, raw)) as Record<string, unknown>;
+  for (const err of Value.Errors(spec.schema, converted)) {
+    const key = err.path.split('/')[1] ?? '';
+    const from = where[key];
+    const label = key ? (from?.startsWith('SLUICE_') ? `--${kebab(key)} (${from})` : `--${kebab(key)}`) : '(options)';
+    const got = key && raw[key] !== undefined ? `, got ${JSON.stringify(raw[key])}` : '';
+    problems.push(`${label}: ${err.message.toLowerCase()}${got}`);
+  }
+  if (spec.refine) {
+    // Refinements run even when other options are wrong, so one message lists every problem.
+    try {
+      problems.push(...spec.refine(converted as Static<T>));
+    } catch {
+      /* a refinement tripped over a value the schema already reported */
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, spec.name);
+  return Object.freeze({ ...converted, positionals: Object.freeze(positionals) }) as Config<T>;
+}
+
+/** The options of a command as a Markdown table (the README's option tables are made from this). */
+export function optionsMarkdown(spec: CommandSpec): string {
+  const rows = ['| option | environment | default | meaning |', '|---|---|---|---|'];
+  for (const [key, s] of Object.entries(spec.schema.properties as Record<string, TSchema>)) {
+    const def = s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``;
+    rows.push(`| \`--${kebab(key)}\` | \`${envName(key)}\` | ${def} | ${String(s.description ?? '').replace(/\|/g, '\\|')} |`);
+  }
+  return rows.join('\n');
+}
+
+/** The options of a command as plain text for `--help`. */
+export function optionsHelp(spec: CommandSpec): string {
+  const lines = [`sluice ${spec.name}: ${spec.summary}`, '', 'options (each also as SLUICE_* environment variable):'];
+  for (const [key, s] of Object.entries(spec.schema.properties as Record<string, TSchema>)) {
+    const def = s.default === undefined ? '' : ` (default ${JSON.stringify(s.default)})`;
+    lines.push(`  --${kebab(key).padEnd(20)} ${s.description ?? ''}${def}`);
+  }
+  return lines.join('\n');
+}

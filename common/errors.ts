@@ -1,0 +1,49 @@
+/**
+ * Errors of the shared ground. Every tier has its own errors.ts built on SluiceError:
+ * a stable code that tests and clients match on, a message for people, an HTTP status.
+ */
+export class SluiceError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: unknown;
+
+  constructor(code: string, message: string, statusCode = 500, details?: unknown) {
+    super(message);
+    this.name = 'SluiceError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+}
+
+/** Bad configuration: start-up stops with this one message listing every problem. */
+export class ConfigError extends SluiceError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], command: string) {
+    super(
+      'CFG_ERR_INVALID',
+      `invalid configuration for 'sluice ${command}' (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+      400,
+      problems,
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Stable codes for why one event was rejected; the upload answer carries them per event. */
+export const RejectCode = {
+  NOT_OBJECT: 'EVT_NOT_OBJECT',
+  MISSING_FIELD: 'EVT_MISSING_FIELD',
+  BAD_TYPE: 'EVT_BAD_TYPE',
+  BAD_VALUE: 'EVT_BAD_VALUE',
+  UNKNOWN_TYPE: 'EVT_UNKNOWN_TYPE',
+  FIELD_TOO_LONG: 'EVT_FIELD_TOO_LONG',
+  MISSING_AD_FIELDS: 'EVT_MISSING_AD_FIELDS',
+  MISSING_NAME: 'EVT_MISSING_NAME',
+  BAD_PROPS: 'EVT_BAD_PROPS',
+  TOO_OLD: 'EVT_TOO_OLD',
+  IN_FUTURE: 'EVT_IN_FUTURE',
+} as const;
+export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];

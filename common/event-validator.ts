@@ -1,0 +1,96 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { AD_DELIVERY_TYPES, EventSchema, type SluiceEvent } from './event-schema.js';
+import { RejectCode } from './errors.js';
+import { correctedTs } from './skew.js';
+import { DAY_MS, HOUR_MS } from './time.js';
+
+/** Why one event was rejected: a stable code, the field at fault, words for people. */
+export interface Rejection {
+  code: RejectCode;
+  field: string;
+  message: string;
+}
+
+export interface ValidateOptions {
+  /** Server clock at receipt (ms). */
+  receivedAt: number;
+  /** Events older than this (after skew correction) are rejected. */
+  retentionMs: number;
+  /** Events further ahead than this (after skew correction) are rejected. */
+  maxFutureMs: number;
+}
+
+export const DEFAULT_VALIDATE: Omit<ValidateOptions, 'receivedAt'> = Object.freeze({
+  retentionMs: 400 * DAY_MS,
+  maxFutureMs: 1 * HOUR_MS,
+});
+
+// Compiled once: the check is generated code, ~20x faster than interpreting the schema per event.
+const checker = TypeCompiler.Compile(EventSchema);
+
+const TYPE_ERRORS = new Set<ValueErrorType>([
+  ValueErrorType.String,
+  ValueErrorType.Number,
+  ValueErrorType.Integer,
+  ValueErrorType.Object,
+  ValueErrorType.Boolean,
+]);
+const LENGTH_ERRORS = new Set<ValueErrorType>([ValueErrorType.StringMaxLength]);
+
+function field(path: string): string {
+  return path.replace(/^\//, '').replace(/\//g, '.') || '(event)';
+}
+
+function fromSchemaError(err: ValueError): Rejection {
+  const f = field(err.path);
+  if (f === 'props' || f.startsWith('props.')) {
+    return { code: RejectCode.BAD_PROPS, field: f, message: `props must be a flat map of strings and numbers (${f}: ${err.message})` };
+  }
+  if (err.type === ValueErrorType.ObjectRequiredProperty) {
+    return { code: RejectCode.MISSING_FIELD, field: f, message: `${f} is required` };
+  }
+  if (f === 'type' && typeof err.value === 'string') {
+    return { code: RejectCode.UNKNOWN_TYPE, field: f, message: `unknown event type '${err.value.slice(0, 40)}'` };
+  }
+  if (LENGTH_ERRORS.has(err.type)) {
+    return { code: RejectCode.FIELD_TOO_LONG, field: f, message: `${f} is too long (${err.message})` };
+  }
+  if (TYPE_ERRORS.has(err.type) && (err.type !== ValueErrorType.Integer || typeof err.value !== 'number')) {
+    return { code: RejectCode.BAD_TYPE, field: f, message: `${f} has the wrong type: ${err.message}` };
+  }
+  return { code: RejectCode.BAD_VALUE, field: f, message: `${f} is not valid: ${err.message}` };
+}
+
+/**
+ * Validates one event (with its device context already merged in). Returns null when the
+ * event is good, else the first reason it is not. The fast path is one compiled check;
+ * the error walk runs only for bad events.
+ */
+export function validateEvent(event: unknown, opts: ValidateOptions): Rejection | null {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { code: RejectCode.NOT_OBJECT, field: '(event)', message: 'an event must be a JSON object' };
+  }
+  if (!checker.Check(event)) {
+    const first = checker.Errors(event).First();
+    return first ? fromSchemaError(first) : { code: RejectCode.BAD_VALUE, field: '(event)', message: 'event is not valid' };
+  }
+  const e = event as SluiceEvent;
+  if (AD_DELIVERY_TYPES.has(e.type)) {
+    if (e.campaign_id === undefined || e.creative_id === undefined || e.slot_id === undefined) {
+      return { code: RejectCode.MISSING_AD_FIELDS, field: 'campaign_id', message: `${e.type} needs campaign_id, creative_id and slot_id` };
+    }
+  } else if (e.type === 'ad_request' && e.slot_id === undefined) {
+    return { code: RejectCode.MISSING_AD_FIELDS, field: 'slot_id', message: 'ad_request needs slot_id' };
+  } else if (e.type === 'custom' && e.name === undefined) {
+    return { code: RejectCode.MISSING_NAME, field: 'name', message: 'custom events need a name' };
+  }
+  const t = correctedTs(e.ts, e.sent_at, opts.receivedAt);
+  if (t < opts.receivedAt - opts.retentionMs) {
+    return { code: RejectCode.TOO_OLD, field: 'ts', message: `event is older than the retention of ${Math.round(opts.retentionMs / DAY_MS)} days` };
+  }
+  if (t > opts.receivedAt + opts.maxFutureMs) {
+    return { code: RejectCode.IN_FUTURE, field: 'ts', message: `event is more than ${Math.round(opts.maxFutureMs / 60_000)} minutes in the future` };
+  }
+  return null;
+}

@@ -1,0 +1,20 @@
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** UTC day of a millisecond timestamp as YYYY-MM-DD. */
+export function utcDay(ms: number): string {
+  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Milliseconds of UTC midnight for a YYYY-MM-DD string; NaN when it is not a date. */
+export function parseUtcDay(day: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return Number.NaN;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && utcDay(ms) === day ? ms : Number.NaN;
+}
+
+/** UTC midnight on or before ms. */
+export function floorDay(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
