@@ -159,7 +159,8 @@ export function simulateDevice(world: World, appCum: readonly number[], k: Devic
     const n = 1 + rng.int(4);
     for (let s = 0; s < n; s++) {
       let t = day + ((rng.weighted(HOUR_W) - country.utcOffset + 24) % 24) * HOUR_MS + rng.int(HOUR_MS);
-      if (t < cursor) t = cursor + Math.floor(rng.exp(30 * MINUTE_MS)) + MINUTE_MS;
+      if (events.length === 0) t = lifeStart; // an install opens the app once: no device is without events
+      else if (t < cursor) t = cursor + Math.floor(rng.exp(30 * MINUTE_MS)) + MINUTE_MS;
       if (t >= lifeEnd) break;
       emit(T.Open, t);
       const steps = 2 + rng.int(24);
@@ -198,8 +199,8 @@ export function simulateDevice(world: World, appCum: readonly number[], k: Devic
     }
   }
 
-  // Events lost on the device (sequence gaps); never the last, so every gap is observable.
-  if (lossy) for (let i = 0; i < events.length - 1; i++) if (rng.chance(0.05)) events[i]!.lost = true;
+  // Events lost on the device (sequence gaps); never the first or last, so every gap is observable.
+  if (lossy) for (let i = 1; i < events.length - 1; i++) if (rng.chance(0.05)) events[i]!.lost = true;
 
   const offlineFrom = longOffline && points.length > 0 ? points[rng.int(points.length)]!.at - 1 : Infinity;
   const offlineUntil = offlineFrom + Math.floor((1 + rng.next() * (k.maxOfflineDays - 1)) * DAY_MS);

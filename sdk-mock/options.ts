@@ -16,7 +16,7 @@ export const simSchema = Type.Object({
   legacyRate: Type.Number({ minimum: 0, maximum: 1, default: 0.02, description: 'share of legacy devices that send no event_id' }),
   lossRate: Type.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'share of devices that lose ~5% of their events before upload (sequence gaps)' }),
   out: Type.String({ default: '', description: 'directory for upload bodies, world.json and truth.json' }),
-  target: Type.String({ default: '', description: 'tracking URL to upload to over HTTP instead of (or besides) files, e.g. http://127.0.0.1:8081' }),
+  target: Type.String({ default: '', description: 'tracking URL to upload to over HTTP, e.g. http://127.0.0.1:8081; with --out, world.json and truth.json go there too' }),
   concurrency: Type.Integer({ minimum: 1, maximum: 4096, default: 64, description: 'devices uploading at once over HTTP' }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'HTTP request timeout before the SDK retries, ms' }),
   maxRetries: Type.Integer({ minimum: 0, maximum: 1000, default: 50, description: 'retries of one upload before the SDK gives up on it' }),

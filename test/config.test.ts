@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { envName, kebab, loadConfig } from '../common/config.js';
+import { ConfigError } from '../common/errors.js';
+import { simSpec } from '../sdk-mock/options.js';
+
+describe('configuration', () => {
+  test('takes flags over SLUICE_* variables over defaults, converts types and freezes the result', () => {
+    const cfg = loadConfig(simSpec, ['--devices', '50', '--dup-rate=0.25', '--no-progress', '--out', '/tmp/x', 'extra'], { SLUICE_DEVICES: '7', SLUICE_SEED: '9' });
+    assert.equal(cfg.devices, 50);
+    assert.equal(cfg.dupRate, 0.25);
+    assert.equal(cfg.seed, 9);
+    assert.equal(cfg.progress, false);
+    assert.equal(cfg.days, 14);
+    assert.deepEqual(cfg.positionals, ['extra']);
+    assert.ok(Object.isFrozen(cfg));
+    assert.throws(() => {
+      (cfg as { devices: number }).devices = 1;
+    }, TypeError);
+  });
+
+  test('stops with one message that lists every problem', () => {
+    try {
+      loadConfig(simSpec, ['--devices', 'many', '--dup-rate', '2', '--wat', '--start', '2026-02-30'], { SLUICE_DAYS: '-1' });
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.code, 'CFG_ERR_INVALID');
+      assert.equal(err.problems.length, 6, err.message);
+      for (const bit of ['--wat', '--devices', '--dup-rate', '--days (SLUICE_DAYS)', '--start', '--out']) assert.ok(err.message.includes(bit), `mentions ${bit}`);
+    }
+  });
+
+  test('names every option the same way as flag and variable', () => {
+    assert.equal(kebab('maxOfflineDays'), 'max-offline-days');
+    assert.equal(envName('maxOfflineDays'), 'SLUICE_MAX_OFFLINE_DAYS');
+  });
+
+  test('every option of every command is documented in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const key of Object.keys(simSpec.schema.properties)) {
+      assert.ok(readme.includes(`\`--${kebab(key)}\``), `README lists --${kebab(key)}`);
+      assert.ok(readme.includes(envName(key)), `README lists ${envName(key)}`);
+    }
+  });
+});
