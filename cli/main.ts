@@ -4,12 +4,15 @@ import { optionsHelp, optionsMarkdown, type CommandSpec } from '../common/config
 import { simSpec } from '../sdk-mock/options.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { simCommand } from './commands/sim.js';
+import { trackingCommand } from './commands/tracking.js';
+import { trackingSpec } from '../tracking/options.js';
 
 const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[]) => Promise<void> }> = {
   sim: { spec: simSpec as unknown as CommandSpec, run: simCommand },
+  tracking: { spec: trackingSpec as unknown as CommandSpec, run: trackingCommand },
   demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
 };
-const NOT_YET = ['tracking', 'adserver', 'pipeline', 'jobs', 'ui', 'mr'];
+const NOT_YET = ['adserver', 'pipeline', 'jobs', 'ui', 'mr'];
 
 function usage(): string {
   return [

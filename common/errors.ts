@@ -45,5 +45,7 @@ export const RejectCode = {
   BAD_PROPS: 'EVT_BAD_PROPS',
   TOO_OLD: 'EVT_TOO_OLD',
   IN_FUTURE: 'EVT_IN_FUTURE',
+  APP_MISMATCH: 'EVT_APP_MISMATCH',
+  TOO_DEEP: 'EVT_TOO_DEEP',
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];

@@ -1,0 +1,42 @@
+import { LRUCache } from 'lru-cache';
+import { verifyDecision, type Decision } from '../common/decision-token.js';
+import { Codec, FrameKind, encodeFrame } from '../common/segment-format.js';
+
+export type BeaconKind = 'impression' | 'click';
+export type BeaconOutcome = { ok: true; frame: Buffer; decision: Decision } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'replayed' };
+
+/**
+ * Checks impression and click beacons: the decision must be signed with our secret, unexpired,
+ * and not seen before for the same kind (a replayed beacon is refused, not counted twice).
+ * The replay memory is bounded; an entry lives until its decision expires.
+ */
+export class BeaconChecker {
+  private readonly seen: LRUCache<string, true>;
+
+  constructor(private readonly secret: string, maxRemembered = 1_000_000) {
+    this.seen = new LRUCache<string, true>({ max: maxRemembered, ttlAutopurge: false });
+  }
+
+  check(kind: BeaconKind, token: string, now: number): BeaconOutcome {
+    const v = verifyDecision(token, this.secret, now);
+    if (!v.ok) return v;
+    const key = `${kind}:${v.decision.d}`;
+    if (this.seen.has(key)) return { ok: false, reason: 'replayed' };
+    this.seen.set(key, true, { ttl: Math.max(1, v.decision.exp - now) });
+    const d = v.decision;
+    const event = {
+      event_id: `beacon:${kind}:${d.d}`,
+      type: kind === 'impression' ? 'ad_impression' : 'ad_click',
+      ts: now,
+      app_id: d.app,
+      device_id: d.device,
+      slot_id: d.slot,
+      campaign_id: d.campaign,
+      creative_id: d.creative,
+      line_item_id: d.line_item,
+      decision_id: d.d,
+      source: 'beacon',
+    };
+    return { ok: true, decision: d, frame: encodeFrame(FrameKind.Beacons, Codec.Identity, now, { app_id: d.app }, Buffer.from(JSON.stringify([event]))) };
+  }
+}

@@ -1,0 +1,30 @@
+import { SluiceError } from '../common/errors.js';
+
+/** Stable codes of the tracking tier; clients and tests match on them. */
+export const TrackingErrorCode = {
+  BATCH_TOO_LARGE: 'TRK_ERR_BATCH_TOO_LARGE',
+  BODY_TOO_LARGE: 'TRK_ERR_BODY_TOO_LARGE',
+  BAD_JSON: 'TRK_ERR_BAD_JSON',
+  BAD_GZIP: 'TRK_ERR_BAD_GZIP',
+  BAD_ENCODING: 'TRK_ERR_BAD_ENCODING',
+  BAD_BODY: 'TRK_ERR_BAD_BODY',
+  NO_VALID_EVENTS: 'TRK_ERR_NO_VALID_EVENTS',
+  UNSUPPORTED_MEDIA_TYPE: 'TRK_ERR_UNSUPPORTED_MEDIA_TYPE',
+  BAD_APP_KEY: 'TRK_ERR_BAD_APP_KEY',
+  STORAGE: 'TRK_ERR_STORAGE',
+  OVERLOADED: 'TRK_ERR_OVERLOADED',
+  SHUTTING_DOWN: 'TRK_ERR_SHUTTING_DOWN',
+  RATE_LIMITED: 'TRK_ERR_RATE_LIMITED',
+  BAD_BEACON: 'TRK_ERR_BAD_BEACON',
+} as const;
+export type TrackingErrorCode = (typeof TrackingErrorCode)[keyof typeof TrackingErrorCode];
+
+export class TrackingError extends SluiceError {
+  /** Seconds for a Retry-After header, on 429 and 503. */
+  readonly retryAfter: number | undefined;
+  constructor(code: TrackingErrorCode, message: string, statusCode: number, details?: unknown, retryAfter?: number) {
+    super(code, message, statusCode, details);
+    this.name = 'TrackingError';
+    this.retryAfter = retryAfter;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import type { Logger } from '../common/logger.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
+import type { Lake } from '../lake/lake.js';
+import { AppKeys } from './app-keys.js';
+import { createTrackingMetrics } from './metrics.js';
+import { resolveNodeId, type trackingSchema } from './options.js';
+import { SegmentLog } from './segment-log.js';
+import { buildTrackingApp } from './server.js';
+import { Shipper } from './shipper.js';
+
+export interface RunningTracking {
+  app: FastifyInstance;
+  url: string;
+  segments: SegmentLog;
+  shipper: Shipper;
+  segmentDir: string;
+  /** Stops taking requests, seals what is open, ships it, and closes the lake. */
+  close(): Promise<void>;
+}
+
+/** Starts one tracking process: segment log (after crash recovery), shipper, HTTP API. */
+export async function startTracking(cfg: Static<typeof trackingSchema>, lake: Lake, log: Logger): Promise<RunningTracking> {
+  const segmentDir = join(cfg.dataDir, 'segments');
+  let segments: SegmentLog | undefined;
+  let shipper: Shipper | undefined;
+  const metrics = createTrackingMetrics({
+    openSegmentAgeSeconds: () => (segments?.openSegment?.ageMs ?? 0) / 1000,
+    shipLagSeconds: () => shipper?.lagSeconds() ?? 0,
+  });
+  const nodeId = resolveNodeId(cfg.nodeId, cfg.port);
+  segments = SegmentLog.open({
+    dir: segmentDir, nodeId, rollBytes: cfg.rollMb * 1e6, rollMs: cfg.rollSeconds * 1000, maxPendingBytes: cfg.maxPendingMb * 1e6,
+    retryAfterSeconds: cfg.retryAfterSeconds, log, metrics,
+  });
+  shipper = new Shipper({ dir: segmentDir, lake, intervalMs: cfg.shipIntervalMs, retainShippedMs: cfg.retainShippedHours * HOUR_MS, log, metrics });
+  const appKeys = cfg.appKeys ? AppKeys.fromFile(cfg.appKeys) : new AppKeys();
+  if (cfg.beaconSecret === 'sluice-dev-beacon-secret') log.warn('using the development beacon secret; set --beacon-secret (SLUICE_BEACON_SECRET) in production');
+  const app = buildTrackingApp({
+    limits: { maxEvents: cfg.maxEvents, maxInflatedBytes: cfg.maxInflatedKb * 1024, retentionMs: cfg.retentionDays * DAY_MS, maxFutureMs: cfg.maxFutureMinutes * MINUTE_MS },
+    maxBodyBytes: cfg.maxBodyKb * 1024, retryAfterSeconds: cfg.retryAfterSeconds, beaconSecret: cfg.beaconSecret,
+    rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log,
+  });
+  const address = await app.listen({ host: cfg.host, port: cfg.port });
+  shipper.start();
+  log.info({ url: address, nodeId, segments: segmentDir, lake: lake.location, appKeys: appKeys.enforcing ? 'enforced' : 'open' }, 'tracking is up');
+  const s = segments;
+  const sh = shipper;
+  return {
+    app, url: address, segments: s, shipper: sh, segmentDir,
+    async close() {
+      await app.close();
+      await s.close();
+      await sh.stop();
+      await sh.shipOnce();
+      await lake.close();
+    },
+  };
+}

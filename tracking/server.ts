@@ -1,0 +1,153 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../common/logger.js';
+import type { AppKeys } from './app-keys.js';
+import { BeaconChecker, type BeaconKind } from './beacons.js';
+import { TrackingError, TrackingErrorCode as E } from './errors.js';
+import { ingestUpload, type IngestLimits } from './ingest.js';
+import type { TrackingMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { SegmentLog } from './segment-log.js';
+import type { Shipper } from './shipper.js';
+
+export interface TrackingAppOptions {
+  limits: IngestLimits;
+  maxBodyBytes: number;
+  retryAfterSeconds: number;
+  beaconSecret: string;
+  rateLimitPerKey: number;
+  rateLimitPerIp: number;
+  appKeys: AppKeys;
+  segments: SegmentLog;
+  shipper?: Shipper;
+  metrics: TrackingMetrics;
+  log: Logger;
+}
+
+// Precompiled answer serializer (fast-json-stringify through fastify's response schema).
+const uploadAnswer = {
+  200: {
+    type: 'object',
+    properties: {
+      accepted: { type: 'integer' },
+      received_at: { type: 'integer' },
+      rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, code: { type: 'string' }, field: { type: 'string' }, reason: { type: 'string' } } } },
+    },
+  },
+} as const;
+
+const FASTIFY_ERRORS: Record<string, [string, number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [E.BODY_TOO_LARGE, 413, 'the body is larger than the limit'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [E.UNSUPPORTED_MEDIA_TYPE, 415, 'send the batch as application/json (optionally gzip-encoded)'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [E.BAD_BODY, 400, 'the body is empty'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [E.BAD_BODY, 400, 'the content-length does not match the body'],
+};
+
+/** The tracking HTTP API: uploads, beacons, health and metrics. Entry files only wire this up. */
+export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    // Metrics over logs: no log line per request on the hot path.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.maxBodyBytes, return503OnClosing: true });
+  const beacons = new BeaconChecker(o.beaconSecret);
+  const byKey = new RateLimiter(o.rateLimitPerKey);
+  const byIp = new RateLimiter(o.rateLimitPerIp);
+  const m = o.metrics;
+
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  // Keep the raw bytes: gzip bodies are stored as they came, and parsing is ours (limits, positions).
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: o.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError | TrackingError, req, reply) => {
+    let code: string;
+    let status: number;
+    let message = err.message;
+    let details: unknown;
+    if (err instanceof TrackingError) {
+      ({ code, statusCode: status, details } = err);
+      if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
+    } else if (err.code && FASTIFY_ERRORS[err.code]) {
+      [code, status, message] = FASTIFY_ERRORS[err.code]!;
+      if (status === 413) message = `the body is larger than ${o.maxBodyBytes} bytes; send smaller batches`;
+    } else if (err.statusCode && err.statusCode < 500) {
+      code = 'TRK_ERR_BAD_REQUEST';
+      status = err.statusCode;
+    } else {
+      req.log.error({ err }, 'tracking request failed');
+      code = 'TRK_ERR_INTERNAL';
+      status = 500;
+      message = 'internal error';
+    }
+    void reply.code(status).send(details === undefined ? { code, message } : { code, message, ...(details as object) });
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    m.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: reply.statusCode });
+    done();
+  });
+
+  const limit = (req: FastifyRequest, key: string | undefined): void => {
+    const now = Date.now();
+    const wait = Math.max(byIp.take(req.ip, now), key ? byKey.take(key, now) : 0);
+    if (wait > 0) throw new TrackingError(E.RATE_LIMITED, 'too many requests; slow down', 429, undefined, wait);
+  };
+
+  app.post('/v1/events', { schema: { response: uploadAnswer } }, async (req, reply: FastifyReply) => {
+    const t0 = performance.now();
+    const receivedAt = Date.now();
+    const key = req.headers['x-sluice-app-key'];
+    const appKey = typeof key === 'string' ? key : undefined;
+    limit(req, appKey);
+    let appId: string | undefined;
+    if (o.appKeys.enforcing) {
+      appId = appKey ? o.appKeys.appOf(appKey) : undefined;
+      if (appId === undefined) throw new TrackingError(E.BAD_APP_KEY, appKey ? 'unknown app key' : 'missing X-Sluice-App-Key header', 401);
+    }
+    const raw = req.body as Buffer;
+    m.bodyBytes.inc({ encoding: req.headers['content-encoding'] ?? 'identity' }, raw.length);
+    let result;
+    try {
+      result = await ingestUpload(raw, req.headers['content-encoding'], receivedAt, appId, o.limits);
+    } catch (err) {
+      if (err instanceof TrackingError && err.code === E.NO_VALID_EVENTS) {
+        for (const r of (err.details as { rejected: { code: string }[] }).rejected) m.eventsRejected.inc({ reason: r.code });
+      }
+      throw err;
+    }
+    await o.segments.append(result.frame);
+    m.eventsAccepted.inc(result.accepted);
+    for (const r of result.rejected) m.eventsRejected.inc({ reason: r.code });
+    m.ackSeconds.observe((performance.now() - t0) / 1000);
+    return reply.send({ accepted: result.accepted, received_at: receivedAt, rejected: result.rejected });
+  });
+
+  const beacon = (kind: BeaconKind) => async (req: FastifyRequest<{ Querystring: { t?: string } }>, reply: FastifyReply) => {
+    limit(req, undefined);
+    const token = req.query.t;
+    if (typeof token !== 'string' || token === '') {
+      m.beacons.inc({ kind, outcome: 'malformed' });
+      throw new TrackingError(E.BAD_BEACON, 'the beacon needs its decision token ?t=', 400);
+    }
+    const out = beacons.check(kind, token, Date.now());
+    if (!out.ok) {
+      // Counted as rejected, never as an impression or click; the answer does not tell a forger why.
+      m.beacons.inc({ kind, outcome: out.reason });
+      return reply.code(204).header('cache-control', 'no-store').send();
+    }
+    await o.segments.append(out.frame);
+    m.beacons.inc({ kind, outcome: 'accepted' });
+    if (kind === 'click' && out.decision.url) return reply.redirect(out.decision.url, 302);
+    return reply.code(204).header('cache-control', 'no-store').send();
+  };
+  app.get('/v1/b/imp', beacon('impression'));
+  app.get('/v1/b/clk', beacon('click'));
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    open_segment: o.segments.openSegment,
+    sealed_waiting: o.segments.sealed().length,
+    ship_lag_seconds: o.shipper ? o.shipper.lagSeconds() : null,
+  }));
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', m.registry.contentType).send(await m.registry.metrics()));
+  return app;
+}
