@@ -21,3 +21,24 @@ export function checkKey(key: string): string {
   }
   return key;
 }
+
+/**
+ * Checks a list prefix: '' (everything), or a string whose part up to its last '/' is a
+ * valid key (the directory to walk). Returns that directory part ('' for the root).
+ */
+export function checkPrefix(prefix: string): string {
+  const slash = prefix.lastIndexOf('/');
+  const dir = slash === -1 ? '' : prefix.slice(0, slash);
+  try {
+    if (slash !== -1) checkKey(dir);
+    if (prefix.includes('\\') || prefix.includes('\0')) checkKey(prefix);
+  } catch {
+    throw new LakeError(LakeErrorCode.BAD_KEY, `bad lake prefix ${JSON.stringify(prefix)}`, 400);
+  }
+  return dir;
+}
+
+/** The order every lake lists keys in: by UTF-16 code units, the same on every backend. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

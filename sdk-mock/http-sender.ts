@@ -19,6 +19,8 @@ export interface SendOptions extends Omit<FleetOptions, 'out' | 'shards' | 'work
   /** First backoff step, ms; doubles per failed attempt up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Called for each upload the server answered 2xx, with its answer. */
+  onAck?: (device: SimDevice, upload: Upload, answer: Answer) => void;
 }
 
 export interface SendStats {
@@ -42,7 +44,7 @@ export interface SendResult {
   stats: SendStats;
 }
 
-interface Answer {
+export interface Answer {
   accepted?: number;
   rejected?: { index: number; code: string }[];
 }
@@ -113,6 +115,7 @@ export async function sendFleet(o: SendOptions, log: Logger, onProgress?: (event
           stats.rejected += rejected.length;
           stats.accepted += answer.accepted ?? up.events.length - rejected.length;
           for (const r of rejected) stats.rejectedByCode[r.code] = (stats.rejectedByCode[r.code] ?? 0) + 1;
+          o.onAck?.(d, up, answer);
           return;
         }
         await res.arrayBuffer().catch(() => undefined);
