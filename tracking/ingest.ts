@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { RejectCode } from '../common/errors.js';
-import { validateEvent, type Rejection, type ValidateOptions } from '../common/event-validator.js';
+import { validateDevice, validateInBatch, type Rejection, type ValidateOptions } from '../common/event-validator.js';
+import type { DeviceContext } from '../common/event-schema.js';
 import { Codec, FrameKind, encodeFrame } from '../common/segment-format.js';
 import { skewCorrection } from '../common/skew.js';
 import { TrackingError, TrackingErrorCode as E } from './errors.js';
@@ -95,25 +96,25 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   if (!Array.isArray(events)) throw new TrackingError(E.BAD_BODY, 'the body needs an "events" array', 400);
   if (events.length === 0) throw new TrackingError(E.BAD_BODY, '"events" is empty', 400);
   if (events.length > limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${limits.maxEvents} events; this one has ${events.length}; split it`, 413);
-  if (device !== undefined && (typeof device !== 'object' || device === null || Array.isArray(device))) throw new TrackingError(E.BAD_BODY, '"device" must be an object', 400);
+  if (device !== undefined) {
+    const bad = validateDevice(device);
+    if (bad) throw new TrackingError(E.BAD_BODY, `"device" is not valid: ${bad.message}`, 400, { code: bad.code, field: bad.field });
+    if (tooDeep(device as Record<string, unknown>)) throw new TrackingError(E.BAD_BODY, '"device" is nested too deeply', 400);
+  }
   if (sentAt !== undefined && (typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt) || sentAt < 0)) throw new TrackingError(E.BAD_BODY, '"sent_at" must be a non-negative integer (ms)', 400);
-  if (device && tooDeep(device as Record<string, unknown>)) throw new TrackingError(E.BAD_BODY, '"device" is nested too deeply', 400);
 
   const opts: ValidateOptions = { receivedAt, retentionMs: limits.retentionMs, maxFutureMs: limits.maxFutureMs };
+  const ctx = device as DeviceContext | undefined;
+  const ctxApp = ctx?.app_id;
   const rejected: RejectedEvent[] = [];
   for (let i = 0; i < events.length; i++) {
-    const ev = events[i];
-    let why: Rejection | null;
-    if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) {
-      why = validateEvent(ev, opts);
-    } else {
-      const merged = device ? { ...(device as object), ...ev } : (ev as Record<string, unknown>);
-      if (sentAt !== undefined && merged.sent_at === undefined) merged.sent_at = sentAt;
-      why = validateEvent(merged, opts);
-      if (!why && appId !== undefined && merged.app_id !== appId) {
-        why = { code: RejectCode.APP_MISMATCH, field: 'app_id', message: 'app_id does not belong to the app key of this upload' };
-      }
-      const deep = why ? null : tooDeep(merged);
+    const ev = events[i] as Record<string, unknown>;
+    let why: Rejection | null = validateInBatch(ev, ctx, sentAt as number | undefined, opts);
+    if (!why && appId !== undefined && (ev.app_id ?? ctxApp) !== appId) {
+      why = { code: RejectCode.APP_MISMATCH, field: 'app_id', message: 'app_id does not belong to the app key of this upload' };
+    }
+    if (!why) {
+      const deep = tooDeep(ev);
       if (deep) why = { code: RejectCode.TOO_DEEP, field: deep, message: `${deep} is nested more than ${MAX_UNKNOWN_DEPTH} levels deep` };
     }
     if (why) rejected.push({ index: i, code: why.code, field: why.field, reason: why.message });
