@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import { envName, kebab, loadConfig } from '../common/config.js';
 import { ConfigError } from '../common/errors.js';
 import { simSpec } from '../sdk-mock/options.js';
+import { trackingSpec } from '../tracking/options.js';
+import { demoSpec } from '../cli/commands/demo.js';
 
 describe('configuration', () => {
   test('takes flags over SLUICE_* variables over defaults, converts types and freezes the result', () => {
@@ -32,6 +34,16 @@ describe('configuration', () => {
     }
   });
 
+  test('refuses a bad tracking and lake configuration with every problem at once', () => {
+    try {
+      loadConfig(trackingSpec, ['--port', '70000', '--lake', 's3', '--beacon-secret', 'short'], {});
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      for (const bit of ['--port', '--beacon-secret', '--s3-bucket']) assert.ok(err.message.includes(bit), `mentions ${bit}: ${err.message}`);
+    }
+  });
+
   test('names every option the same way as flag and variable', () => {
     assert.equal(kebab('maxOfflineDays'), 'max-offline-days');
     assert.equal(envName('maxOfflineDays'), 'SLUICE_MAX_OFFLINE_DAYS');
@@ -39,7 +51,7 @@ describe('configuration', () => {
 
   test('every option of every command is documented in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const key of Object.keys(simSpec.schema.properties)) {
+    for (const key of [simSpec, trackingSpec, demoSpec].flatMap((spec) => Object.keys(spec.schema.properties))) {
       assert.ok(readme.includes(`\`--${kebab(key)}\``), `README lists --${kebab(key)}`);
       assert.ok(readme.includes(envName(key)), `README lists ${envName(key)}`);
     }
