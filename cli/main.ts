@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SluiceError } from '../common/errors.js';
 import { optionsHelp, optionsMarkdown, type CommandSpec } from '../common/config.js';
 import { simSpec } from '../sdk-mock/options.js';
@@ -12,6 +13,8 @@ const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[
   tracking: { spec: trackingSpec as unknown as CommandSpec, run: trackingCommand },
   demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
 };
+const OPTIONS_START = '<!-- options:start -->';
+const OPTIONS_END = '<!-- options:end -->';
 const NOT_YET = ['adserver', 'pipeline', 'jobs', 'ui', 'mr'];
 
 function usage(): string {
@@ -32,9 +35,20 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (name === 'options') {
-    for (const [cmd, c] of Object.entries(commands)) {
-      console.log(rest.includes('--markdown') ? `### sluice ${cmd}\n\n${optionsMarkdown(c.spec)}\n` : optionsHelp(c.spec) + '\n');
+    const md = Object.entries(commands).map(([cmd, c]) => `#### sluice ${cmd}\n\n${optionsMarkdown(c.spec)}\n`).join('\n');
+    const at = rest.indexOf('--readme');
+    if (at >= 0) {
+      // Rewrites the README's option tables between their markers, so the docs follow the schemas.
+      const file = rest[at + 1] ?? 'README.md';
+      const text = readFileSync(file, 'utf8');
+      const start = text.indexOf(OPTIONS_START);
+      const end = text.indexOf(OPTIONS_END);
+      if (start < 0 || end < start) throw new SluiceError('CLI_ERR_NO_MARKERS', `${file} has no ${OPTIONS_START} ... ${OPTIONS_END} markers`, 2);
+      writeFileSync(file, text.slice(0, start + OPTIONS_START.length) + '\n' + md + text.slice(end));
+      console.log(`updated the option tables in ${file}`);
+      return;
     }
+    console.log(rest.includes("--markdown") ? md : Object.values(commands).map((c) => optionsHelp(c.spec)).join("\n\n"));
     return;
   }
   const cmd = commands[name];
