@@ -1,0 +1,110 @@
+/**
+ * The report store's entities, as every tier sees them. Timestamps are UTC epoch ms; money is
+ * in micros of the campaign currency (integers); ids are strings chosen by the store.
+ */
+
+export interface Publisher {
+  id: string;
+  name: string;
+}
+
+export interface App {
+  id: string;
+  publisher_id: string;
+  name: string;
+  platform: 'ios' | 'android' | 'both';
+  /** Attribution: lookback window and model chosen by the publisher. */
+  attribution_lookback_days: number;
+  attribution_model: 'last_touch' | 'linear' | 'time_decay';
+}
+
+export interface Slot {
+  id: string;
+  app_id: string;
+  name: string;
+  /** WxH in points, e.g. "320x50". */
+  size: string;
+}
+
+export interface Advertiser {
+  id: string;
+  name: string;
+}
+
+export type DeliveryMode = 'even' | 'frontloaded' | 'asap';
+export type GoalType = 'impressions' | 'clicks';
+
+export interface Campaign {
+  id: string;
+  advertiser_id: string;
+  name: string;
+  /** Flight, ms. */
+  start_at: number;
+  end_at: number;
+  status: 'active' | 'paused' | 'archived';
+  /** Budget in micros; 0 = none. */
+  budget_micros: number;
+  /** Higher tiers are served first (e.g. 10 sponsorship, 5 standard, 1 house). */
+  priority: number;
+  /** Competitive exclusion labels: two ads sharing one never appear in one answer. */
+  exclusion_labels: string[];
+}
+
+export interface LineItem {
+  id: string;
+  campaign_id: string;
+  name: string;
+  start_at: number;
+  end_at: number;
+  status: 'active' | 'paused' | 'archived';
+  goal_type: GoalType;
+  goal: number;
+  delivery: DeliveryMode;
+  /** Optional split of the goal by country, e.g. { "US": 0.6, "CA": 0.4 }; null for none. */
+  country_split: Record<string, number> | null;
+  /** Targeting expression source; '' matches everything. */
+  targeting: string;
+  /** Per-device frequency cap: at most cap_count impressions per cap_window_ms; 0 = none. */
+  cap_count: number;
+  cap_window_ms: number;
+  /** Cost per thousand impressions, micros. */
+  cpm_micros: number;
+  /** Slots it may serve in; empty = every slot whose size fits a creative. */
+  slot_ids: string[];
+}
+
+export type CreativeKind = 'image' | 'html' | 'mraid';
+
+export interface Creative {
+  id: string;
+  line_item_id: string;
+  name: string;
+  kind: CreativeKind;
+  /** WxH, must equal the slot's size to serve there. */
+  size: string;
+  /** Image URL, HTML or MRAID markup. */
+  payload: string;
+  click_url: string;
+  weight: number;
+}
+
+/** Delivered counts fed back by the batch jobs, per line item and UTC hour. */
+export interface Delivery {
+  line_item_id: string;
+  hour: number;
+  country: string;
+  impressions: number;
+  clicks: number;
+}
+
+/** Everything the ad server needs, read in one go. */
+export interface CampaignSnapshot {
+  /** Monotonic revision of the campaign model; changes whenever anything in it changes. */
+  revision: number;
+  apps: App[];
+  slots: Slot[];
+  advertisers: Advertiser[];
+  campaigns: Campaign[];
+  line_items: LineItem[];
+  creatives: Creative[];
+}
