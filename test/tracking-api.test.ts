@@ -112,11 +112,11 @@ describe('tracking with app keys, rate limits and beacons', () => {
 
   test('records a signed impression beacon once, and counts forged, replayed and expired ones as rejected', async () => {
     const d = { d: `dec-${Math.random()}`, app: 'app_0001', slot: 's1', campaign: 'cmp_1', creative: 'cr_1', device: 'dev-9', iat: Date.now(), exp: Date.now() + 60_000, url: 'https://example.com/landing' };
-    const token = signDecision(d, secret);
+    const token = encodeURIComponent(signDecision(d, secret));
     assert.equal((await fetch(`${t.url}/v1/b/imp?t=${token}`)).status, 204);
     assert.equal((await fetch(`${t.url}/v1/b/imp?t=${token}`)).status, 204);
-    assert.equal((await fetch(`${t.url}/v1/b/imp?t=${signDecision({ ...d, d: 'x' }, 'another-secret-entirely')}`)).status, 204);
-    assert.equal((await fetch(`${t.url}/v1/b/imp?t=${signDecision({ ...d, d: 'old', exp: Date.now() - 1 }, secret)}`)).status, 204);
+    assert.equal((await fetch(`${t.url}/v1/b/imp?t=${encodeURIComponent(signDecision({ ...d, d: 'x' }, 'another-secret-entirely'))}`)).status, 204);
+    assert.equal((await fetch(`${t.url}/v1/b/imp?t=${encodeURIComponent(signDecision({ ...d, d: 'old', exp: Date.now() - 1 }, secret))}`)).status, 204);
     const click = await fetch(`${t.url}/v1/b/clk?t=${token}`, { redirect: 'manual' });
     assert.equal(click.status, 302);
     assert.equal(click.headers.get('location'), d.url);

@@ -1,0 +1,149 @@
+import type { Logger } from '../common/logger.js';
+import type { App, Campaign, CampaignSnapshot, LineItem, Slot } from '../store/model.js';
+import { creativeTokenPart } from '../common/decision-token.js';
+import { compileTargeting } from './targeting/compile.js';
+import type { TargetingContext } from './targeting/request-context.js';
+import { PacingUnit } from './pacing.js';
+
+/** A line item ready to serve in one slot: everything precomputed at build time. */
+export interface Candidate {
+  /** Index of the line item in the index (why-not counters and caps use it). */
+  idx: number;
+  lineItemId: string;
+  campaignId: string;
+  priority: number;
+  start: number;
+  end: number;
+  test: (ctx: TargetingContext) => boolean;
+  capCount: number;
+  capWindowMs: number;
+  exclusion: readonly string[];
+  /** Creatives that fit the slot, with their answer fragment serialised once. */
+  creatives: { id: string; json: string; clickUrl: string; tokenTail: string }[];
+  cumWeights: number[];
+  /** One pacing unit, or one per country when the goal is split by country. */
+  unit: PacingUnit | null;
+  byCountry: Map<string, PacingUnit> | null;
+}
+
+export interface SlotEntry {
+  slot: Slot;
+  app: App;
+  /** Candidates grouped by priority, highest first. */
+  tiers: Candidate[][];
+}
+
+/** Pacing units keyed by line item (and country); they outlive index rebuilds. */
+export type PacingRegistry = Map<string, PacingUnit>;
+
+function unitFor(reg: PacingRegistry, key: string, li: LineItem, goal: number): PacingUnit {
+  const old = reg.get(key);
+  if (old && old.goal === goal && old.start === li.start_at && old.end === li.end_at && old.mode === li.delivery) return old;
+  const u = new PacingUnit(key, goal, li.start_at, li.end_at, li.delivery);
+  if (old) {
+    // The goal or flight changed: keep what was delivered.
+    u.own = old.own;
+    u.fedBack = old.fedBack;
+    u.pending = old.pending;
+    u.eligibleRate = old.eligibleRate;
+  }
+  reg.set(key, u);
+  return u;
+}
+
+/**
+ * The in-memory campaign index: per slot, the line items that may serve there, grouped
+ * by priority tier, with targeting compiled, creatives sized, and answers pre-serialised.
+ * Built whole from a snapshot and swapped in at once, so a request never sees half of it.
+ */
+export class CampaignIndex {
+  readonly slots = new Map<string, SlotEntry>();
+  readonly lineItems: { id: string; campaignId: string; capWindowMs: number }[] = [];
+  /** Line items left out, with why (bad targeting, no fitting creative). */
+  readonly skipped: { id: string; why: string }[] = [];
+
+  constructor(readonly revision: number) {}
+
+  static build(snap: CampaignSnapshot, pacing: PacingRegistry, log?: Logger): CampaignIndex {
+    const ix = new CampaignIndex(snap.revision);
+    const apps = new Map(snap.apps.map((a) => [a.id, a]));
+    const campaigns = new Map<string, Campaign>(snap.campaigns.map((c) => [c.id, c]));
+    const creativesByLi = new Map<string, typeof snap.creatives>();
+    for (const cr of snap.creatives) {
+      const list = creativesByLi.get(cr.line_item_id) ?? [];
+      list.push(cr);
+      creativesByLi.set(cr.line_item_id, list);
+    }
+    const slotsBySize = new Map<string, Slot[]>();
+    for (const s of snap.slots) {
+      const list = slotsBySize.get(s.size) ?? [];
+      list.push(s);
+      slotsBySize.set(s.size, list);
+      const app = apps.get(s.app_id);
+      if (app) ix.slots.set(s.id, { slot: s, app, tiers: [] });
+    }
+    const live = new Set<string>();
+    for (const li of snap.line_items) {
+      const cmp = campaigns.get(li.campaign_id);
+      if (!cmp || cmp.status !== 'active' || li.status !== 'active') continue;
+      let test: (ctx: TargetingContext) => boolean;
+      try {
+        const compiled = compileTargeting(li.targeting);
+        test = (ctx) => compiled.test(ctx);
+      } catch (err) {
+        ix.skipped.push({ id: li.id, why: `targeting: ${(err as Error).message}` });
+        log?.warn({ lineItem: li.id, err: (err as Error).message }, 'line item left out: its targeting does not compile');
+        continue;
+      }
+      const idx = ix.lineItems.length;
+      ix.lineItems.push({ id: li.id, campaignId: cmp.id, capWindowMs: li.cap_window_ms });
+      let unit: PacingUnit | null = null;
+      let byCountry: Map<string, PacingUnit> | null = null;
+      if (li.country_split && Object.keys(li.country_split).length > 0) {
+        byCountry = new Map();
+        for (const [country, share] of Object.entries(li.country_split)) {
+          const key = `${li.id}|${country}`;
+          byCountry.set(country, unitFor(pacing, key, li, Math.round(li.goal * share)));
+          live.add(key);
+        }
+      } else {
+        unit = unitFor(pacing, li.id, li, li.goal);
+        live.add(li.id);
+      }
+      const creatives = creativesByLi.get(li.id) ?? [];
+      const slotIds = li.slot_ids.length > 0 ? li.slot_ids : [...new Set(creatives.flatMap((c) => (slotsBySize.get(c.size) ?? []).map((s) => s.id)))];
+      let placed = 0;
+      for (const slotId of slotIds) {
+        const entry = ix.slots.get(slotId);
+        if (!entry) continue;
+        const fit = creatives.filter((c) => c.size === entry.slot.size && c.weight > 0);
+        if (fit.length === 0) continue;
+        let w = 0;
+        const cand: Candidate = {
+          idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
+          test, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
+          creatives: fit.map((c) => ({
+            id: c.id,
+            clickUrl: c.click_url,
+            tokenTail: creativeTokenPart(cmp.id, c.id, li.id, c.click_url),
+            json: JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1),
+          })),
+          cumWeights: fit.map((c) => (w += c.weight)),
+          unit, byCountry,
+        };
+        let tier = entry.tiers.find((t) => t[0]!.priority === cmp.priority);
+        if (!tier) {
+          tier = [];
+          entry.tiers.push(tier);
+          entry.tiers.sort((a, b) => (b[0]?.priority ?? 0) - (a[0]?.priority ?? 0));
+        }
+        tier.push(cand);
+        entry.tiers.sort((a, b) => b[0]!.priority - a[0]!.priority);
+        placed++;
+      }
+      if (placed === 0) ix.skipped.push({ id: li.id, why: 'no creative fits any of its slots' });
+    }
+    for (const key of pacing.keys()) if (!live.has(key)) pacing.delete(key);
+    return ix;
+  }
+}

@@ -1,0 +1,144 @@
+import type { Candidate, CampaignIndex, SlotEntry } from './campaign-index.js';
+import { FrequencyCaps } from './frequency-caps.js';
+import type { PacingUnit } from './pacing.js';
+import type { TargetingContext } from './targeting/request-context.js';
+
+/** Why a line item eligible by slot did not serve, counted per line item. */
+export const WhyNot = { Targeting: 0, Capped: 1, PacedOut: 2, OutsideFlight: 3, Excluded: 4 } as const;
+export const WHY_NOT_NAMES = ['targeting', 'capped', 'paced_out', 'outside_flight', 'excluded'] as const;
+
+export interface AdRequest {
+  app: string;
+  slot: string;
+  device: string;
+  /** How many ads at most (competitive exclusion applies between them). */
+  n: number;
+  ctx: TargetingContext;
+}
+
+export interface Pick {
+  cand: Candidate;
+  unit: PacingUnit;
+  creative: number;
+}
+
+/**
+ * Counters the decision function bumps: one array slot per line item and reason, so the hot
+ * path increments a number instead of a labelled metric.
+ */
+export class DecisionStats {
+  whyNot = new Float64Array(0);
+  resize(lineItems: number): void {
+    if (this.whyNot.length !== lineItems * 5) this.whyNot = new Float64Array(lineItems * 5);
+  }
+}
+
+function unitOf(c: Candidate, country: string): PacingUnit | undefined {
+  return c.unit ?? c.byCountry?.get(country);
+}
+
+function pickCreative(c: Candidate, rand: () => number): number {
+  const cw = c.cumWeights;
+  if (cw.length === 1) return 0;
+  const x = rand() * cw[cw.length - 1]!;
+  let i = 0;
+  while (cw[i]! <= x) i++;
+  return i;
+}
+
+/**
+ * Chooses ads for one request from memory: the highest priority tier that has an eligible
+ * line item wins; within it, line items that pass their pacing throttle draw lots weighted
+ * by how far behind their curve they are. Competitive exclusion keeps two ads that share a
+ * label (or a campaign) out of one answer. With `honourPacing` false (prefetch), the
+ * throttle is skipped but goals still stop delivery.
+ */
+export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps: FrequencyCaps, stats: DecisionStats, now: number, rand: () => number, honourPacing = true): Pick[] {
+  const rec = caps.lookup(req.device);
+  const country = req.ctx.country;
+  const why = stats.whyNot;
+  const single = req.n === 1;
+  for (const tier of entry.tiers) {
+    // n = 1 (the common case): weighted reservoir choice as candidates stream by, no allocation
+    // (a pool of Pick objects per request cost 10 us of a 22 us decision, mostly in GC).
+    let best: Candidate | null = null;
+    let bestUnit: PacingUnit | null = null;
+    let total = 0;
+    let pool: Pick[] | null = null;
+    let weights: number[] | null = null;
+    for (const c of tier) {
+      const base = c.idx * 5;
+      if (now < c.start || now >= c.end) {
+        why[base + WhyNot.OutsideFlight]! += 1;
+        continue;
+      }
+      const unit = unitOf(c, country);
+      if (unit === undefined || !c.test(req.ctx)) {
+        why[base + WhyNot.Targeting]! += 1;
+        continue;
+      }
+      if (!FrequencyCaps.allows(rec, c.idx, c.capCount, c.capWindowMs, now)) {
+        why[base + WhyNot.Capped]! += 1;
+        continue;
+      }
+      if (unit.done(now)) {
+        why[base + WhyNot.PacedOut]! += 1;
+        continue;
+      }
+      unit.eligible++;
+      if (honourPacing && rand() >= unit.serveP) {
+        why[base + WhyNot.PacedOut]! += 1;
+        continue;
+      }
+      const w = unit.need > 0 ? unit.need : 1e-9;
+      if (single) {
+        total += w;
+        if (rand() * total < w) {
+          best = c;
+          bestUnit = unit;
+        }
+      } else {
+        (pool ??= []).push({ cand: c, unit, creative: 0 });
+        (weights ??= []).push(w);
+      }
+    }
+    if (single) {
+      if (best !== null) return [{ cand: best, unit: bestUnit!, creative: pickCreative(best, rand) }];
+      continue;
+    }
+    if (pool === null) continue;
+    const picks: Pick[] = [];
+    while (picks.length < req.n && pool.length > 0) {
+      let sum = 0;
+      for (const w of weights!) sum += w;
+      let x = rand() * sum;
+      let i = 0;
+      while (i < pool.length - 1 && x >= weights![i]!) x -= weights![i++]!;
+      const pick = pool[i]!;
+      pick.creative = pickCreative(pick.cand, rand);
+      picks.push(pick);
+      pool.splice(i, 1);
+      weights!.splice(i, 1);
+      // Competitive exclusion: drop what shares a label or the campaign with the pick.
+      for (let k = pool.length - 1; k >= 0; k--) {
+        const other = pool[k]!.cand;
+        if (other.campaignId === pick.cand.campaignId || other.exclusion.some((l) => pick.cand.exclusion.includes(l))) {
+          why[other.idx * 5 + WhyNot.Excluded]! += 1;
+          pool.splice(k, 1);
+          weights!.splice(k, 1);
+        }
+      }
+    }
+    if (picks.length > 0) return picks;
+  }
+  return [];
+}
+
+/** Books the picks: pacing counts, frequency caps. Prefetched picks count as pending. */
+export function book(picks: Pick[], device: string, caps: FrequencyCaps, now: number, pending = false): void {
+  for (const p of picks) {
+    if (pending) p.unit.pending += 1;
+    else p.unit.own += 1;
+    if (p.cand.capCount > 0) caps.record(device, p.cand.idx, p.cand.capWindowMs, now);
+  }
+}

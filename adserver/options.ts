@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import type { CommandSpec } from '../common/config.js';
+import { storeSchema, refineStore } from '../store/options.js';
+
+export const adserverSchema = Type.Object({
+  host: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all)' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8082, description: 'port of the ad server (0 picks a free one)' }),
+  trackingUrl: Type.String({ default: 'http://127.0.0.1:8081', description: 'base URL of the tracking tier, for impression and click beacon URLs' }),
+  beaconSecret: Type.String({ default: 'sluice-dev-beacon-secret', minLength: 16, description: 'HMAC secret shared with tracking to sign decision ids (set it in production)' }),
+  decisionTtlSeconds: Type.Integer({ minimum: 10, maximum: 7 * 86400, default: 3600, description: 'how long an answer (and its beacons) stays valid' }),
+  reloadIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000, description: 'how often the store is asked whether campaigns changed' }),
+  planIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000, description: 'how often pacing re-plans every line item' }),
+  capMaxDevices: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 2_000_000, description: 'devices remembered for frequency caps (bounded memory; least recent forgotten first)' }),
+  maxAds: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'most ads one request may ask for with n=' }),
+  prefetchMaxDays: Type.Integer({ minimum: 1, maximum: 30, default: 7, description: 'most days one prefetch may ask for with days=' }),
+  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  ...storeSchema.properties,
+});
+
+export const adserverSpec: CommandSpec<typeof adserverSchema> = {
+  name: 'adserver',
+  summary: 'ad decisions from memory on uWebSockets.js: GET /v1/ad and /v1/ads/prefetch',
+  schema: adserverSchema,
+  refine: (c) => {
+    const p = refineStore(c);
+    try {
+      const u = new URL(c.trackingUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      p.push(`--tracking-url: expected an http(s) URL, got ${JSON.stringify(c.trackingUrl)}`);
+    }
+    return p;
+  },
+};

@@ -1,0 +1,128 @@
+import uWS from 'uWebSockets.js';
+import type { CampaignIndex } from './campaign-index.js';
+import { book, decide, type DecisionStats } from './decide.js';
+import { AdServerError } from './errors.js';
+import type { FrequencyCaps } from './frequency-caps.js';
+import { answerJson, type AnswerOptions } from './answer.js';
+import { AdMetrics, Outcome } from './metrics.js';
+import { parseAdRequest, parseQuery } from './request.js';
+import { DAY_MS } from '../common/time.js';
+
+/** What the HTTP layer needs from the running ad server; the index is swapped on reload. */
+export interface AdServerState {
+  index: CampaignIndex;
+  caps: FrequencyCaps;
+  stats: DecisionStats;
+  metrics: AdMetrics;
+  answer: AnswerOptions;
+  maxAds: number;
+  prefetchMaxDays: number;
+  /** Called for a slot the index does not know (it may be new): cached look-up in the store. */
+  unknownSlot(slot: string): void;
+  /** Books a prefetched pick as pending until its validity ends. */
+  addPending(unit: { pending: number }, until: number): void;
+  extraMetrics(): Record<string, number>;
+  health(): object;
+}
+
+const JSON_TYPE = 'application/json';
+
+function fail(res: uWS.HttpResponse, err: unknown, s: AdServerState, route: 'ad' | 'prefetch'): void {
+  if (err instanceof AdServerError) {
+    s.metrics.outcomes[route][Outcome.BadRequest]! += 1;
+    res.writeStatus('400 Bad Request').writeHeader('content-type', JSON_TYPE).end(JSON.stringify({ code: err.code, message: err.message }));
+    return;
+  }
+  s.metrics.outcomes[route][Outcome.Error]! += 1;
+  res.writeStatus('500 Internal Server Error').writeHeader('content-type', JSON_TYPE).end('{"code":"ADS_ERR_INTERNAL","message":"internal error"}');
+}
+
+/**
+ * The ad server's HTTP front on uWebSockets.js. Decisions are synchronous, from memory, so
+ * each handler answers before returning (no onAborted bookkeeping, no promise per request).
+ */
+export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
+  const app = uWS.App();
+  app.get('/v1/ad', (res, req) => {
+    const t0 = performance.now();
+    const now = Date.now();
+    try {
+      const r = parseAdRequest(parseQuery(req.getQuery() ?? ''), now, s.maxAds);
+      const ix = s.index;
+      const entry = ix.slots.get(r.slot);
+      if (entry === undefined || entry.app.id !== r.app) {
+        s.metrics.outcomes.ad[Outcome.UnknownSlot]! += 1;
+        s.unknownSlot(r.slot);
+        res.writeStatus('204 No Content').end();
+      } else {
+        const picks = decide(ix, entry, r, s.caps, s.stats, now, Math.random);
+        if (picks.length === 0) {
+          s.metrics.outcomes.ad[Outcome.NoFill]! += 1;
+          res.writeStatus('204 No Content').end();
+        } else {
+          book(picks, r.device, s.caps, now);
+          s.metrics.outcomes.ad[Outcome.Served]! += 1;
+          res.writeHeader('content-type', JSON_TYPE).writeHeader('cache-control', 'no-store').end(answerJson(r, picks, now, s.answer));
+        }
+      }
+    } catch (err) {
+      fail(res, err, s, 'ad');
+    }
+    s.metrics.observe((performance.now() - t0) / 1000);
+  });
+
+  app.get('/v1/ads/prefetch', (res, req) => {
+    const now = Date.now();
+    try {
+      const q = parseQuery(req.getQuery() ?? '');
+      const r = parseAdRequest(q, now, 1);
+      const days = q.days ? Number(q.days) : 3;
+      if (!Number.isInteger(days) || days < 1 || days > s.prefetchMaxDays) throw new AdServerError('ADS_ERR_BAD_REQUEST', `days must be a whole number from 1 to ${s.prefetchMaxDays}`);
+      const entry = s.index.slots.get(r.slot);
+      if (entry === undefined || entry.app.id !== r.app) {
+        s.metrics.outcomes.prefetch[Outcome.UnknownSlot]! += 1;
+        s.unknownSlot(r.slot);
+        res.writeStatus('204 No Content').end();
+        return;
+      }
+      // One ad per coming day, chosen as if requested then; each counts as pending until it expires.
+      const picks = [];
+      const validity = [];
+      for (let d = 0; d < days; d++) {
+        const at = now + d * DAY_MS;
+        const pick = decide(s.index, entry, { ...r, n: 1 }, s.caps, s.stats, at, Math.random, false)[0];
+        if (!pick) continue;
+        book([pick], r.device, s.caps, at, true);
+        s.addPending(pick.unit, at + DAY_MS);
+        picks.push(pick);
+        validity.push({ from: at, until: at + DAY_MS });
+      }
+      if (picks.length === 0) {
+        s.metrics.outcomes.prefetch[Outcome.NoFill]! += 1;
+        res.writeStatus('204 No Content').end();
+        return;
+      }
+      s.metrics.outcomes.prefetch[Outcome.Served]! += 1;
+      res.writeHeader('content-type', JSON_TYPE).end(answerJson(r, picks, now, s.answer, validity));
+    } catch (err) {
+      fail(res, err, s, 'prefetch');
+    }
+  });
+
+  app.get('/healthz', (res) => {
+    res.writeHeader('content-type', JSON_TYPE).end(JSON.stringify(s.health()));
+  });
+
+  app.get('/metrics', (res) => {
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    void s.metrics.text(s.index, s.stats, s.extraMetrics()).then((text) => {
+      if (!aborted) res.cork(() => res.writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
+    });
+  });
+
+  app.any('/*', (res) => {
+    res.writeStatus('404 Not Found').writeHeader('content-type', JSON_TYPE).end('{"code":"ADS_ERR_NOT_FOUND","message":"no such route"}');
+  });
+  return app;
+}

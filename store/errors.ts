@@ -1,0 +1,39 @@
+import { SluiceError } from '../common/errors.js';
+
+/** Stable codes of the report store's errors; the HTTP status goes with each. */
+export const StoreErrorCode = {
+  NOT_FOUND: 'STORE_ERR_NOT_FOUND',
+  CONFLICT: 'STORE_ERR_CONFLICT',
+  INVALID: 'STORE_ERR_INVALID',
+  UNAVAILABLE: 'STORE_ERR_UNAVAILABLE',
+} as const;
+export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
+
+const STATUS: Record<StoreErrorCode, number> = {
+  STORE_ERR_NOT_FOUND: 404,
+  STORE_ERR_CONFLICT: 409,
+  STORE_ERR_INVALID: 400,
+  STORE_ERR_UNAVAILABLE: 503,
+};
+
+/**
+ * An error of the report store. `details` carries the list of problems for
+ * STORE_ERR_INVALID; `cause` keeps the driver's error (never shown to clients).
+ */
+export class StoreError extends SluiceError {
+  constructor(code: StoreErrorCode, message: string, details?: unknown, cause?: unknown) {
+    super(code, message, STATUS[code], details);
+    this.name = 'StoreError';
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+export const notFound = (what: string, id: string): StoreError =>
+  new StoreError(StoreErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} not found`);
+
+export const invalid = (what: string, problems: readonly string[]): StoreError =>
+  new StoreError(StoreErrorCode.INVALID, `invalid ${what}: ${problems.join('; ')}`, problems);
+
+export const conflict = (message: string, cause?: unknown): StoreError => new StoreError(StoreErrorCode.CONFLICT, message, undefined, cause);
+
+export const unavailable = (message: string, cause?: unknown): StoreError => new StoreError(StoreErrorCode.UNAVAILABLE, message, undefined, cause);

@@ -1,0 +1,119 @@
+/**
+ * The report store's schema: ONE numbered list of migrations for both backends. The SQL keeps
+ * to what SQLite and MySQL/MariaDB share (VARCHAR, TEXT, MEDIUMTEXT, BIGINT, INTEGER, DOUBLE,
+ * explicit primary keys, foreign keys with ON DELETE CASCADE, CREATE INDEX). Timestamps are
+ * BIGINT epoch ms, UTC. The one dialect difference is the MySQL table options (InnoDB,
+ * utf8mb4 with a binary collation so that ids, keys and hashes compare exactly, whatever the
+ * database's default collation is), added by `table()`.
+ *
+ * Never edit an applied migration: add a new one with the next version.
+ */
+
+export type Statement = string | { sqlite: string; mysql: string };
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly Statement[];
+}
+
+const MYSQL_TABLE_OPTIONS = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+
+/** A CREATE TABLE for both dialects: MySQL gets the engine and character set. */
+export function table(sql: string): Statement {
+  return { sqlite: sql, mysql: sql + MYSQL_TABLE_OPTIONS };
+}
+
+export function statementFor(s: Statement, dialect: 'sqlite' | 'mysql'): string {
+  return typeof s === 'string' ? s : s[dialect];
+}
+
+/** The bookkeeping table, created before any migration runs. */
+export const SCHEMA_MIGRATIONS: Statement = table(
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)',
+);
+
+const ID = 'VARCHAR(64) NOT NULL';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'campaign model, app keys, revision, delivery',
+    statements: [
+      table(`CREATE TABLE publishers (id ${ID} PRIMARY KEY, name VARCHAR(255) NOT NULL)`),
+      table(
+        `CREATE TABLE apps (id ${ID} PRIMARY KEY, publisher_id ${ID}, name VARCHAR(255) NOT NULL, platform VARCHAR(16) NOT NULL,
+          attribution_lookback_days INTEGER NOT NULL, attribution_model VARCHAR(16) NOT NULL,
+          FOREIGN KEY (publisher_id) REFERENCES publishers (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX apps_publisher ON apps (publisher_id)',
+      table(
+        `CREATE TABLE slots (id ${ID} PRIMARY KEY, app_id ${ID}, name VARCHAR(255) NOT NULL, size VARCHAR(16) NOT NULL,
+          FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX slots_app ON slots (app_id)',
+      table(`CREATE TABLE advertisers (id ${ID} PRIMARY KEY, name VARCHAR(255) NOT NULL)`),
+      table(
+        `CREATE TABLE campaigns (id ${ID} PRIMARY KEY, advertiser_id ${ID}, name VARCHAR(255) NOT NULL,
+          start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, status VARCHAR(16) NOT NULL, budget_micros BIGINT NOT NULL,
+          priority INTEGER NOT NULL, exclusion_labels TEXT NOT NULL,
+          FOREIGN KEY (advertiser_id) REFERENCES advertisers (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX campaigns_advertiser ON campaigns (advertiser_id)',
+      table(
+        `CREATE TABLE line_items (id ${ID} PRIMARY KEY, campaign_id ${ID}, name VARCHAR(255) NOT NULL,
+          start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, status VARCHAR(16) NOT NULL, goal_type VARCHAR(16) NOT NULL,
+          goal BIGINT NOT NULL, delivery VARCHAR(16) NOT NULL, country_split TEXT NULL, targeting TEXT NOT NULL,
+          cap_count INTEGER NOT NULL, cap_window_ms BIGINT NOT NULL, cpm_micros BIGINT NOT NULL, slot_ids TEXT NOT NULL,
+          FOREIGN KEY (campaign_id) REFERENCES campaigns (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX line_items_campaign ON line_items (campaign_id)',
+      table(
+        `CREATE TABLE creatives (id ${ID} PRIMARY KEY, line_item_id ${ID}, name VARCHAR(255) NOT NULL, kind VARCHAR(16) NOT NULL,
+          size VARCHAR(16) NOT NULL, payload MEDIUMTEXT NOT NULL, click_url TEXT NOT NULL, weight DOUBLE NOT NULL,
+          FOREIGN KEY (line_item_id) REFERENCES line_items (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX creatives_line_item ON creatives (line_item_id)',
+      // Only the SHA-256 of a key (base64url, 43 characters) is kept.
+      table(
+        `CREATE TABLE app_keys (hash VARCHAR(64) NOT NULL PRIMARY KEY, app_id ${ID}, created_at BIGINT NOT NULL,
+          FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX app_keys_app ON app_keys (app_id)',
+      // One row (id 1): bumped in the same transaction as every write to the campaign model.
+      table('CREATE TABLE model_revision (id INTEGER NOT NULL PRIMARY KEY, rev BIGINT NOT NULL)'),
+      'INSERT INTO model_revision (id, rev) VALUES (1, 0)',
+      // Delivered counts per line item, UTC hour (epoch ms of its start) and country; loads set, never add.
+      table(
+        `CREATE TABLE delivery (line_item_id ${ID}, hour BIGINT NOT NULL, country VARCHAR(8) NOT NULL,
+          impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, PRIMARY KEY (line_item_id, hour, country))`,
+      ),
+      'CREATE INDEX delivery_hour ON delivery (hour)',
+    ],
+  },
+  {
+    version: 2,
+    name: 'users, api keys, job runs and locks',
+    statements: [
+      table(
+        `CREATE TABLE users (id ${ID} PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL,
+          role VARCHAR(16) NOT NULL CHECK (role IN ('admin', 'publisher', 'advertiser')),
+          publisher_id VARCHAR(64) NULL, advertiser_id VARCHAR(64) NULL, created_at BIGINT NOT NULL,
+          FOREIGN KEY (publisher_id) REFERENCES publishers (id) ON DELETE CASCADE,
+          FOREIGN KEY (advertiser_id) REFERENCES advertisers (id) ON DELETE CASCADE)`,
+      ),
+      table(
+        `CREATE TABLE api_keys (hash VARCHAR(64) NOT NULL PRIMARY KEY, user_id ${ID}, created_at BIGINT NOT NULL,
+          FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX api_keys_user ON api_keys (user_id)',
+      // `rows` is a reserved word in MariaDB and MySQL 8, hence row_count.
+      table(
+        `CREATE TABLE job_runs (id ${ID} PRIMARY KEY, workflow VARCHAR(128) NOT NULL, partition_key VARCHAR(255) NOT NULL,
+          status VARCHAR(16) NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT NULL, row_count BIGINT NULL, error TEXT NULL)`,
+      ),
+      'CREATE INDEX job_runs_partition ON job_runs (workflow, partition_key)',
+      table('CREATE TABLE job_locks (partition_key VARCHAR(255) NOT NULL PRIMARY KEY, owner VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL)'),
+    ],
+  },
+];
