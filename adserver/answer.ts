@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signDecisionFast } from '../common/decision-token.js';
+import { signedTokenForUrl } from '../common/decision-token.js';
 import type { AdRequest, Pick } from './decide.js';
 
 export interface AnswerOptions {
@@ -19,8 +19,7 @@ export function answerJson(req: AdRequest, picks: Pick[], now: number, o: Answer
     const p = picks[i]!;
     const cr = p.cand.creatives[p.creative]!;
     const exp = validity ? validity[i]!.until : now + o.ttlMs;
-    // The token holds percent-encoded fields: encode it whole so the query decoder gives it back intact.
-    const token = encodeURIComponent(signDecisionFast(picks.length > 1 ? `${decisionId}.${i}` : decisionId, req.app, req.slot, req.device, now, exp, cr.tokenTail, o.secret));
+    const token = signedTokenForUrl(picks.length > 1 ? `${decisionId}.${i}` : decisionId, req.app, req.slot, req.device, now, exp, cr.tokenTail, cr.tokenTailUrl, o.secret);
     s += `${i ? ',' : ''}${cr.json},"impression_url":"${o.trackingUrl}/v1/b/imp?t=${token}","click_beacon_url":"${o.trackingUrl}/v1/b/clk?t=${token}"`;
     if (validity) s += `,"valid_from":${validity[i]!.from},"valid_until":${validity[i]!.until}`;
     s += '}';

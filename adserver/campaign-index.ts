@@ -19,7 +19,8 @@ export interface Candidate {
   capWindowMs: number;
   exclusion: readonly string[];
   /** Creatives that fit the slot, with their answer fragment serialised once. */
-  creatives: { id: string; json: string; clickUrl: string; tokenTail: string }[];
+  /** tokenTail is what the signature covers; tokenTailUrl the same with '%' escaped for a query string. */
+  creatives: { id: string; json: string; clickUrl: string; tokenTail: string; tokenTailUrl: string }[];
   cumWeights: number[];
   /** One pacing unit, or one per country when the goal is split by country. */
   unit: PacingUnit | null;
@@ -113,32 +114,42 @@ export class CampaignIndex {
       const creatives = creativesByLi.get(li.id) ?? [];
       const slotIds = li.slot_ids.length > 0 ? li.slot_ids : [...new Set(creatives.flatMap((c) => (slotsBySize.get(c.size) ?? []).map((s) => s.id)))];
       let placed = 0;
+      // One candidate per (line item, slot size), shared by every slot of that size: 10x fewer
+      // objects than one per slot, and the decision loop touches far fewer cache lines.
+      const bySize = new Map<string, Candidate | null>();
       for (const slotId of slotIds) {
         const entry = ix.slots.get(slotId);
         if (!entry) continue;
-        const fit = creatives.filter((c) => c.size === entry.slot.size && c.weight > 0);
-        if (fit.length === 0) continue;
-        let w = 0;
-        const cand: Candidate = {
-          idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
-          test, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
-          creatives: fit.map((c) => ({
-            id: c.id,
-            clickUrl: c.click_url,
-            tokenTail: creativeTokenPart(cmp.id, c.id, li.id, c.click_url),
-            json: JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1),
-          })),
-          cumWeights: fit.map((c) => (w += c.weight)),
-          unit, byCountry,
-        };
+        let cand = bySize.get(entry.slot.size);
+        if (cand === undefined) {
+          const fit = creatives.filter((c) => c.size === entry.slot.size && c.weight > 0);
+          let w = 0;
+          cand = fit.length === 0 ? null : {
+            idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
+            test, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
+            creatives: fit.map((c) => {
+              const tail = creativeTokenPart(cmp.id, c.id, li.id, c.click_url);
+              return {
+                id: c.id,
+                clickUrl: c.click_url,
+                tokenTail: tail,
+                tokenTailUrl: tail.replace(/%/g, '%25'),
+                json: JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1),
+              };
+            }),
+            cumWeights: fit.map((c) => (w += c.weight)),
+            unit, byCountry,
+          };
+          bySize.set(entry.slot.size, cand);
+        }
+        if (cand === null) continue;
         let tier = entry.tiers.find((t) => t[0]!.priority === cmp.priority);
         if (!tier) {
           tier = [];
           entry.tiers.push(tier);
-          entry.tiers.sort((a, b) => (b[0]?.priority ?? 0) - (a[0]?.priority ?? 0));
         }
-        tier.push(cand);
-        entry.tiers.sort((a, b) => b[0]!.priority - a[0]!.priority);
+        if (!tier.includes(cand)) tier.push(cand);
+        entry.tiers.sort((a, b) => (b[0]?.priority ?? 0) - (a[0]?.priority ?? 0));
         placed++;
       }
       if (placed === 0) ix.skipped.push({ id: li.id, why: 'no creative fits any of its slots' });
