@@ -3,6 +3,7 @@ import type { TargetingContext } from './targeting/request-context.js';
 import { AdErrorCode, AdServerError } from './errors.js';
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const EMPTY_KV: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const KNOWN = new Set(['app', 'slot', 'device', 'platform', 'os', 'app_version', 'model', 'w', 'h', 'country', 'region', 'n', 'days', 'tz']);
 
 function decode(s: string): string {
@@ -30,33 +31,46 @@ export function parseQuery(q: string): Record<string, string> {
   return out;
 }
 
+function num(q: Record<string, string>, k: string, lo: number, hi: number, def: number): number {
+  const v = q[k];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new AdServerError(AdErrorCode.BAD_REQUEST, `${k} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v.slice(0, 20))}`);
+  return n;
+}
+
+function isCountry(c: string): boolean {
+  return c.length === 2 && c.charCodeAt(0) >= 65 && c.charCodeAt(0) <= 90 && c.charCodeAt(1) >= 65 && c.charCodeAt(1) <= 90;
+}
+
 /**
  * An ad request from its query: app, slot and device are required; the rest describe the
  * device for targeting; any other parameter is a custom key-value (`kv.<name>` in targeting).
  * Day-parting uses the device's local time when `tz` (minutes east of UTC) is given, else UTC.
+ * No closures, arrays or Date objects per request: this runs on every ad request.
  */
 export function parseAdRequest(q: Record<string, string>, now: number, maxAds = 5): AdRequest {
-  const missing = ['app', 'slot', 'device'].filter((k) => !q[k]);
-  if (missing.length) throw new AdServerError(AdErrorCode.BAD_REQUEST, `missing query parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  const num = (k: string, lo: number, hi: number, def: number): number => {
-    const v = q[k];
-    if (v === undefined || v === '') return def;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new AdServerError(AdErrorCode.BAD_REQUEST, `${k} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v.slice(0, 20))}`);
-    return n;
-  };
+  if (!q.app || !q.slot || !q.device) {
+    const missing = ['app', 'slot', 'device'].filter((k) => !q[k]);
+    throw new AdServerError(AdErrorCode.BAD_REQUEST, `missing query parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  }
   const platform = q.platform ?? '';
   if (platform !== '' && platform !== 'ios' && platform !== 'android') throw new AdServerError(AdErrorCode.BAD_REQUEST, `platform must be ios or android, got ${JSON.stringify(platform.slice(0, 20))}`);
-  const country = (q.country ?? '').toUpperCase();
-  if (country !== '' && !/^[A-Z]{2}$/.test(country)) throw new AdServerError(AdErrorCode.BAD_REQUEST, `country must be a 2-letter code, got ${JSON.stringify(country.slice(0, 20))}`);
-  const tz = num('tz', -840, 840, 0);
-  const local = new Date(now + tz * 60_000);
+  let country = q.country ?? '';
+  if (country !== '' && !isCountry(country)) {
+    country = country.toUpperCase();
+    if (!isCountry(country)) throw new AdServerError(AdErrorCode.BAD_REQUEST, `country must be a 2-letter code, got ${JSON.stringify(country.slice(0, 20))}`);
+  }
+  const local = now + num(q, 'tz', -840, 840, 0) * 60_000;
   let kv: Record<string, string> | null = null;
   for (const k in q) if (!KNOWN.has(k)) (kv ??= {})[k] = q[k]!;
   const ctx: TargetingContext = {
     platform, os_version: q.os ?? '', app_version: q.app_version ?? '', device_model: q.model ?? '',
-    screen_w: num('w', 0, 100_000, 0), screen_h: num('h', 0, 100_000, 0), country, region: q.region ?? '',
-    kv: kv ?? {}, hour: local.getUTCHours(), weekday: WEEKDAYS[local.getUTCDay()]!,
+    screen_w: num(q, 'w', 0, 100_000, 0), screen_h: num(q, 'h', 0, 100_000, 0), country, region: q.region ?? '',
+    kv: kv ?? EMPTY_KV,
+    hour: Math.floor(local / 3_600_000) % 24,
+    // 1970-01-01 was a Thursday.
+    weekday: WEEKDAYS[(Math.floor(local / 86_400_000) + 4) % 7]!,
   };
-  return { app: q.app!, slot: q.slot!, device: q.device!, n: num('n', 1, maxAds, 1), ctx };
+  return { app: q.app, slot: q.slot, device: q.device, n: num(q, 'n', 1, maxAds, 1), ctx };
 }
