@@ -8,17 +8,20 @@ import { simCommand } from './commands/sim.js';
 import { trackingCommand } from './commands/tracking.js';
 import { adserverCommand } from './commands/adserver.js';
 import { adserverSpec } from '../adserver/options.js';
+import { pipelineCommand } from './commands/pipeline.js';
+import { pipelineSpec } from '../pipeline/options.js';
 import { trackingSpec } from '../tracking/options.js';
 
 const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[]) => Promise<void> }> = {
   sim: { spec: simSpec as unknown as CommandSpec, run: simCommand },
   tracking: { spec: trackingSpec as unknown as CommandSpec, run: trackingCommand },
   adserver: { spec: adserverSpec as unknown as CommandSpec, run: adserverCommand },
+  pipeline: { spec: pipelineSpec as unknown as CommandSpec, run: pipelineCommand },
   demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
 };
 const OPTIONS_START = '<!-- options:start -->';
 const OPTIONS_END = '<!-- options:end -->';
-const NOT_YET = ['pipeline', 'jobs', 'ui', 'mr'];
+const NOT_YET = ['jobs', 'ui', 'mr'];
 
 function usage(): string {
   return [

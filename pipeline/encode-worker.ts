@@ -1,0 +1,58 @@
+import parquet from 'parquetjs-lite';
+import { toPrimitive } from 'parquetjs-lite/lib/types.js';
+import type { EventRow } from './row.js';
+
+const COMPRESSION = process.env.SLUICE_PARQUET_COMPRESSION ?? 'GZIP';
+
+const S = (optional = true) => ({ type: 'UTF8', optional, compression: COMPRESSION });
+const I = (optional = true) => ({ type: 'INT64', optional, compression: COMPRESSION });
+
+/** The Parquet schema of enriched events (GZIP pages: readable by DuckDB, Spark, pyarrow). */
+export const EVENT_SCHEMA = {
+  dedupe_key: S(false), event_id: S(), app_id: S(false), device_id: S(false), seq: I(), type: S(false), ts: I(false), sent_at: I(),
+  received_at: I(false), event_time: I(false), dt: S(false), platform: S(), os_version: S(), app_version: S(), device_model: S(),
+  device_class: S(), screen: S(), country: S(), country_name: S(), region: S(), locale: S(), slot_id: S(), campaign_id: S(),
+  creative_id: S(), line_item_id: S(), advertiser_id: S(), campaign_name: S(), publisher_id: S(), app_name: S(), name: S(),
+  props: S(), extra: S(), source: S(false), segment: S(false), frame_offset: I(false), flags: S(),
+};
+
+export interface EncodeTask {
+  rows: EventRow[];
+  path: string;
+}
+
+const schema = new parquet.ParquetSchema(EVENT_SCHEMA);
+
+/**
+ * Encode stage, in a worker thread: rows to one Parquet file (one row group) on local disk.
+ * The columns are filled directly in the layout parquetjs-lite's shredder makes, which for a
+ * flat schema is trivial: its per-row shredding (objects and a Set per field per row) ran at
+ * 7k rows/s; the encoding, statistics, compression and footer are still parquetjs-lite's own.
+ */
+export default async function encode(task: EncodeTask): Promise<{ path: string; rows: number }> {
+  const n = task.rows.length;
+  const writer = await parquet.ParquetWriter.openFile(schema, task.path, { rowGroupSize: n + 1, pageSize: n + 1 });
+  const columnData: Record<string, unknown> = {};
+  const pages: Record<string, unknown[]> = {};
+  for (const field of schema.fieldList) {
+    const type = field.originalType ?? field.primitiveType;
+    const dlevels = new Array<number>(n);
+    const values: unknown[] = [];
+    const distinct = new Set<unknown>();
+    for (let i = 0; i < n; i++) {
+      const v = (task.rows[i] as unknown as Record<string, unknown>)[field.name];
+      if (v === null || v === undefined) {
+        dlevels[i] = 0;
+      } else {
+        dlevels[i] = field.dLevelMax;
+        distinct.add(v);
+        values.push(toPrimitive(type, v));
+      }
+    }
+    columnData[field.path.join(',')] = { dlevels, rlevels: new Array<number>(n).fill(0), values, distinct_values: distinct, count: n };
+    pages[field.path.join(',')] = [];
+  }
+  writer.rowBuffer = { rowCount: n, pageRowCount: n, columnData, pages };
+  await writer.close();
+  return { path: task.path, rows: n };
+}

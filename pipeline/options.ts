@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import { cpus } from 'node:os';
+import type { CommandSpec } from '../common/config.js';
+import { lakeSchema, refineLake } from '../lake/options.js';
+import { storeSchema, refineStore } from '../store/options.js';
+
+const threads = Math.max(1, cpus().length);
+
+export const pipelineSchema = Type.Object({
+  host: Type.String({ default: '127.0.0.1', description: 'address of the metrics endpoint' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'port of /metrics and /healthz (0 picks a free one)' }),
+  pollIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000, description: 'how often the lake is checked for new sealed segments' }),
+  decodeThreads: Type.Integer({ minimum: 1, maximum: 64, default: threads, description: 'worker threads of the decode stage' }),
+  encodeThreads: Type.Integer({ minimum: 1, maximum: 64, default: threads, description: 'worker threads of the Parquet encode stage' }),
+  enrichConcurrency: Type.Integer({ minimum: 1, maximum: 256, default: 4, description: 'batches enriched at once (store look-ups are memoised)' }),
+  batchFrames: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'frames per decode task' }),
+  queueCapacity: Type.Integer({ minimum: 1, maximum: 10_000, default: 8, description: 'batches waiting between two stages at most (backpressure)' }),
+  maxRowsPerFile: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 200_000, description: 'rows per Parquet file at most (bounds memory per partition)' }),
+  once: Type.Boolean({ default: false, description: 'process what is in the lake now, then exit' }),
+  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  ...lakeSchema.properties,
+  ...storeSchema.properties,
+});
+
+export const pipelineSpec: CommandSpec<typeof pipelineSchema> = {
+  name: 'pipeline',
+  summary: 'SEDA stages over worker threads: sealed segments in the lake to enriched Parquet',
+  schema: pipelineSchema,
+  refine: (c) => [...refineLake(c), ...refineStore(c)],
+};

@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Piscina } from 'piscina';
+import type { Logger } from '../common/logger.js';
+import type { Lake } from '../lake/lake.js';
+import { Enricher, type EnrichStore } from './enricher.js';
+import { checkpointKey, processSegment, segmentName, type SegmentResult } from './segment-processor.js';
+import type { StageStats } from './stage.js';
+
+export interface PipelineOptions {
+  host: string;
+  port: number;
+  pollIntervalMs: number;
+  decodeThreads: number;
+  encodeThreads: number;
+  enrichConcurrency: number;
+  batchFrames: number;
+  queueCapacity: number;
+  maxRowsPerFile: number;
+}
+
+export interface RunningPipeline {
+  url: string;
+  /** Processes every sealed segment not yet done; resolves with what it did. */
+  runOnce(): Promise<SegmentResult[]>;
+  enricher: Enricher;
+  close(): Promise<void>;
+}
+
+/** Starts the pipeline: worker pools, a metrics endpoint, and (unless driven by runOnce) a poll loop. */
+export async function startPipeline(o: PipelineOptions, lake: Lake, store: EnrichStore, log: Logger, poll = true): Promise<RunningPipeline> {
+  const decodePool = new Piscina({ filename: new URL('./decode-worker.js', import.meta.url).href, maxThreads: o.decodeThreads, minThreads: 1 });
+  const encodePool = new Piscina({ filename: new URL('./encode-worker.js', import.meta.url).href, maxThreads: o.encodeThreads, minThreads: 1 });
+  const enricher = new Enricher(store);
+  const stats = {
+    decode: { name: 'decode', concurrency: o.decodeThreads, items: 0, busyMs: 0, queue: null } as StageStats,
+    enrich: { name: 'enrich', concurrency: o.enrichConcurrency, items: 0, busyMs: 0, queue: null } as StageStats,
+    encode: { name: 'encode', concurrency: o.encodeThreads, items: 0, busyMs: 0, queue: null } as StageStats,
+  };
+  const totals = { segments: 0, events: 0, corrupt: 0, files: 0, failures: 0 };
+  let running: Promise<SegmentResult[]> | null = null;
+
+  async function pass(): Promise<SegmentResult[]> {
+    const done: SegmentResult[] = [];
+    const sealed = (await lake.list('segments/')).filter((x) => x.key.endsWith('.seg')).map((x) => x.key);
+    // Oldest first: names carry the node and the opening time.
+    sealed.sort((a, b) => (segmentName(a).split('-').at(-2)! < segmentName(b).split('-').at(-2)! ? -1 : 1));
+    for (const key of sealed) {
+      if (await lake.exists(checkpointKey(segmentName(key)))) continue;
+      const r = await processSegment(key, {
+        lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
+        enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, stats,
+      });
+      totals.segments++;
+      totals.events += r.events;
+      totals.corrupt += r.corrupt;
+      totals.files += r.files.length;
+      log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
+      done.push(r);
+    }
+    return done;
+  }
+  const runOnce = (): Promise<SegmentResult[]> => {
+    running ??= pass().finally(() => (running = null));
+    return running;
+  };
+
+  const metrics = (): string => {
+    const L = ['# TYPE sluice_pipeline_stage_items_total counter', '# TYPE sluice_pipeline_stage_busy_seconds_total counter'];
+    for (const s of Object.values(stats)) {
+      L.push(`sluice_pipeline_stage_items_total{stage="${s.name}"} ${s.items}`, `sluice_pipeline_stage_busy_seconds_total{stage="${s.name}"} ${s.busyMs / 1000}`, `sluice_pipeline_stage_concurrency{stage="${s.name}"} ${s.concurrency}`);
+    }
+    L.push(`sluice_pipeline_decode_pool_queue_depth ${decodePool.queueSize}`, `sluice_pipeline_encode_pool_queue_depth ${encodePool.queueSize}`);
+    L.push(`sluice_pipeline_segments_total ${totals.segments}`, `sluice_pipeline_events_total ${totals.events}`, `sluice_pipeline_corrupt_frames_total ${totals.corrupt}`, `sluice_pipeline_files_total ${totals.files}`, `sluice_pipeline_failures_total ${totals.failures}`);
+    L.push(`sluice_pipeline_enrich_cache_hit_ratio ${enricher.hitRatio}`);
+    return L.join('\n') + '\n';
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
+    else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...totals }));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(o.port, o.host, r));
+  const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
+  let timer: NodeJS.Timeout | null = null;
+  if (poll) {
+    const tick = () => {
+      runOnce().catch((err: unknown) => {
+        totals.failures++;
+        log.error({ err: (err as Error).message }, 'pipeline pass failed; will retry');
+      }).finally(() => {
+        if (timer) timer = setTimeout(tick, o.pollIntervalMs);
+      });
+    };
+    timer = setTimeout(tick, 0);
+  }
+  return {
+    url, runOnce, enricher,
+    async close() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running?.catch(() => undefined);
+      server.close();
+      await Promise.all([decodePool.destroy(), encodePool.destroy()]);
+    },
+  };
+}

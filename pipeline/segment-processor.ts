@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Piscina } from 'piscina';
+import type { Logger } from '../common/logger.js';
+import { FRAME_HEADER, scanSegment } from '../common/segment-format.js';
+import type { Lake } from '../lake/lake.js';
+import type { DecodeTask } from './decode-worker.js';
+import type { EncodeTask } from './encode-worker.js';
+import type { Enricher } from './enricher.js';
+import type { EventRow } from './row.js';
+import { BoundedQueue, runStage, type StageStats } from './stage.js';
+
+export interface ProcessorOptions {
+  lake: Lake;
+  decodePool: Piscina;
+  encodePool: Piscina;
+  enricher: Enricher;
+  log: Logger;
+  /** Frames per decode task. */
+  batchFrames: number;
+  decodeConcurrency: number;
+  enrichConcurrency: number;
+  encodeConcurrency: number;
+  queueCapacity: number;
+  maxRowsPerFile: number;
+  stats: { decode: StageStats; enrich: StageStats; encode: StageStats };
+}
+
+export interface SegmentResult {
+  segment: string;
+  frames: number;
+  corrupt: number;
+  events: number;
+  files: string[];
+  ms: number;
+}
+
+export const segmentName = (key: string): string => key.slice(key.lastIndexOf('/') + 1).replace(/\.seg$/, '');
+export const checkpointKey = (name: string): string => `_checkpoints/${name}.json`;
+const commitKey = (name: string): string => `_commits/${name}.json`;
+
+/**
+ * Turns one sealed segment into Parquet files, exactly once: outputs go to a staging prefix,
+ * then a commit manifest is written, the files are renamed into `events/app_id=A/dt=D/`, and
+ * a checkpoint marks the segment done. A crash anywhere before the checkpoint makes the next
+ * run clean up (the manifest names what a half-done commit left) and start the segment over,
+ * so the final output equals that of an uninterrupted run.
+ */
+export async function processSegment(key: string, o: ProcessorOptions): Promise<SegmentResult> {
+  const t0 = performance.now();
+  const name = segmentName(key);
+  const { lake } = o;
+  const old = await lake.exists(commitKey(name)) ? (JSON.parse((await lake.get(commitKey(name))).toString()) as { files: string[] }).files : [];
+  for (const f of old) await lake.delete(f);
+  for (const obj of await lake.list(`_staging/${name}/`)) await lake.delete(obj.key);
+
+  const buf = await lake.get(key);
+  const decodeQ = new BoundedQueue<DecodeTask>(o.queueCapacity);
+  const enrichQ = new BoundedQueue<EventRow[]>(o.queueCapacity);
+  const writeQ = new BoundedQueue<EventRow[]>(o.queueCapacity);
+  const staged: { staged: string; final: string }[] = [];
+  const partitions = new Map<string, EventRow[]>();
+  const parts = new Map<string, number>();
+  const tmp = mkdtempSync(join(tmpdir(), 'sluice-pipe-'));
+  let frames = 0;
+  let corrupt = 0;
+  let events = 0;
+  let inflight: Promise<void>[] = [];
+
+  const flush = async (part: string, rows: EventRow[]): Promise<void> => {
+    const n = parts.get(part) ?? 0;
+    parts.set(part, n + 1);
+    const file = `${name}-p${n}.parquet`;
+    const path = join(tmp, `${part.replace(/[/=]/g, '_')}-${file}`);
+    const t = performance.now();
+    await o.encodePool.run({ rows, path } satisfies EncodeTask);
+    o.stats.encode.busyMs += performance.now() - t;
+    o.stats.encode.items++;
+    const stagedKey = `_staging/${name}/${part}/${file}`;
+    await lake.put(stagedKey, readFileSync(path));
+    rmSync(path);
+    staged.push({ staged: stagedKey, final: `events/${part}/${file}` });
+  };
+
+  const reader = (async () => {
+    let batch: DecodeTask['frames'] = [];
+    for (const item of scanSegment(buf)) {
+      if (item.ok) {
+        frames++;
+        const len = buf.readUInt32LE(item.offset);
+        batch.push({ offset: item.offset, payload: buf.subarray(item.offset + FRAME_HEADER, item.offset + FRAME_HEADER + len) });
+        if (batch.length >= o.batchFrames) {
+          await decodeQ.put({ segment: name, frames: batch });
+          batch = [];
+        }
+        continue;
+      }
+      corrupt++;
+      const end = item.resumeAt >= 0 ? item.resumeAt : buf.length;
+      await lake.put(`quarantine/${name}@${item.offset}.bin`, buf.subarray(item.offset, end));
+      o.log.warn({ segment: name, offset: item.offset, reason: item.reason, bytes: end - item.offset }, 'corrupt frame quarantined; the rest of the segment goes on');
+      if (item.resumeAt < 0) break;
+    }
+    if (batch.length) await decodeQ.put({ segment: name, frames: batch });
+    decodeQ.close();
+  })();
+
+  const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t) as Promise<EventRow[]>);
+  const enrich = runStage(o.stats.enrich, enrichQ, writeQ, (rows) => o.enricher.enrich(rows));
+  const write = (async () => {
+    for (let rows = await writeQ.take(); rows !== undefined; rows = await writeQ.take()) {
+      for (const r of rows) {
+        events++;
+        const part = `app_id=${r.app_id}/dt=${r.dt}`;
+        let list = partitions.get(part);
+        if (!list) partitions.set(part, (list = []));
+        list.push(r);
+        if (list.length >= o.maxRowsPerFile) {
+          partitions.delete(part);
+          inflight.push(flush(part, list));
+          // At most encodeConcurrency files in flight: the writer waits, and so does everything before it.
+          if (inflight.length >= o.encodeConcurrency) {
+            await Promise.all(inflight);
+            inflight = [];
+          }
+        }
+      }
+    }
+    await Promise.all(inflight);
+    // What is left: every partition's last file, encodeConcurrency at a time.
+    const rest = [...partitions];
+    const next = async (): Promise<void> => {
+      for (let item = rest.shift(); item !== undefined; item = rest.shift()) await flush(item[0], item[1]);
+    };
+    await Promise.all(Array.from({ length: o.encodeConcurrency }, next));
+  })();
+
+  try {
+    await Promise.all([reader, decode, enrich, write]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  // Commit: manifest first, then the renames, then the checkpoint.
+  await lake.put(commitKey(name), Buffer.from(JSON.stringify({ files: staged.map((s) => s.final) })));
+  for (const s of staged) await lake.rename(s.staged, s.final);
+  const result: SegmentResult = { segment: name, frames, corrupt, events, files: staged.map((s) => s.final).sort(), ms: performance.now() - t0 };
+  await lake.put(checkpointKey(name), Buffer.from(JSON.stringify({ ...result, key, finished_at: Date.now() })));
+  await lake.delete(commitKey(name));
+  return result;
+}
