@@ -17,6 +17,9 @@ export interface PipelineOptions {
   batchFrames: number;
   queueCapacity: number;
   maxRowsPerFile: number;
+  maxBufferedRows: number;
+  /** Segments in flight at once: one decodes while another encodes, so both pools stay busy. */
+  segmentConcurrency: number;
 }
 
 export interface RunningPipeline {
@@ -29,8 +32,11 @@ export interface RunningPipeline {
 
 /** Starts the pipeline: worker pools, a metrics endpoint, and (unless driven by runOnce) a poll loop. */
 export async function startPipeline(o: PipelineOptions, lake: Lake, store: EnrichStore, log: Logger, poll = true): Promise<RunningPipeline> {
-  const decodePool = new Piscina({ filename: new URL('./decode-worker.js', import.meta.url).href, maxThreads: o.decodeThreads, minThreads: 1 });
-  const encodePool = new Piscina({ filename: new URL('./encode-worker.js', import.meta.url).href, maxThreads: o.encodeThreads, minThreads: 1 });
+  // Threads stay up between tasks: with minThreads below maxThreads, piscina ended idle threads
+  // and started new ones (module loading each time), which made a file cost 430 ms, not 30.
+  const pool = (file: string, threads: number) => new Piscina({ filename: new URL(file, import.meta.url).href, maxThreads: threads, minThreads: threads, idleTimeout: 60_000 });
+  const decodePool = pool('./decode-worker.js', o.decodeThreads);
+  const encodePool = pool('./encode-worker.js', o.encodeThreads);
   const enricher = new Enricher(store);
   const stats = {
     decode: { name: 'decode', concurrency: o.decodeThreads, items: 0, busyMs: 0, queue: null } as StageStats,
@@ -45,11 +51,13 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     const sealed = (await lake.list('segments/')).filter((x) => x.key.endsWith('.seg')).map((x) => x.key);
     // Oldest first: names carry the node and the opening time.
     sealed.sort((a, b) => (segmentName(a).split('-').at(-2)! < segmentName(b).split('-').at(-2)! ? -1 : 1));
-    for (const key of sealed) {
-      if (await lake.exists(checkpointKey(segmentName(key)))) continue;
+    const todo: string[] = [];
+    for (const key of sealed) if (!(await lake.exists(checkpointKey(segmentName(key))))) todo.push(key);
+    const worker = async (): Promise<void> => {
+     for (let key = todo.shift(); key !== undefined; key = todo.shift()) {
       const r = await processSegment(key, {
         lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
-        enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, stats,
+        enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
       });
       totals.segments++;
       totals.events += r.events;
@@ -57,7 +65,9 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
       totals.files += r.files.length;
       log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
       done.push(r);
-    }
+     }
+    };
+    await Promise.all(Array.from({ length: o.segmentConcurrency }, worker));
     return done;
   }
   const runOnce = (): Promise<SegmentResult[]> => {

@@ -24,6 +24,8 @@ export interface ProcessorOptions {
   encodeConcurrency: number;
   queueCapacity: number;
   maxRowsPerFile: number;
+  /** Rows held for partitions at most; past it the largest partitions are written early. */
+  maxBufferedRows: number;
   stats: { decode: StageStats; enrich: StageStats; encode: StageStats };
 }
 
@@ -83,15 +85,26 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     staged.push({ staged: stagedKey, final: `events/${part}/${file}` });
   };
 
+  const toTask = (batch: { offset: number; start: number; length: number }[]): DecodeTask => {
+    const total = batch.reduce((n, f) => n + f.length, 0);
+    const data = new Uint8Array(total);
+    let at = 0;
+    const frames = batch.map((f) => {
+      data.set(buf.subarray(f.start, f.start + f.length), at);
+      const out = { offset: f.offset, start: at, length: f.length };
+      at += f.length;
+      return out;
+    });
+    return { segment: name, data, frames };
+  };
   const reader = (async () => {
-    let batch: DecodeTask['frames'] = [];
+    let batch: { offset: number; start: number; length: number }[] = [];
     for (const item of scanSegment(buf)) {
       if (item.ok) {
         frames++;
-        const len = buf.readUInt32LE(item.offset);
-        batch.push({ offset: item.offset, payload: buf.subarray(item.offset + FRAME_HEADER, item.offset + FRAME_HEADER + len) });
+        batch.push({ offset: item.offset, start: item.offset + FRAME_HEADER, length: buf.readUInt32LE(item.offset) });
         if (batch.length >= o.batchFrames) {
-          await decodeQ.put({ segment: name, frames: batch });
+          await decodeQ.put(toTask(batch));
           batch = [];
         }
         continue;
@@ -102,29 +115,39 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
       o.log.warn({ segment: name, offset: item.offset, reason: item.reason, bytes: end - item.offset }, 'corrupt frame quarantined; the rest of the segment goes on');
       if (item.resumeAt < 0) break;
     }
-    if (batch.length) await decodeQ.put({ segment: name, frames: batch });
+    if (batch.length) await decodeQ.put(toTask(batch));
     decodeQ.close();
   })();
 
   const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t) as Promise<EventRow[]>);
   const enrich = runStage(o.stats.enrich, enrichQ, writeQ, (rows) => o.enricher.enrich(rows));
+  let buffered = 0;
+  const spill = async (part: string, list: EventRow[]): Promise<void> => {
+    partitions.delete(part);
+    buffered -= list.length;
+    inflight.push(flush(part, list));
+    // At most encodeConcurrency files in flight: the writer waits, and so does everything before it.
+    if (inflight.length >= o.encodeConcurrency) {
+      await Promise.all(inflight);
+      inflight = [];
+    }
+  };
   const write = (async () => {
     for (let rows = await writeQ.take(); rows !== undefined; rows = await writeQ.take()) {
       for (const r of rows) {
         events++;
+        buffered++;
         const part = `app_id=${r.app_id}/dt=${r.dt}`;
         let list = partitions.get(part);
         if (!list) partitions.set(part, (list = []));
         list.push(r);
-        if (list.length >= o.maxRowsPerFile) {
-          partitions.delete(part);
-          inflight.push(flush(part, list));
-          // At most encodeConcurrency files in flight: the writer waits, and so does everything before it.
-          if (inflight.length >= o.encodeConcurrency) {
-            await Promise.all(inflight);
-            inflight = [];
-          }
-        }
+        if (list.length >= o.maxRowsPerFile) await spill(part, list);
+      }
+      // Memory stays bounded whatever the segment holds: past the budget, the largest partitions go early.
+      while (buffered > o.maxBufferedRows) {
+        let big: [string, EventRow[]] | null = null;
+        for (const e of partitions) if (!big || e[1].length > big[1].length) big = e;
+        await spill(big![0], big![1]);
       }
     }
     await Promise.all(inflight);

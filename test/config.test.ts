@@ -7,6 +7,7 @@ import { simSpec } from '../sdk-mock/options.js';
 import { trackingSpec } from '../tracking/options.js';
 import { demoSpec } from '../cli/commands/demo.js';
 import { adserverSpec } from '../adserver/options.js';
+import { pipelineSpec } from '../pipeline/options.js';
 
 describe('configuration', () => {
   test('takes flags over SLUICE_* variables over defaults, converts types and freezes the result', () => {
@@ -52,7 +53,7 @@ describe('configuration', () => {
 
   test('every option of every command is documented in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const key of [simSpec, trackingSpec, adserverSpec, demoSpec].flatMap((spec) => Object.keys(spec.schema.properties))) {
+    for (const key of [simSpec, trackingSpec, adserverSpec, pipelineSpec, demoSpec].flatMap((spec) => Object.keys(spec.schema.properties))) {
       assert.ok(readme.includes(`\`--${kebab(key)}\``), `README lists --${kebab(key)}`);
       assert.ok(readme.includes(envName(key)), `README lists ${envName(key)}`);
     }

@@ -1,0 +1,128 @@
+/**
+ * bench:pipeline — a fleet's uploads (default 5M events) as sealed segments in a local lake,
+ * through `sluice pipeline`'s stages (decode and encode on worker pools, memoised enrich), and
+ * in the same run the same work in one thread without stages. Prints events/s end to end,
+ * peak RSS of each, and the Parquet bytes against the raw JSON bytes.
+ * Usage: npm run bench:pipeline [-- --events 5000000]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../common/logger.js';
+import { Codec, FrameKind, SEGMENT_MAGIC, encodeFrame, scanSegment } from '../common/segment-format.js';
+import { DAY_MS, parseUtcDay } from '../common/time.js';
+import { LocalLake } from '../lake/local-lake.js';
+import { generateFleet } from '../sdk-mock/generate.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { seedWorld } from '../cli/seed-world.js';
+import { startPipeline } from '../pipeline/run.js';
+import { Enricher } from '../pipeline/enricher.js';
+import { frameRows, type EventRow } from '../pipeline/row.js';
+import encode from '../pipeline/encode-worker.js';
+
+const { values } = parseArgs({ options: { 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
+const self = fileURLToPath(import.meta.url);
+/** Segment size, as tracking's --roll-mb: 64 MB by default. */
+const SEGMENT_BYTES = Number(values['segment-mb']) * 1e6;
+
+function du(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? du(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return n;
+}
+
+if (values.mode === 'stages' || values.mode === 'single') {
+  // One measured run, in its own process so its peak RSS is its own.
+  const dir = values.dir!;
+  const lakeDir = join(dir, `lake-${values.mode}`);
+  const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+  const lake = new LocalLake({ dir: lakeDir });
+  const t0 = performance.now();
+  let events = 0;
+  if (values.mode === 'stages') {
+    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: cpus().length, encodeThreads: cpus().length, enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: 200_000, segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
+    for (const r of await p.runOnce()) events += r.events;
+    const m = await (await fetch(`${p.url}/metrics`)).text();
+    console.error(m.split('\n').filter((l) => l.startsWith('sluice_pipeline_stage_') || l.includes('hit_ratio')).join('\n'));
+    await p.close();
+  } else {
+    const enricher = new Enricher(store);
+    const tmp = mkdtempSync(join(tmpdir(), 'sluice-single-'));
+    for (const { key } of await lake.list('segments/')) {
+      const name = key.slice(key.lastIndexOf('/') + 1, -4);
+      const parts = new Map<string, EventRow[]>();
+      for (const item of scanSegment(await lake.get(key))) {
+        if (!item.ok) continue;
+        const rows = await enricher.enrich(frameRows(item.frame, name, item.offset));
+        for (const r of rows) {
+          const part = `app_id=${r.app_id}/dt=${r.dt}`;
+          let list = parts.get(part);
+          if (!list) parts.set(part, (list = []));
+          list.push(r);
+        }
+        events += rows.length;
+      }
+      for (const [part, rows] of parts) {
+        for (let i = 0; i < rows.length; i += 200_000) {
+          const path = join(tmp, 'x.parquet');
+          await encode({ rows: rows.slice(i, i + 200_000), path });
+          await lake.put(`events/${part}/${name}-p${i / 200_000}.parquet`, readFileSync(path));
+        }
+      }
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const s = (performance.now() - t0) / 1000;
+  await store.close();
+  console.log(JSON.stringify({ events, seconds: s, rssMb: process.resourceUsage().maxRSS / 1024, parquetBytes: du(join(lakeDir, 'events')) }));
+  process.exit(0);
+}
+
+const target = Number(values.events);
+const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-pipe-'));
+console.log(`bench:pipeline — preparing ~${target.toLocaleString('en')} events as sealed segments...`);
+const start = parseUtcDay('2026-10-01');
+const fleetDir = join(dir, 'fleet');
+const fleet = await generateFleet({ seed: 42, apps: 20, devices: Math.ceil(target / 153), days: 14, start, dupRate: 0.1, offlineRate: 0.02, maxOfflineDays: 100, skewRate: 0.03, legacyRate: 0.02, lossRate: 0.01, shards: 8, workers: 2, out: fleetDir });
+// Frame the upload bodies as tracking would (gzip bodies stored as they came), in 64 MB segments.
+const seedLake = join(dir, 'lake-stages');
+mkdirSync(join(seedLake, 'segments', 'dt=2026-10-01'), { recursive: true });
+const parts = new Map<string, Buffer>();
+let seg: Buffer[] = [SEGMENT_MAGIC];
+let segBytes = 0;
+let segN = 0;
+const flushSeg = () => {
+  writeFileSync(join(seedLake, 'segments', 'dt=2026-10-01', `bench-${1_790_000_000_000 + segN}-${String(segN).padStart(6, '0')}.seg`), Buffer.concat(seg));
+  segN++;
+  seg = [SEGMENT_MAGIC];
+  segBytes = 0;
+};
+for (const line of readFileSync(join(fleetDir, 'uploads', 'index.ndjson'), 'utf8').split('\n')) {
+  if (!line) continue;
+  const ix = JSON.parse(line) as { file: string; offset: number; length: number; received_at: number };
+  let part = parts.get(ix.file);
+  if (!part) parts.set(ix.file, (part = readFileSync(join(fleetDir, 'uploads', ix.file))));
+  const frame = encodeFrame(FrameKind.Upload, Codec.Gzip, ix.received_at, {}, part.subarray(ix.offset, ix.offset + ix.length));
+  seg.push(frame);
+  segBytes += frame.length;
+  if (segBytes >= SEGMENT_BYTES) flushSeg();
+}
+if (segBytes > 0) flushSeg();
+execFileSync('cp', ['-r', seedLake, join(dir, 'lake-single')]);
+const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+await store.migrate();
+await seedWorld(store, fleet.world, start - DAY_MS, start + 200 * DAY_MS);
+await store.close();
+console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
+
+const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number };
+const st = run('stages');
+console.log(`stages (${cpus().length} decode + ${cpus().length} encode threads): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB`);
+const si = run('single');
+console.log(`one thread, no stages:    ${Math.round(si.events / si.seconds).toLocaleString('en')} events/s (${si.events.toLocaleString('en')} in ${si.seconds.toFixed(1)} s), peak RSS ${si.rssMb.toFixed(0)} MB`);
+console.log(`stages / one thread: ${(si.seconds / st.seconds).toFixed(2)}x`);
+console.log(`Parquet ${(st.parquetBytes / 1e6).toFixed(0)} MB vs raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB: ${(100 * (1 - st.parquetBytes / fleet.rawBytes)).toFixed(0)}% smaller`);
+rmSync(dir, { recursive: true, force: true });
