@@ -23,7 +23,7 @@ import { Enricher } from '../pipeline/enricher.js';
 import { frameRows, type EventRow } from '../pipeline/row.js';
 import encode from '../pipeline/encode-worker.js';
 
-const { values } = parseArgs({ options: { 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
+const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: '50000' }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
 const self = fileURLToPath(import.meta.url);
 /** Segment size, as tracking's --roll-mb: 64 MB by default. */
 const SEGMENT_BYTES = Number(values['segment-mb']) * 1e6;
@@ -43,7 +43,7 @@ if (values.mode === 'stages' || values.mode === 'single') {
   const t0 = performance.now();
   let events = 0;
   if (values.mode === 'stages') {
-    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: cpus().length, encodeThreads: cpus().length, enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: 200_000, segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
+    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
     for (const r of await p.runOnce()) events += r.events;
     const m = await (await fetch(`${p.url}/metrics`)).text();
     console.error(m.split('\n').filter((l) => l.startsWith('sluice_pipeline_stage_') || l.includes('hit_ratio')).join('\n'));
@@ -118,9 +118,11 @@ await seedWorld(store, fleet.world, start - DAY_MS, start + 200 * DAY_MS);
 await store.close();
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
-const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number };
+const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!];
+const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, ...pass], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number };
 const st = run('stages');
-console.log(`stages (${cpus().length} decode + ${cpus().length} encode threads): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB`);
+console.log(`stages (${values['decode-threads']} decode + ${values['encode-threads']} encode threads, ${values['buffered-rows']} rows buffered): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB`);
+if (values['skip-single']) process.exit(0);
 const si = run('single');
 console.log(`one thread, no stages:    ${Math.round(si.events / si.seconds).toLocaleString('en')} events/s (${si.events.toLocaleString('en')} in ${si.seconds.toFixed(1)} s), peak RSS ${si.rssMb.toFixed(0)} MB`);
 console.log(`stages / one thread: ${(si.seconds / st.seconds).toFixed(2)}x`);

@@ -1,6 +1,7 @@
 import parquet from 'parquetjs-lite';
 import { toPrimitive } from 'parquetjs-lite/lib/types.js';
 import type { EventRow } from './row.js';
+import { applyEnrichment, type EnrichDict } from './enricher.js';
 
 const COMPRESSION = process.env.SLUICE_PARQUET_COMPRESSION ?? 'GZIP';
 
@@ -17,7 +18,10 @@ export const EVENT_SCHEMA = {
 };
 
 export interface EncodeTask {
-  rows: EventRow[];
+  /** Rows as objects (the one-thread path), or as JSON text with the enrichment dictionary (the stages). */
+  rows?: EventRow[];
+  json?: string[];
+  dict?: EnrichDict;
   path: string;
 }
 
@@ -30,7 +34,12 @@ const schema = new parquet.ParquetSchema(EVENT_SCHEMA);
  * 7k rows/s; the encoding, statistics, compression and footer are still parquetjs-lite's own.
  */
 export default async function encode(task: EncodeTask): Promise<{ path: string; rows: number }> {
-  const n = task.rows.length;
+  let rows = task.rows;
+  if (!rows) {
+    rows = task.json!.map((j) => JSON.parse(j) as EventRow);
+    for (const r of rows) applyEnrichment(r, task.dict!);
+  }
+  const n = rows.length;
   const writer = await parquet.ParquetWriter.openFile(schema, task.path, { rowGroupSize: n + 1, pageSize: n + 1 });
   const columnData: Record<string, unknown> = {};
   const pages: Record<string, unknown[]> = {};
@@ -40,7 +49,7 @@ export default async function encode(task: EncodeTask): Promise<{ path: string; 
     const values: unknown[] = [];
     const distinct = new Set<unknown>();
     for (let i = 0; i < n; i++) {
-      const v = (task.rows[i] as unknown as Record<string, unknown>)[field.name];
+      const v = (rows[i] as unknown as Record<string, unknown>)[field.name];
       if (v === null || v === undefined) {
         dlevels[i] = 0;
       } else {

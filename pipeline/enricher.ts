@@ -23,10 +23,46 @@ export function deviceClass(model: string | null): string {
   return 'phone';
 }
 
+/** What the store said of the ids a batch mentions; null for ids it does not know. */
+export interface EnrichDict {
+  apps: Record<string, { name: string; publisher_id: string } | null>;
+  campaigns: Record<string, { advertiser_id: string; name: string } | null>;
+  creatives: Record<string, { line_item_id: string } | null>;
+}
+
+export const emptyDict = (): EnrichDict => ({ apps: {}, campaigns: {}, creatives: {} });
+
+/** Fills a row's enrichment columns from a dictionary; unknown ids are kept and flagged. */
+export function applyEnrichment(r: EventRow, d: EnrichDict): void {
+  let flags: string | null = null;
+  const app = d.apps[r.app_id];
+  if (app) {
+    r.app_name = app.name;
+    r.publisher_id = app.publisher_id;
+  } else flags = 'unknown_app';
+  if (r.creative_id) {
+    const cr = d.creatives[r.creative_id];
+    if (cr) r.line_item_id ??= cr.line_item_id;
+    else flags = flags ? `${flags},unknown_creative` : 'unknown_creative';
+  }
+  if (r.campaign_id) {
+    const cmp = d.campaigns[r.campaign_id];
+    if (cmp) {
+      r.advertiser_id = cmp.advertiser_id;
+      r.campaign_name = cmp.name;
+    } else flags = flags ? `${flags},unknown_campaign` : 'unknown_campaign';
+  }
+  r.device_class = deviceClass(r.device_model);
+  r.country_name = r.country ? (COUNTRY_NAMES[r.country] ?? r.country) : null;
+  r.flags = flags;
+}
+
 /**
  * The enrich stage: app -> publisher and app name; creative -> line item; campaign ->
- * advertiser and name; device model -> device class; country -> its name. Look-ups go
- * through memoizers; ids the store does not know are kept and flagged, never dropped.
+ * advertiser and name (through memoisers: one store look-up per id however many ask at
+ * once); device model -> device class and country -> its name (static tables). `resolve`
+ * looks ids up into a dictionary that travels with the rows to the encode workers;
+ * `enrich` does the whole job in place, for the one-thread path.
  */
 export class Enricher {
   readonly apps: Memoizer<App>;
@@ -45,30 +81,33 @@ export class Enricher {
     return all === 0 ? 0 : hits / all;
   }
 
-  async enrich(rows: EventRow[]): Promise<EventRow[]> {
-    for (const r of rows) {
-      let flags: string[] | null = null;
-      const app = await this.apps.get(r.app_id);
-      if (app) {
-        r.app_name = app.name;
-        r.publisher_id = app.publisher_id;
-      } else (flags ??= []).push('unknown_app');
-      if (r.creative_id) {
-        const cr = await this.creatives.get(r.creative_id);
-        if (cr) r.line_item_id ??= cr.line_item_id;
-        else (flags ??= []).push('unknown_creative');
-      }
-      if (r.campaign_id) {
-        const cmp = await this.campaigns.get(r.campaign_id);
-        if (cmp) {
-          r.advertiser_id = cmp.advertiser_id;
-          r.campaign_name = cmp.name;
-        } else (flags ??= []).push('unknown_campaign');
-      }
-      r.device_class = deviceClass(r.device_model);
-      r.country_name = r.country ? (COUNTRY_NAMES[r.country] ?? r.country) : null;
-      if (flags) r.flags = flags.join(',');
+  async resolve(ids: { apps: readonly string[]; campaigns: readonly string[]; creatives: readonly string[] }, into: EnrichDict): Promise<void> {
+    for (const id of ids.apps) {
+      const a = await this.apps.get(id);
+      into.apps[id] = a ? { name: a.name, publisher_id: a.publisher_id } : null;
     }
+    for (const id of ids.campaigns) {
+      const c = await this.campaigns.get(id);
+      into.campaigns[id] = c ? { advertiser_id: c.advertiser_id, name: c.name } : null;
+    }
+    for (const id of ids.creatives) {
+      const c = await this.creatives.get(id);
+      into.creatives[id] = c ? { line_item_id: c.line_item_id } : null;
+    }
+  }
+
+  async enrich(rows: EventRow[]): Promise<EventRow[]> {
+    const apps = new Set<string>();
+    const campaigns = new Set<string>();
+    const creatives = new Set<string>();
+    for (const r of rows) {
+      apps.add(r.app_id);
+      if (r.campaign_id) campaigns.add(r.campaign_id);
+      if (r.creative_id) creatives.add(r.creative_id);
+    }
+    const dict = emptyDict();
+    await this.resolve({ apps: [...apps], campaigns: [...campaigns], creatives: [...creatives] }, dict);
+    for (const r of rows) applyEnrichment(r, dict);
     return rows;
   }
 }

@@ -16,7 +16,7 @@ export const pipelineSchema = Type.Object({
   batchFrames: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'frames per decode task' }),
   queueCapacity: Type.Integer({ minimum: 1, maximum: 10_000, default: 8, description: 'batches waiting between two stages at most (backpressure)' }),
   maxRowsPerFile: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 200_000, description: 'rows per Parquet file at most (bounds memory per partition)' }),
-  maxBufferedRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 200_000, description: 'rows held per segment before the largest partitions are written early (bounds memory)' }),
+  maxBufferedRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 50_000, description: 'rows held per segment before the largest partitions are written early (bounds memory)' }),
   segmentConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'segments processed at once (one decodes while another encodes)' }),
   once: Type.Boolean({ default: false, description: 'process what is in the lake now, then exit' }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),

@@ -5,10 +5,9 @@ import type { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import { FRAME_HEADER, scanSegment } from '../common/segment-format.js';
 import type { Lake } from '../lake/lake.js';
-import type { DecodeTask } from './decode-worker.js';
+import type { DecodeTask, DecodedBatch } from './decode-worker.js';
 import type { EncodeTask } from './encode-worker.js';
-import type { Enricher } from './enricher.js';
-import type { EventRow } from './row.js';
+import { emptyDict, type Enricher } from './enricher.js';
 import { BoundedQueue, runStage, type StageStats } from './stage.js';
 
 export interface ProcessorOptions {
@@ -59,10 +58,12 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
 
   const buf = await lake.get(key);
   const decodeQ = new BoundedQueue<DecodeTask>(o.queueCapacity);
-  const enrichQ = new BoundedQueue<EventRow[]>(o.queueCapacity);
-  const writeQ = new BoundedQueue<EventRow[]>(o.queueCapacity);
+  const enrichQ = new BoundedQueue<DecodedBatch>(o.queueCapacity);
+  const writeQ = new BoundedQueue<DecodedBatch>(o.queueCapacity);
+  // What the store said of every id this segment mentions; it travels with each file to encode.
+  const dict = emptyDict();
   const staged: { staged: string; final: string }[] = [];
-  const partitions = new Map<string, EventRow[]>();
+  const partitions = new Map<string, string[]>();
   const parts = new Map<string, number>();
   const tmp = mkdtempSync(join(tmpdir(), 'sluice-pipe-'));
   let frames = 0;
@@ -70,13 +71,13 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   let events = 0;
   let inflight: Promise<void>[] = [];
 
-  const flush = async (part: string, rows: EventRow[]): Promise<void> => {
+  const flush = async (part: string, rows: string[]): Promise<void> => {
     const n = parts.get(part) ?? 0;
     parts.set(part, n + 1);
     const file = `${name}-p${n}.parquet`;
     const path = join(tmp, `${part.replace(/[/=]/g, '_')}-${file}`);
     const t = performance.now();
-    await o.encodePool.run({ rows, path } satisfies EncodeTask);
+    await o.encodePool.run({ json: rows, dict, path } satisfies EncodeTask);
     o.stats.encode.busyMs += performance.now() - t;
     o.stats.encode.items++;
     const stagedKey = `_staging/${name}/${part}/${file}`;
@@ -119,10 +120,13 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     decodeQ.close();
   })();
 
-  const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t) as Promise<EventRow[]>);
-  const enrich = runStage(o.stats.enrich, enrichQ, writeQ, (rows) => o.enricher.enrich(rows));
+  const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t) as Promise<DecodedBatch>);
+  const enrich = runStage(o.stats.enrich, enrichQ, writeQ, async (b) => {
+    await o.enricher.resolve(b, dict);
+    return b;
+  });
   let buffered = 0;
-  const spill = async (part: string, list: EventRow[]): Promise<void> => {
+  const spill = async (part: string, list: string[]): Promise<void> => {
     partitions.delete(part);
     buffered -= list.length;
     inflight.push(flush(part, list));
@@ -133,19 +137,19 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     }
   };
   const write = (async () => {
-    for (let rows = await writeQ.take(); rows !== undefined; rows = await writeQ.take()) {
-      for (const r of rows) {
+    for (let b = await writeQ.take(); b !== undefined; b = await writeQ.take()) {
+      for (let i = 0; i < b.rows.length; i++) {
         events++;
         buffered++;
-        const part = `app_id=${r.app_id}/dt=${r.dt}`;
+        const part = b.parts[i]!;
         let list = partitions.get(part);
         if (!list) partitions.set(part, (list = []));
-        list.push(r);
+        list.push(b.rows[i]!);
         if (list.length >= o.maxRowsPerFile) await spill(part, list);
       }
       // Memory stays bounded whatever the segment holds: past the budget, the largest partitions go early.
       while (buffered > o.maxBufferedRows) {
-        let big: [string, EventRow[]] | null = null;
+        let big: [string, string[]] | null = null;
         for (const e of partitions) if (!big || e[1].length > big[1].length) big = e;
         await spill(big![0], big![1]);
       }
