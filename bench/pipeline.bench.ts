@@ -42,9 +42,11 @@ if (values.mode === 'stages' || values.mode === 'single') {
   const lake = new LocalLake({ dir: lakeDir });
   const t0 = performance.now();
   let events = 0;
+  let hitRatio = 0;
   if (values.mode === 'stages') {
     const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
     for (const r of await p.runOnce()) events += r.events;
+    hitRatio = p.enricher.hitRatio;
     const m = await (await fetch(`${p.url}/metrics`)).text();
     console.error(m.split('\n').filter((l) => l.startsWith('sluice_pipeline_stage_') || l.includes('hit_ratio')).join('\n'));
     await p.close();
@@ -77,7 +79,7 @@ if (values.mode === 'stages' || values.mode === 'single') {
   }
   const s = (performance.now() - t0) / 1000;
   await store.close();
-  console.log(JSON.stringify({ events, seconds: s, rssMb: process.resourceUsage().maxRSS / 1024, parquetBytes: du(join(lakeDir, 'events')) }));
+  console.log(JSON.stringify({ events, seconds: s, rssMb: process.resourceUsage().maxRSS / 1024, parquetBytes: du(join(lakeDir, 'events')), hitRatio }));
   process.exit(0);
 }
 
@@ -119,9 +121,9 @@ await store.close();
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
 const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!];
-const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, ...pass], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number };
+const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, ...pass], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number; hitRatio: number };
 const st = run('stages');
-console.log(`stages (${values['decode-threads']} decode + ${values['encode-threads']} encode threads, ${values['buffered-rows']} rows buffered): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB`);
+console.log(`stages (${values['decode-threads']} decode + ${values['encode-threads']} encode threads, ${values['buffered-rows']} rows buffered): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB, enrich cache hit ratio ${(100 * st.hitRatio).toFixed(2)}%`);
 if (values['skip-single']) process.exit(0);
 const si = run('single');
 console.log(`one thread, no stages:    ${Math.round(si.events / si.seconds).toLocaleString('en')} events/s (${si.events.toLocaleString('en')} in ${si.seconds.toFixed(1)} s), peak RSS ${si.rssMb.toFixed(0)} MB`);

@@ -10,7 +10,7 @@ import { DAY_MS } from '../../common/time.js';
 import { FLEET_DEFAULTS, tmp } from './fleet.js';
 import { startTestTracking } from './tracking.js';
 
-export const PIPELINE_OPTS: PipelineOptions = { host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: 2, encodeThreads: 2, enrichConcurrency: 4, batchFrames: 32, queueCapacity: 4, maxRowsPerFile: 5000, maxBufferedRows: 20_000, segmentConcurrency: 2 };
+export const PIPELINE_OPTS: PipelineOptions = { host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: 2, encodeThreads: 2, enrichConcurrency: 4, batchFrames: 8, queueCapacity: 4, maxRowsPerFile: 5000, maxBufferedRows: 20_000, segmentConcurrency: 2 };
 
 /** A lake with sealed segments from a fleet sent through a real tracking server, and a store with its world. */
 export async function fleetLake(devices = 80, seed = 5, rollMb = 0.4): Promise<{ dir: string; lakeDir: string; dbPath: string; segments: string[] }> {
