@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { CommandSpec } from '../common/config.js';
+import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { storeSchema, refineStore } from '../store/options.js';
 
 export const adserverSchema = Type.Object({
@@ -13,7 +13,7 @@ export const adserverSchema = Type.Object({
   capMaxDevices: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 2_000_000, description: 'devices remembered for frequency caps (bounded memory; least recent forgotten first)' }),
   maxAds: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'most ads one request may ask for with n=' }),
   prefetchMaxDays: Type.Integer({ minimum: 1, maximum: 30, default: 7, description: 'most days one prefetch may ask for with days=' }),
-  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  logLevel: logLevelOption,
   ...storeSchema.properties,
 });
 

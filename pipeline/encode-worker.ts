@@ -12,7 +12,7 @@ const I = (optional = true) => ({ type: 'INT64', optional, compression: COMPRESS
 export const EVENT_SCHEMA = {
   dedupe_key: S(false), event_id: S(), app_id: S(false), device_id: S(false), seq: I(), type: S(false), ts: I(false), sent_at: I(),
   received_at: I(false), event_time: I(false), dt: S(false), platform: S(), os_version: S(), app_version: S(), device_model: S(),
-  device_class: S(), screen: S(), country: S(), country_name: S(), region: S(), locale: S(), slot_id: S(), campaign_id: S(),
+  device_class: S(), screen: S(), country: S(), country_name: S(), region: S(), region_name: S(), locale: S(), slot_id: S(), campaign_id: S(),
   creative_id: S(), line_item_id: S(), advertiser_id: S(), campaign_name: S(), publisher_id: S(), app_name: S(), name: S(),
   props: S(), extra: S(), source: S(false), segment: S(false), frame_offset: I(false), flags: S(),
 };

@@ -15,6 +15,21 @@ const COUNTRY_NAMES: Record<string, string> = {
   MX: 'Mexico', AU: 'Australia', ID: 'Indonesia', CN: 'China', ES: 'Spain', IT: 'Italy', NL: 'Netherlands', KR: 'South Korea',
 };
 
+/** Names of first-level subdivisions (ISO 3166-2 codes without the country), for the regions devices report. */
+const REGION_NAMES: Record<string, Record<string, string>> = {
+  US: { CA: 'California', NY: 'New York', TX: 'Texas', FL: 'Florida', WA: 'Washington', IL: 'Illinois' },
+  GB: { ENG: 'England', SCT: 'Scotland', WLS: 'Wales', NIR: 'Northern Ireland' },
+  DE: { BE: 'Berlin', BY: 'Bavaria', NW: 'North Rhine-Westphalia', HH: 'Hamburg' },
+  FR: { IDF: 'Île-de-France', ARA: 'Auvergne-Rhône-Alpes', PAC: "Provence-Alpes-Côte d'Azur" },
+  IN: { MH: 'Maharashtra', KA: 'Karnataka', DL: 'Delhi', TN: 'Tamil Nadu' },
+  BR: { SP: 'São Paulo', RJ: 'Rio de Janeiro', MG: 'Minas Gerais' },
+  JP: { '13': 'Tokyo', '27': 'Osaka', '23': 'Aichi' },
+  CA: { ON: 'Ontario', QC: 'Quebec', BC: 'British Columbia' },
+  MX: { CMX: 'Mexico City', JAL: 'Jalisco', NLE: 'Nuevo León' },
+  AU: { NSW: 'New South Wales', VIC: 'Victoria', QLD: 'Queensland' },
+  ID: { JK: 'Jakarta', JB: 'West Java', JI: 'East Java' },
+};
+
 /** Device class from the model: tablets by their model families, else phone; unknown when absent. */
 export function deviceClass(model: string | null): string {
   if (!model) return 'unknown';
@@ -54,6 +69,7 @@ export function applyEnrichment(r: EventRow, d: EnrichDict): void {
   }
   r.device_class = deviceClass(r.device_model);
   r.country_name = r.country ? (COUNTRY_NAMES[r.country] ?? r.country) : null;
+  r.region_name = r.region ? ((r.country ? REGION_NAMES[r.country]?.[r.region] : undefined) ?? r.region) : null;
   r.flags = flags;
 }
 

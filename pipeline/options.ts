@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { cpus } from 'node:os';
-import type { CommandSpec } from '../common/config.js';
+import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { lakeSchema, refineLake } from '../lake/options.js';
 import { storeSchema, refineStore } from '../store/options.js';
 
@@ -19,7 +19,7 @@ export const pipelineSchema = Type.Object({
   maxBufferedRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 50_000, description: 'rows held per segment before the largest partitions are written early (bounds memory)' }),
   segmentConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'segments processed at once (one decodes while another encodes)' }),
   once: Type.Boolean({ default: false, description: 'process what is in the lake now, then exit' }),
-  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  logLevel: logLevelOption,
   ...lakeSchema.properties,
   ...storeSchema.properties,
 });

@@ -27,6 +27,7 @@ export interface EventRow {
   country: string | null;
   country_name: string | null;
   region: string | null;
+  region_name: string | null;
   locale: string | null;
   slot_id: string | null;
   campaign_id: string | null;
@@ -103,7 +104,7 @@ export function frameRows(frame: Frame, segment: string, offset: number): EventR
       event_time: eventTime,
       dt: day(eventTime),
       platform: str(f('platform')), os_version: str(f('os_version')), app_version: str(f('app_version')), device_model: str(f('device_model')), device_class: null,
-      screen: str(f('screen')), country: str(f('country')), country_name: null, region: str(f('region')), locale: str(f('locale')),
+      screen: str(f('screen')), country: str(f('country')), country_name: null, region: str(f('region')), region_name: null, locale: str(f('locale')),
       slot_id: str(e.slot_id), campaign_id: str(e.campaign_id), creative_id: str(e.creative_id), line_item_id: str(e.line_item_id),
       advertiser_id: null, campaign_name: null, publisher_id: null, app_name: null,
       name: str(e.name),

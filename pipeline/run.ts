@@ -80,6 +80,8 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     for (const s of Object.values(stats)) {
       L.push(`sluice_pipeline_stage_items_total{stage="${s.name}"} ${s.items}`, `sluice_pipeline_stage_busy_seconds_total{stage="${s.name}"} ${s.busyMs / 1000}`, `sluice_pipeline_stage_concurrency{stage="${s.name}"} ${s.concurrency}`);
     }
+    L.push('# HELP sluice_pipeline_stage_queue_depth batches waiting in front of each stage');
+    for (const s of Object.values(stats)) L.push(`sluice_pipeline_stage_queue_depth{stage="${s.name}"} ${s.queue?.depth ?? 0}`);
     L.push(`sluice_pipeline_decode_pool_queue_depth ${decodePool.queueSize}`, `sluice_pipeline_encode_pool_queue_depth ${encodePool.queueSize}`);
     L.push(`sluice_pipeline_segments_total ${totals.segments}`, `sluice_pipeline_events_total ${totals.events}`, `sluice_pipeline_corrupt_frames_total ${totals.corrupt}`, `sluice_pipeline_files_total ${totals.files}`, `sluice_pipeline_failures_total ${totals.failures}`);
     L.push(`sluice_pipeline_enrich_cache_hit_ratio ${enricher.hitRatio}`);

@@ -60,6 +60,10 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   const decodeQ = new BoundedQueue<DecodeTask>(o.queueCapacity);
   const enrichQ = new BoundedQueue<DecodedBatch>(o.queueCapacity);
   const writeQ = new BoundedQueue<DecodedBatch>(o.queueCapacity);
+  // The live queues, for /metrics (with several segments in flight, the latest one's).
+  o.stats.decode.queue = decodeQ as BoundedQueue<unknown>;
+  o.stats.enrich.queue = enrichQ as BoundedQueue<unknown>;
+  o.stats.encode.queue = writeQ as BoundedQueue<unknown>;
   // What the store said of every id this segment mentions; it travels with each file to encode.
   const dict = emptyDict();
   const staged: { staged: string; final: string }[] = [];

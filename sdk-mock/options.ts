@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { CommandSpec } from '../common/config.js';
+import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { DAY_MS, floorDay, parseUtcDay } from '../common/time.js';
 import { cpus } from 'node:os';
 
@@ -24,7 +24,7 @@ export const simSchema = Type.Object({
   workers: Type.Integer({ minimum: 1, maximum: 64, default: Math.max(1, Math.min(4, cpus().length)), description: 'worker threads generating the fleet' }),
   shards: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'upload part files (output does not depend on workers)' }),
   progress: Type.Boolean({ default: true, description: 'show a progress bar when run in a terminal' }),
-  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  logLevel: logLevelOption,
 });
 
 export const simSpec: CommandSpec<typeof simSchema> = {

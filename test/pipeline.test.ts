@@ -51,7 +51,7 @@ describe('the enrichment pipeline', () => {
     const [[unflagged, noClass, noCountry, adNoAdv, unknownApp]] = (await duck(fx.lakeDir, (ev) => `select
       count(*) filter (where app_name is null and coalesce(flags, '') not like '%unknown_app%'),
       count(*) filter (where device_class is null),
-      count(*) filter (where country is not null and country_name is null),
+      count(*) filter (where (country is not null and country_name is null) or (region is not null and region_name is null)),
       count(*) filter (where campaign_id is not null and advertiser_id is null and coalesce(flags, '') not like '%unknown_campaign%'),
       count(*) filter (where flags like '%unknown_app%') from ${ev}`)) as bigint[][];
     assert.deepEqual([unflagged, noClass, noCountry, adNoAdv].map(Number), [0, 0, 0, 0]);
@@ -61,6 +61,9 @@ describe('the enrichment pipeline', () => {
     assert.ok(hitRatio >= 0.95, `memoiser hit ratio ${hitRatio}`);
     assert.match(metrics, /sluice_pipeline_stage_items_total\{stage="encode"\} [1-9]/);
     assert.match(metrics, /sluice_pipeline_enrich_cache_hit_ratio 0\.9/);
+    assert.match(metrics, /sluice_pipeline_stage_queue_depth\{stage="decode"\} \d/);
+    const [[ca]] = (await duck(fx.lakeDir, (ev) => `select count(*) from ${ev} where country = 'US' and region = 'CA' and region_name = 'California'`)) as bigint[][];
+    assert.ok(Number(ca) > 0, 'regions get their names');
     const again = await runPipelineOnce(fx.lakeDir, fx.dbPath);
     assert.equal(again.done.length, 0, 'each segment is processed exactly once');
   });

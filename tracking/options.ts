@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { hostname } from 'node:os';
-import type { CommandSpec } from '../common/config.js';
+import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { lakeSchema, refineLake } from '../lake/options.js';
 
 export const trackingProperties = {
@@ -23,7 +23,7 @@ export const trackingProperties = {
   beaconSecret: Type.String({ default: 'sluice-dev-beacon-secret', minLength: 16, description: 'HMAC secret shared with the ad server for signed decision ids (set it in production)' }),
   rateLimitPerKey: Type.Number({ minimum: 0, default: 0, description: 'requests per second per app key, 0 = no limit (429 above)' }),
   rateLimitPerIp: Type.Number({ minimum: 0, default: 0, description: 'requests per second per client address, 0 = no limit (429 above)' }),
-  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info', description: 'log level' }),
+  logLevel: logLevelOption,
 };
 
 /** The node id used in segment names. */
