@@ -40,7 +40,7 @@ writeFileSync(join(dir, 'post.lua'), `wrk.method = "POST"\nlocal f = io.open("${
 console.log(`bench:tracking — batches of ${EVENTS} events, ${json.length} bytes JSON (${Math.round(json.length / EVENTS)} B/event), ${body.length} bytes gzip; ${conns} connections, ${seconds} s`);
 
 const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const server = spawn('taskset', ['-c', '0', process.execPath, main, 'tracking', '--port', String(port), '--data-dir', join(dir, 'trk'), '--lake-dir', join(dir, 'lake'), '--log-level', 'error', '--ship-interval-ms', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn('taskset', ['-c', '0', process.execPath, main, 'tracking', '--port', String(port), '--data-dir', join(dir, 'trk'), '--lake-dir', join(dir, 'lake'), '--log-level', 'error', '--ship-interval-ms', '1000', '--no-app-keys-from-store'], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise<void>((resolve, reject) => {
   server.stdout!.on('data', (c: Buffer) => c.toString().includes('listening') && resolve());
   server.once('exit', (c) => reject(new Error(`server exited ${c}`)));

@@ -127,3 +127,27 @@ describe('tracking with app keys, rate limits and beacons', () => {
     for (const outcome of ['accepted', 'replayed', 'forged', 'expired']) assert.match(m, new RegExp(`sluice_tracking_beacons_total\\{kind="impression",outcome="${outcome}"[^}]*\\} 1`));
   });
 });
+
+describe('tracking with app keys from the report store', () => {
+  test('accepts an app key the store knows, refuses unknown keys with 401, and refuses events of another app', async () => {
+    const { SqliteStore } = await import('../store/sqlite-store.js');
+    const dir = tmp('keystore');
+    const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+    await store.migrate();
+    await store.createPublisher({ id: 'pub_k', name: 'P' });
+    await store.createApp({ id: 'app_0001', publisher_id: 'pub_k', name: 'A', platform: 'both', attribution_lookback_days: 7, attribution_model: 'last_touch' });
+    const key = await store.createAppKey('app_0001');
+    const t = await startTestTracking({ dataDir: join(dir, 'trk') }, undefined, store);
+    try {
+      const body = JSON.stringify({ device, events: [ev(1), ev(2, { app_id: 'app_0009' })] });
+      const ok = await post(t.url, body, { 'x-sluice-app-key': key });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.json.rejected.map((x: { code: string }) => x.code), ['EVT_APP_MISMATCH']);
+      assert.equal((await post(t.url, body, { 'x-sluice-app-key': 'ak_forged' })).status, 401);
+      assert.equal((await post(t.url, body)).status, 401);
+    } finally {
+      await t.close();
+      await store.close();
+    }
+  });
+});

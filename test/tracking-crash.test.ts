@@ -13,7 +13,7 @@ import { frameEvents } from '../common/segment-events.js';
 test('killed with SIGKILL at random moments while a fleet uploads, tracking loses no acknowledged event and leaves no corrupt frame', async (t) => {
   const dir = tmp('crash');
   const port = await freePort();
-  const args = ['--data-dir', dir, '--lake-dir', join(dir, 'lake'), '--port', String(port), '--roll-seconds', '0.5', '--ship-interval-ms', '200', '--node-id', 'crash'];
+  const args = ['--data-dir', dir, '--lake-dir', join(dir, 'lake'), '--port', String(port), '--roll-seconds', '0.5', '--ship-interval-ms', '200', '--node-id', 'crash', '--sqlite-path', join(dir, 'sluice.db')];
   let child = await spawnTracking(args);
   const acked = new Set<string>();
   let ackedUploads = 0;

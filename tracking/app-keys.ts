@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 /**
  * Which app an upload key belongs to. Until apps exist, every key is accepted (the SDK's first
  * runs in development); once keys are known, an unknown key is refused with 401. Keys are kept
- * hashed in memory; the report store will become the source in the store tier.
+ * hashed in memory, loaded from the report store (refreshed every few seconds) or a file.
  */
 export class AppKeys {
   private readonly byHash = new Map<string, string>();
@@ -15,6 +15,12 @@ export class AppKeys {
 
   static hash(key: string): string {
     return createHash('sha256').update(key).digest('base64url');
+  }
+
+  /** Replaces every key with the store's hashes (same SHA-256 base64url as `hash`). */
+  replaceHashes(rows: readonly { hash: string; app_id: string }[]): void {
+    this.byHash.clear();
+    for (const r of rows) this.byHash.set(r.hash, r.app_id);
   }
 
   set(key: string, appId: string): void {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { lakeSchema, refineLake } from '../lake/options.js';
+import { storeSchema, refineStore } from '../store/options.js';
 
 export const trackingProperties = {
   host: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all)' }),
@@ -19,7 +20,8 @@ export const trackingProperties = {
   retryAfterSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 2, description: 'Retry-After on 503 answers, seconds' }),
   shipIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000, description: 'how often sealed segments are shipped to the lake, ms' }),
   retainShippedHours: Type.Number({ minimum: 0, maximum: 8760, default: 24, description: 'keep local copies of shipped segments this long' }),
-  appKeys: Type.String({ default: '', description: 'file of app keys (world.json from sluice sim, or {"key":"app_id"}); when set, unknown keys get 401' }),
+  appKeys: Type.String({ default: '', description: 'file of app keys (world.json from sluice sim, or {"key":"app_id"}) to check instead of the report store' }),
+  appKeysFromStore: Type.Boolean({ default: true, description: 'check app keys against the report store (refreshed every 5 s); once any app has a key, unknown keys get 401' }),
   beaconSecret: Type.String({ default: 'sluice-dev-beacon-secret', minLength: 16, description: 'HMAC secret shared with the ad server for signed decision ids (set it in production)' }),
   rateLimitPerKey: Type.Number({ minimum: 0, default: 0, description: 'requests per second per app key, 0 = no limit (429 above)' }),
   rateLimitPerIp: Type.Number({ minimum: 0, default: 0, description: 'requests per second per client address, 0 = no limit (429 above)' }),
@@ -31,11 +33,11 @@ export function resolveNodeId(nodeId: string, port: number): string {
   return nodeId || `${hostname().replace(/[^A-Za-z0-9.]/g, '_')}_${port}`;
 }
 
-export const trackingSchema = Type.Object({ ...trackingProperties, ...lakeSchema.properties });
+export const trackingSchema = Type.Object({ ...trackingProperties, ...lakeSchema.properties, ...storeSchema.properties });
 
 export const trackingSpec: CommandSpec<typeof trackingSchema> = {
   name: 'tracking',
   summary: 'event ingest: POST /v1/events and beacons into durable segments, shipped to the lake',
   schema: trackingSchema,
-  refine: (c) => refineLake(c),
+  refine: (c) => [...refineLake(c), ...(c.appKeysFromStore && !c.appKeys ? refineStore(c) : [])],
 };

@@ -22,7 +22,12 @@ export interface RunningTracking {
 }
 
 /** Starts one tracking process: segment log (after crash recovery), shipper, HTTP API. */
-export async function startTracking(cfg: Static<typeof trackingSchema>, lake: Lake, log: Logger): Promise<RunningTracking> {
+/** Where tracking reads app keys from, when it checks them against the report store. */
+export interface KeyStore {
+  listAppKeyHashes(): Promise<{ hash: string; app_id: string }[]>;
+}
+
+export async function startTracking(cfg: Static<typeof trackingSchema>, lake: Lake, log: Logger, keyStore?: KeyStore): Promise<RunningTracking> {
   const segmentDir = join(cfg.dataDir, 'segments');
   let segments: SegmentLog | undefined;
   let shipper: Shipper | undefined;
@@ -37,6 +42,23 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   });
   shipper = new Shipper({ dir: segmentDir, lake, intervalMs: cfg.shipIntervalMs, retainShippedMs: cfg.retainShippedHours * HOUR_MS, log, metrics });
   const appKeys = cfg.appKeys ? AppKeys.fromFile(cfg.appKeys) : new AppKeys();
+  let keysTimer: NodeJS.Timeout | undefined;
+  if (!cfg.appKeys && keyStore) {
+    let failing = false;
+    const refresh = async () => {
+      try {
+        appKeys.replaceHashes(await keyStore.listAppKeyHashes());
+        failing = false;
+      } catch (err) {
+        // Keep the keys we have; log once per outage.
+        if (!failing) log.error({ err: (err as Error).message }, 'cannot read app keys from the report store; keeping the cached ones');
+        failing = true;
+      }
+    };
+    await refresh();
+    keysTimer = setInterval(() => void refresh(), 5000);
+    keysTimer.unref();
+  }
   if (cfg.beaconSecret === 'sluice-dev-beacon-secret') log.warn('using the development beacon secret; set --beacon-secret (SLUICE_BEACON_SECRET) in production');
   const app = buildTrackingApp({
     limits: { maxEvents: cfg.maxEvents, maxInflatedBytes: cfg.maxInflatedKb * 1024, retentionMs: cfg.retentionDays * DAY_MS, maxFutureMs: cfg.maxFutureMinutes * MINUTE_MS },
@@ -51,6 +73,7 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   return {
     app, url: address, segments: s, shipper: sh, segmentDir,
     async close() {
+      clearInterval(keysTimer);
       await app.close();
       await s.close();
       await sh.stop();

@@ -8,7 +8,7 @@ import { scanSegment, type Frame } from '../../common/segment-format.js';
 import { createLake } from '../../lake/create-lake.js';
 import type { Lake } from '../../lake/lake.js';
 import { trackingSchema } from '../../tracking/options.js';
-import { startTracking, type RunningTracking } from '../../tracking/run.js';
+import { startTracking, type KeyStore, type RunningTracking } from '../../tracking/run.js';
 import { tmp } from './fleet.js';
 
 export type TrackingCfg = Static<typeof trackingSchema>;
@@ -16,13 +16,13 @@ export type TrackingCfg = Static<typeof trackingSchema>;
 /** Tracking config for tests: its own temp dir, a free port, quiet logs. */
 export function testTrackingConfig(over: Partial<TrackingCfg> = {}): TrackingCfg {
   const dir = over.dataDir ?? tmp('tracking');
-  return Value.Default(trackingSchema, { port: 0, logLevel: 'silent', lakeDir: join(dir, 'lake'), ...over, dataDir: dir }) as TrackingCfg;
+  return Value.Default(trackingSchema, { port: 0, logLevel: 'silent', lakeDir: join(dir, 'lake'), sqlitePath: join(dir, 'sluice.db'), ...over, dataDir: dir }) as TrackingCfg;
 }
 
-export async function startTestTracking(over: Partial<TrackingCfg> = {}, lake?: Lake): Promise<RunningTracking & { cfg: TrackingCfg; lake: Lake }> {
+export async function startTestTracking(over: Partial<TrackingCfg> = {}, lake?: Lake, keyStore?: KeyStore): Promise<RunningTracking & { cfg: TrackingCfg; lake: Lake }> {
   const cfg = testTrackingConfig(over);
   const l = lake ?? createLake(cfg);
-  const t = await startTracking(cfg, l, createLogger('tracking-test', 'silent'));
+  const t = await startTracking(cfg, l, createLogger('tracking-test', 'silent'), keyStore);
   return { ...t, cfg, lake: l };
 }
 
