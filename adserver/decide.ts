@@ -28,8 +28,9 @@ export interface Pick {
  */
 export class DecisionStats {
   whyNot = new Float64Array(0);
+  /** New counters for a rebuilt index: positions change with every rebuild. */
   resize(lineItems: number): void {
-    if (this.whyNot.length !== lineItems * 5) this.whyNot = new Float64Array(lineItems * 5);
+    this.whyNot = new Float64Array(lineItems * 5);
   }
 }
 
@@ -77,7 +78,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
         why[base + WhyNot.Targeting]! += 1;
         continue;
       }
-      if (!FrequencyCaps.allows(rec, c.idx, c.capCount, c.capWindowMs, now)) {
+      if (!FrequencyCaps.allows(rec, c.lineItemId, c.capCount, c.capWindowMs, now)) {
         why[base + WhyNot.Capped]! += 1;
         continue;
       }
@@ -139,6 +140,6 @@ export function book(picks: Pick[], device: string, caps: FrequencyCaps, now: nu
   for (const p of picks) {
     if (pending) p.unit.pending += 1;
     else p.unit.own += 1;
-    if (p.cand.capCount > 0) caps.record(device, p.cand.idx, p.cand.capWindowMs, now);
+    if (p.cand.capCount > 0) caps.record(device, p.cand.lineItemId, p.cand.capWindowMs, now);
   }
 }

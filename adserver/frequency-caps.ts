@@ -2,7 +2,8 @@ import { LRUCache } from 'lru-cache';
 
 /** What one device saw: parallel arrays, one slot per line item it was shown. */
 interface DeviceCaps {
-  li: number[];
+  /** Line item ids (stable across index rebuilds, unlike positions). */
+  li: string[];
   count: number[];
   since: number[];
 }
@@ -29,7 +30,7 @@ export class FrequencyCaps {
   }
 
   /** Whether the device may see line item `li` again under its cap. */
-  static allows(rec: DeviceCaps | undefined, li: number, cap: number, windowMs: number, now: number): boolean {
+  static allows(rec: DeviceCaps | undefined, li: string, cap: number, windowMs: number, now: number): boolean {
     if (cap <= 0 || rec === undefined) return true;
     const i = rec.li.indexOf(li);
     if (i < 0) return true;
@@ -37,7 +38,7 @@ export class FrequencyCaps {
     return rec.count[i]! < cap;
   }
 
-  record(device: string, li: number, windowMs: number, now: number): void {
+  record(device: string, li: string, windowMs: number, now: number): void {
     let rec = this.devices.get(device);
     if (!rec) {
       rec = { li: [], count: [], since: [] };

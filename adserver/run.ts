@@ -50,7 +50,8 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   const pacing: PacingRegistry = new Map();
   const metrics = new AdMetrics();
   const stats = new DecisionStats();
-  const pending: { unit: PacingUnit; until: number }[] = [];
+  // By unit key: a rebuild may replace the unit object (goal or flight changed).
+  const pending: { key: string; until: number }[] = [];
   let storeDown = false;
   const outage = (what: string, err: unknown) => {
     metrics.reloadErrors++;
@@ -83,7 +84,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
       }, (err: unknown) => outage('slot look-up', err));
     },
     addPending(unit, until) {
-      pending.push({ unit: unit as PacingUnit, until });
+      pending.push({ key: (unit as PacingUnit).key, until });
     },
     extraMetrics: () => ({ frequency_cap_devices: state.caps.size, prefetch_pending: pending.length, store_up: storeDown ? 0 : 1 }),
     health: () => ({ status: 'ok', revision: state.index.revision, line_items: state.index.lineItems.length, slots: state.index.slots.size, store: storeDown ? 'down' : 'up' }),
@@ -119,7 +120,8 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
     const now = Date.now();
     for (let i = pending.length - 1; i >= 0; i--) {
       if (pending[i]!.until <= now) {
-        pending[i]!.unit.pending -= 1;
+        const unit = pacing.get(pending[i]!.key);
+        if (unit && unit.pending > 0) unit.pending -= 1;
         pending.splice(i, 1);
       }
     }
@@ -127,7 +129,10 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
       // Fed-back deliveries cover the flights of live line items; a month back is plenty.
       const fed = await store.deliveredByLineItem(now - 31 * 24 * HOUR_MS);
       for (const [key, unit] of pacing) {
-        const d = fed.get(key.split('|')[0]!);
+        // Split units (line item|country) would get the whole line item's count: skip them
+        // until the feedback is per country; their own counts pace them meanwhile.
+        if (key.includes('|')) continue;
+        const d = fed.get(key);
         if (d) unit.fedBack = d.impressions;
       }
       recovered();

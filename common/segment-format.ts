@@ -112,12 +112,17 @@ export function* scanSegment(buf: Buffer): Generator<ScanItem> {
   }
 }
 
-/** Bytes of the longest prefix of whole, CRC-valid frames: where a torn tail is cut. */
+/**
+ * Where a torn tail is cut: the end of the last whole frame before the walk became
+ * impossible (a torn header, an impossible length, a file ending inside a frame). A frame with
+ * a bad CRC but a plausible length is kept, with the frames after it: the pipeline quarantines
+ * it, and cutting there would drop acknowledged frames that follow.
+ */
 export function validPrefix(buf: Buffer): number {
   let good = SEGMENT_MAGIC.length;
   for (const item of scanSegment(buf)) {
-    if (!item.ok) return item.offset === 0 ? 0 : good;
-    good = item.offset + FRAME_HEADER + buf.readUInt32LE(item.offset);
+    if (!item.ok && item.resumeAt < 0) return item.offset === 0 ? 0 : good;
+    good = item.ok ? item.offset + FRAME_HEADER + buf.readUInt32LE(item.offset) : item.resumeAt;
   }
   return buf.length >= SEGMENT_MAGIC.length ? good : 0;
 }

@@ -1,6 +1,7 @@
 /**
  * The session rules of DESIGN.md, one definition for the fleet's ground truth and the jobs:
- * - `app_open` starts a session (closing an open one at its last event + timeout);
+ * - `app_open` starts a session (closing an open one at its last event + timeout, or at this
+ *   open if that comes sooner, so sessions never overlap);
  * - `app_close` ends the open session at the close;
  * - after `app_background`, an event more than `timeoutMs` later means the session ended
  *   at the background + timeout, and that event starts a new session;
@@ -34,7 +35,8 @@ export function sessionize(events: readonly SessionEvent[], timeoutMs = DEFAULT_
       open = false;
     }
     if (e.type === 'app_open') {
-      if (open) out.push({ start, end: last + timeoutMs, closed: false });
+      // Ends at its last event + timeout, but never after the new session starts.
+      if (open) out.push({ start, end: Math.min(last + timeoutMs, e.ts), closed: false });
       open = true;
       start = e.ts;
     } else if (e.type === 'app_close') {

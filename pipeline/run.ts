@@ -45,29 +45,42 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
   };
   const totals = { segments: 0, events: 0, corrupt: 0, files: 0, failures: 0 };
   let running: Promise<SegmentResult[]> | null = null;
+  const inProgress = new Set<string>();
 
   async function pass(): Promise<SegmentResult[]> {
     const done: SegmentResult[] = [];
     const sealed = (await lake.list('segments/')).filter((x) => x.key.endsWith('.seg')).map((x) => x.key);
     // Oldest first: names carry the node and the opening time.
     sealed.sort((a, b) => (segmentName(a).split('-').at(-2)! < segmentName(b).split('-').at(-2)! ? -1 : 1));
-    const todo: string[] = [];
-    for (const key of sealed) if (!(await lake.exists(checkpointKey(segmentName(key))))) todo.push(key);
+    // Checkpoints listed once per pass, not asked about segment by segment.
+    const finished = new Set((await lake.list('_checkpoints/')).map((o) => o.key.slice('_checkpoints/'.length).replace(/\.json$/, '')));
+    const todo = sealed.filter((key) => !finished.has(segmentName(key)) && !inProgress.has(segmentName(key)));
+    let failed: unknown = null;
     const worker = async (): Promise<void> => {
-     for (let key = todo.shift(); key !== undefined; key = todo.shift()) {
-      const r = await processSegment(key, {
-        lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
-        enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
-      });
-      totals.segments++;
-      totals.events += r.events;
-      totals.corrupt += r.corrupt;
-      totals.files += r.files.length;
-      log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
-      done.push(r);
-     }
+      for (let key = todo.shift(); key !== undefined && failed === null; key = todo.shift()) {
+        const name = segmentName(key);
+        inProgress.add(name);
+        try {
+          const r = await processSegment(key, {
+            lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
+            enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
+          });
+          totals.segments++;
+          totals.events += r.events;
+          totals.corrupt += r.corrupt;
+          totals.files += r.files.length;
+          log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
+          done.push(r);
+        } catch (err) {
+          failed ??= err;
+        } finally {
+          inProgress.delete(name);
+        }
+      }
     };
-    await Promise.all(Array.from({ length: o.segmentConcurrency }, worker));
+    // Every worker finishes before the pass settles, so a new pass never meets a segment an old one still holds.
+    await Promise.allSettled(Array.from({ length: o.segmentConcurrency }, worker));
+    if (failed !== null) throw failed;
     return done;
   }
   const runOnce = (): Promise<SegmentResult[]> => {

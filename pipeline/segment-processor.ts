@@ -169,6 +169,11 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
 
   try {
     await Promise.all([reader, decode, enrich, write]);
+  } catch (err) {
+    // Unblock every stage, let the files in flight settle, then give up on this attempt.
+    for (const q of [decodeQ, enrichQ, writeQ] as BoundedQueue<unknown>[]) q.abort(err as Error);
+    await Promise.allSettled([reader, decode, enrich, write, ...inflight]);
+    throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

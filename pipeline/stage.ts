@@ -8,15 +8,25 @@ export class BoundedQueue<T> {
   private readonly takers: ((v: T | undefined) => void)[] = [];
   private readonly putters: (() => void)[] = [];
   private closed = false;
+  private aborted: Error | null = null;
 
   constructor(readonly capacity: number) {}
+
+  /** Fails every waiting and later put and take: a stage that failed must not leave others blocked. */
+  abort(err: Error): void {
+    this.aborted = err;
+    this.closed = true;
+    for (const t of this.takers.splice(0)) t(undefined);
+    for (const p of this.putters.splice(0)) p();
+  }
 
   get depth(): number {
     return this.items.length;
   }
 
   async put(item: T): Promise<void> {
-    while (this.items.length >= this.capacity) await new Promise<void>((r) => this.putters.push(r));
+    while (this.items.length >= this.capacity && this.aborted === null) await new Promise<void>((r) => this.putters.push(r));
+    if (this.aborted) throw this.aborted;
     const taker = this.takers.shift();
     if (taker) taker(item);
     else this.items.push(item);
@@ -24,6 +34,7 @@ export class BoundedQueue<T> {
 
   /** The next item, or undefined once the queue is closed and empty. */
   async take(): Promise<T | undefined> {
+    if (this.aborted) return undefined;
     const item = this.items.shift();
     if (item !== undefined) {
       this.putters.shift()?.();

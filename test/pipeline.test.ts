@@ -89,4 +89,18 @@ describe('the enrichment pipeline', () => {
     assert.ok(existsSync(q), 'the frame is kept aside, named by segment and offset');
     assert.ok(readFileSync(q).length > SEGMENT_MAGIC.length);
   });
+
+  test('fails a pass cleanly when the lake refuses writes, and the next pass does the segments exactly once', async () => {
+    const lakeDir = join(fx.dir, 'lake-refusing');
+    cpSync(fx.lakeDir, lakeDir, { recursive: true, filter: (src) => !/[/\\](events|_checkpoints|quarantine|_staging|_commits)$/.test(src) });
+    // A file where the staging directory must go: every staged put fails, for real.
+    writeFileSync(join(lakeDir, '_staging'), 'in the way');
+    await assert.rejects(runPipelineOnce(lakeDir, fx.dbPath));
+    rmSync(join(lakeDir, '_staging'));
+    const { done } = await runPipelineOnce(lakeDir, fx.dbPath);
+    assert.equal(done.length, fx.segments.length);
+    const want = expected(lakeDir);
+    const rows = await duck(lakeDir, (ev) => `select app_id, dt, count(*) from ${ev} group by all`);
+    assert.deepEqual(new Map(rows.map(([a, d, n]) => [`${a}|${d}`, Number(n)])), want.perPartition);
+  });
 });

@@ -43,6 +43,12 @@ describe('sessions', () => {
     ]);
     assert.deepEqual(sessionize([ev('app_open', 0), ev('custom', 5)]), [{ start: 0, end: 35_000, closed: false }]);
   });
+  test('a new open within the timeout ends the open session at that open, so sessions never overlap', () => {
+    assert.deepEqual(sessionize([ev('app_open', 0), ev('custom', 5), ev('app_open', 20), ev('app_close', 30)]), [
+      { start: 0, end: 20_000, closed: false },
+      { start: 20_000, end: 30_000, closed: true },
+    ]);
+  });
   test('the timeout is configurable', () => {
     assert.equal(sessionize([ev('app_open', 0), ev('app_background', 10), ev('app_foreground', 50)], 60_000).length, 1);
   });

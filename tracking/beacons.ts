@@ -17,6 +17,12 @@ export class BeaconChecker {
     this.seen = new LRUCache<string, true>({ max: maxRemembered, ttlAutopurge: false });
   }
 
+  /** Forgets a beacon whose write failed, so the client's retry is not taken for a replay. */
+  forget(kind: BeaconKind, decisionId: string): void {
+    this.seen.delete(`${kind}:${decisionId}`);
+  }
+
+  /** Marked as seen at once, so two concurrent copies cannot both count; `forget` undoes it. */
   check(kind: BeaconKind, token: string, now: number): BeaconOutcome {
     const v = verifyDecision(token, this.secret, now);
     if (!v.ok) return v;

@@ -134,7 +134,12 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
       m.beacons.inc({ kind, outcome: out.reason });
       return reply.code(204).header('cache-control', 'no-store').send();
     }
-    await o.segments.append(out.frame);
+    try {
+      await o.segments.append(out.frame);
+    } catch (err) {
+      beacons.forget(kind, out.decision.d);
+      throw err;
+    }
     m.beacons.inc({ kind, outcome: 'accepted' });
     if (kind === 'click' && out.decision.url) return reply.redirect(out.decision.url, 302);
     return reply.code(204).header('cache-control', 'no-store').send();
