@@ -6,18 +6,16 @@
  * Usage: npm run bench:pipeline [-- --events 5000000]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
-import { Codec, FrameKind, SEGMENT_MAGIC, encodeFrame, scanSegment } from '../common/segment-format.js';
-import { DAY_MS, parseUtcDay } from '../common/time.js';
+import { scanSegment } from '../common/segment-format.js';
+import { fleetSegments } from './fleet-lake.js';
 import { LocalLake } from '../lake/local-lake.js';
-import { generateFleet } from '../sdk-mock/generate.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { seedWorld } from '../cli/seed-world.js';
 import { startPipeline } from '../pipeline/run.js';
 import { Enricher } from '../pipeline/enricher.js';
 import { frameRows, type EventRow } from '../pipeline/row.js';
@@ -86,38 +84,9 @@ if (values.mode === 'stages' || values.mode === 'single') {
 const target = Number(values.events);
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-pipe-'));
 console.log(`bench:pipeline — preparing ~${target.toLocaleString('en')} events as sealed segments...`);
-const start = parseUtcDay('2026-10-01');
-const fleetDir = join(dir, 'fleet');
-const fleet = await generateFleet({ seed: 42, apps: 20, devices: Math.ceil(target / 153), days: 14, start, dupRate: 0.1, offlineRate: 0.02, maxOfflineDays: 100, skewRate: 0.03, legacyRate: 0.02, lossRate: 0.01, shards: 8, workers: 2, out: fleetDir });
-// Frame the upload bodies as tracking would (gzip bodies stored as they came), in 64 MB segments.
 const seedLake = join(dir, 'lake-stages');
-mkdirSync(join(seedLake, 'segments', 'dt=2026-10-01'), { recursive: true });
-const parts = new Map<string, Buffer>();
-let seg: Buffer[] = [SEGMENT_MAGIC];
-let segBytes = 0;
-let segN = 0;
-const flushSeg = () => {
-  writeFileSync(join(seedLake, 'segments', 'dt=2026-10-01', `bench-${1_790_000_000_000 + segN}-${String(segN).padStart(6, '0')}.seg`), Buffer.concat(seg));
-  segN++;
-  seg = [SEGMENT_MAGIC];
-  segBytes = 0;
-};
-for (const line of readFileSync(join(fleetDir, 'uploads', 'index.ndjson'), 'utf8').split('\n')) {
-  if (!line) continue;
-  const ix = JSON.parse(line) as { file: string; offset: number; length: number; received_at: number };
-  let part = parts.get(ix.file);
-  if (!part) parts.set(ix.file, (part = readFileSync(join(fleetDir, 'uploads', ix.file))));
-  const frame = encodeFrame(FrameKind.Upload, Codec.Gzip, ix.received_at, {}, part.subarray(ix.offset, ix.offset + ix.length));
-  seg.push(frame);
-  segBytes += frame.length;
-  if (segBytes >= SEGMENT_BYTES) flushSeg();
-}
-if (segBytes > 0) flushSeg();
+const { fleet, segments: segN } = await fleetSegments(dir, seedLake, join(dir, 'sluice.db'), target, SEGMENT_BYTES);
 execFileSync('cp', ['-r', seedLake, join(dir, 'lake-single')]);
-const store = new SqliteStore({ path: join(dir, 'sluice.db') });
-await store.migrate();
-await seedWorld(store, fleet.world, start - DAY_MS, start + 200 * DAY_MS);
-await store.close();
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
 const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!];

@@ -11,17 +11,22 @@ import { adserverSpec } from '../adserver/options.js';
 import { pipelineCommand } from './commands/pipeline.js';
 import { pipelineSpec } from '../pipeline/options.js';
 import { trackingSpec } from '../tracking/options.js';
+import { jobsCommand } from './commands/jobs.js';
+import { jobsSpec } from '../jobs/options.js';
+import { mrCommand, mrSpec } from './commands/mr.js';
 
 const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[]) => Promise<void> }> = {
   sim: { spec: simSpec as unknown as CommandSpec, run: simCommand },
   tracking: { spec: trackingSpec as unknown as CommandSpec, run: trackingCommand },
   adserver: { spec: adserverSpec as unknown as CommandSpec, run: adserverCommand },
   pipeline: { spec: pipelineSpec as unknown as CommandSpec, run: pipelineCommand },
+  jobs: { spec: jobsSpec as unknown as CommandSpec, run: jobsCommand },
+  mr: { spec: mrSpec as unknown as CommandSpec, run: mrCommand },
   demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
 };
 const OPTIONS_START = '<!-- options:start -->';
 const OPTIONS_END = '<!-- options:end -->';
-const NOT_YET = ['jobs', 'ui', 'mr'];
+const NOT_YET = ['ui'];
 
 function usage(): string {
   return [

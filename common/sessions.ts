@@ -24,31 +24,47 @@ export interface Session {
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 export function sessionize(events: readonly SessionEvent[], timeoutMs = DEFAULT_SESSION_TIMEOUT_MS): Session[] {
-  const out: Session[] = [];
+  const out: number[] = [];
+  sessionizeInto(events.map((e) => e.type), events.map((e) => e.ts), 0, events.length, timeoutMs, out);
+  const sessions: Session[] = [];
+  for (let i = 0; i < out.length; i += 4) sessions.push({ start: out[i + 1]!, end: out[i + 2]!, closed: out[i + 3] === 1 });
+  return sessions;
+}
+
+/**
+ * The same rules over parallel arrays (events from..to-1), for the batch jobs: appends one
+ * quad per session to `out`: index of its first event, start, end, 1 when closed else 0.
+ * No object per event or session (the jobs sessionize millions of events).
+ */
+export function sessionizeInto(types: ArrayLike<string>, ts: ArrayLike<number>, from: number, to: number, timeoutMs: number, out: number[]): void {
   let open = false;
+  let first = 0;
   let start = 0;
   let last = 0;
   let lastType = '';
-  for (const e of events) {
-    if (open && lastType === 'app_background' && e.ts - last > timeoutMs) {
-      out.push({ start, end: last + timeoutMs, closed: false });
+  for (let i = from; i < to; i++) {
+    const type = types[i]!;
+    const t = ts[i]!;
+    if (open && lastType === 'app_background' && t - last > timeoutMs) {
+      out.push(first, start, last + timeoutMs, 0);
       open = false;
     }
-    if (e.type === 'app_open') {
+    if (type === 'app_open') {
       // Ends at its last event + timeout, but never after the new session starts.
-      if (open) out.push({ start, end: Math.min(last + timeoutMs, e.ts), closed: false });
+      if (open) out.push(first, start, Math.min(last + timeoutMs, t), 0);
       open = true;
-      start = e.ts;
-    } else if (e.type === 'app_close') {
-      if (open) out.push({ start, end: e.ts, closed: true });
+      first = i;
+      start = t;
+    } else if (type === 'app_close') {
+      if (open) out.push(first, start, t, 1);
       open = false;
     } else if (!open) {
       open = true;
-      start = e.ts;
+      first = i;
+      start = t;
     }
-    last = e.ts;
-    lastType = e.type;
+    last = t;
+    lastType = type;
   }
-  if (open) out.push({ start, end: last + timeoutMs, closed: false });
-  return out;
+  if (open) out.push(first, start, last + timeoutMs, 0);
 }

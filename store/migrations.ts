@@ -34,6 +34,12 @@ export const SCHEMA_MIGRATIONS: Statement = table(
 );
 
 const ID = 'VARCHAR(64) NOT NULL';
+const DAY = 'VARCHAR(10) NOT NULL';
+const COUNT = 'BIGINT NOT NULL';
+const DIM = (n: number): string => `VARCHAR(${n}) NOT NULL`;
+const EVENT_COUNTS = ['events', 'app_open', 'app_close', 'app_background', 'app_foreground', 'ad_request', 'ad_impression', 'ad_click', 'ad_interaction', 'custom', 'sessions', 'session_ms']
+  .map((c) => `${c} ${COUNT}`)
+  .join(', ');
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -114,6 +120,54 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
       'CREATE INDEX job_runs_partition ON job_runs (workflow, partition_key)',
       table('CREATE TABLE job_locks (partition_key VARCHAR(255) NOT NULL PRIMARY KEY, owner VARCHAR(255) NOT NULL, expires_at BIGINT NOT NULL)'),
+    ],
+  },
+  {
+    // The fact tables of store/facts.ts (columns named as its row types). Dimensions are never
+    // NULL ('' for unknown) and form the primary keys; in MySQL every key stays under InnoDB's
+    // 3072 bytes in utf8mb4 (4 bytes a character). `count` is a function name, reserved once
+    // mysql2's IGNORE_SPACE is on, hence quoted (backticks work in SQLite too). job_runs and
+    // job_locks came with version 2; listing runs newest first gets its indexes here.
+    version: 3,
+    name: 'fact tables, restatements, job run indexes',
+    statements: [
+      table(
+        `CREATE TABLE agg_app_hourly (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, platform ${DIM(16)}, os_version ${DIM(32)},
+          app_version ${DIM(32)}, country ${DIM(8)}, device_class ${DIM(32)}, ${EVENT_COUNTS}, devices ${COUNT},
+          PRIMARY KEY (app_id, hour, platform, os_version, app_version, country, device_class))`,
+      ),
+      table(
+        `CREATE TABLE agg_app_daily (app_id ${ID}, day ${DAY}, platform ${DIM(16)}, ${EVENT_COUNTS}, devices ${COUNT},
+          devices_hll MEDIUMTEXT NOT NULL, seq_gaps ${COUNT}, duplicates ${COUNT}, PRIMARY KEY (app_id, day, platform))`,
+      ),
+      table(
+        `CREATE TABLE agg_campaign_hourly (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, campaign_id ${DIM(64)},
+          line_item_id ${DIM(64)}, creative_id ${DIM(64)}, slot_id ${DIM(64)}, platform ${DIM(16)}, country ${DIM(8)},
+          requests ${COUNT}, impressions ${COUNT}, clicks ${COUNT}, interactions ${COUNT},
+          PRIMARY KEY (app_id, hour, campaign_id, line_item_id, creative_id, slot_id, platform, country))`,
+      ),
+      'CREATE INDEX agg_campaign_hourly_campaign ON agg_campaign_hourly (campaign_id, hour)',
+      'CREATE INDEX agg_campaign_hourly_hour ON agg_campaign_hourly (hour, line_item_id)',
+      table(
+        `CREATE TABLE agg_custom_daily (app_id ${ID}, day ${DAY}, name ${DIM(128)}, prop ${DIM(128)}, value ${DIM(256)},
+          \`count\` ${COUNT}, PRIMARY KEY (app_id, day, name, prop, value))`,
+      ),
+      table(
+        `CREATE TABLE touches (app_id ${ID}, day ${DAY}, device_id ${DIM(128)}, ts BIGINT NOT NULL, kind VARCHAR(16) NOT NULL,
+          campaign_id ${DIM(64)}, creative_id ${DIM(64)}, ord BIGINT NOT NULL, PRIMARY KEY (app_id, day, device_id, ts, ord))`,
+      ),
+      table(
+        `CREATE TABLE agg_attribution_daily (app_id ${ID}, day ${DAY}, campaign_id ${DIM(64)}, creative_id ${DIM(64)},
+          model ${DIM(32)}, conversions DOUBLE NOT NULL, PRIMARY KEY (app_id, day, campaign_id, creative_id, model))`,
+      ),
+      table(
+        `CREATE TABLE restatements (run_id ${ID}, app_id ${ID}, hour BIGINT NOT NULL, metric VARCHAR(16) NOT NULL,
+          old_value BIGINT NOT NULL, new_value BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (run_id, app_id, hour, metric))`,
+      ),
+      'CREATE INDEX restatements_app_at ON restatements (app_id, at)',
+      'CREATE INDEX restatements_at ON restatements (at)',
+      'CREATE INDEX job_runs_started ON job_runs (started_at)',
+      'CREATE INDEX job_runs_workflow_started ON job_runs (workflow, started_at)',
     ],
   },
 ];

@@ -4,6 +4,9 @@
  * run a statement, open a transaction, take the migration lock and name their errors.
  */
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
+import type { FactStore } from './facts.js';
+import { FactSql } from './fact-sql.js';
+import { JobSql } from './job-sql.js';
 import { conflict, invalid, notFound, StoreError, StoreErrorCode } from './errors.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS, statementFor } from './migrations.js';
 import { ADVERTISER, APP, CAMPAIGN, CREATIVE, LINE_ITEM, PUBLISHER, SLOT, SQL } from './rows.js';
@@ -17,6 +20,13 @@ export interface Executor {
   all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a statement; answers the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** What the fact and job SQL (fact-sql.ts, job-sql.ts) need of a store. */
+export interface SqlAccess {
+  readonly kind: 'sqlite' | 'mysql';
+  query<T>(fn: (x: Executor) => Promise<T>): Promise<T>;
+  transaction<T>(mode: 'write' | 'snapshot', fn: (x: Executor) => Promise<T>): Promise<T>;
 }
 
 const DELIVERY_CHUNK = 100;
@@ -244,4 +254,35 @@ export abstract class SqlStore implements ReportStore {
     const rows = await this.query((x) => x.all(SQL.delivered, [since]));
     return new Map(rows.map((r) => [String(r.line_item_id), { impressions: Number(r.impressions), clicks: Number(r.clicks) }]));
   }
+
+  // ---- facts and job bookkeeping (fact-sql.ts, job-sql.ts), made on first use: `kind` is set by the subclass ----
+
+  private factSql: FactSql | undefined;
+  private jobSql: JobSql | undefined;
+  private access(): SqlAccess {
+    return { kind: this.kind, query: (fn) => this.query(fn), transaction: (mode, fn) => this.transaction(mode, fn) };
+  }
+  private get facts(): FactSql {
+    return (this.factSql ??= new FactSql(this.access()));
+  }
+  private get jobs(): JobSql {
+    return (this.jobSql ??= new JobSql(this.access()));
+  }
+
+  replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
+  replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);
+  touches: FactStore['touches'] = (...a) => this.facts.touches(...a);
+  refreshDelivery: FactStore['refreshDelivery'] = (...a) => this.facts.refreshDelivery(...a);
+  appHourly: FactStore['appHourly'] = (...a) => this.facts.appHourly(...a);
+  appDaily: FactStore['appDaily'] = (...a) => this.facts.appDaily(...a);
+  campaignHourly: FactStore['campaignHourly'] = (...a) => this.facts.campaignHourly(...a);
+  customDaily: FactStore['customDaily'] = (...a) => this.facts.customDaily(...a);
+  attribution: FactStore['attribution'] = (...a) => this.facts.attribution(...a);
+  restatements: FactStore['restatements'] = (...a) => this.facts.restatements(...a);
+
+  startJobRun: FactStore['startJobRun'] = (...a) => this.jobs.startJobRun(...a);
+  finishJobRun: FactStore['finishJobRun'] = (...a) => this.jobs.finishJobRun(...a);
+  listJobRuns: FactStore['listJobRuns'] = (...a) => this.jobs.listJobRuns(...a);
+  acquireJobLock: FactStore['acquireJobLock'] = (...a) => this.jobs.acquireJobLock(...a);
+  releaseJobLock: FactStore['releaseJobLock'] = (...a) => this.jobs.releaseJobLock(...a);
 }

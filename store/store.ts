@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { FactStore } from './facts.js';
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
 
 /** What a create takes: the entity without its id, or with an explicit id (e.g. `app_0001`). */
@@ -22,8 +23,10 @@ export interface DeliveredTotals {
  * bumps `campaignRevision()` in the same transaction. App keys, delivery and reads do not.
  * Deletes cascade: a publisher takes its apps (and their slots and keys), an advertiser its
  * campaigns, a campaign its line items, a line item its creatives.
+ *
+ * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts).
  */
-export interface ReportStore {
+export interface ReportStore extends FactStore {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */

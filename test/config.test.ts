@@ -8,6 +8,7 @@ import { trackingSpec } from '../tracking/options.js';
 import { demoSpec } from '../cli/commands/demo.js';
 import { adserverSpec } from '../adserver/options.js';
 import { pipelineSpec } from '../pipeline/options.js';
+import { jobsSpec } from '../jobs/options.js';
 
 describe('configuration', () => {
   test('takes flags over SLUICE_* variables over defaults, converts types and freezes the result', () => {
@@ -46,6 +47,18 @@ describe('configuration', () => {
     }
   });
 
+  test('refuses a bad jobs schedule and backfill range with every problem at once', () => {
+    try {
+      loadConfig(jobsSpec, ['--schedule', 'every tuesday', '--from', '2026-02-30', '--threads', '-1'], {});
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 3, err.message);
+      for (const bit of ['--schedule', '--from', '--threads']) assert.ok(err.message.includes(bit), `mentions ${bit}: ${err.message}`);
+    }
+    assert.throws(() => loadConfig(jobsSpec, ['--from', '2026-02-03', '--to', '2026-02-01'], {}), /after --to/);
+  });
+
   test('names every option the same way as flag and variable', () => {
     assert.equal(kebab('maxOfflineDays'), 'max-offline-days');
     assert.equal(envName('maxOfflineDays'), 'SLUICE_MAX_OFFLINE_DAYS');
@@ -53,7 +66,7 @@ describe('configuration', () => {
 
   test('every option of every command is documented in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const key of [simSpec, trackingSpec, adserverSpec, pipelineSpec, demoSpec].flatMap((spec) => Object.keys(spec.schema.properties))) {
+    for (const key of [simSpec, trackingSpec, adserverSpec, pipelineSpec, jobsSpec, demoSpec].flatMap((spec) => Object.keys(spec.schema.properties))) {
       assert.ok(readme.includes(`\`--${kebab(key)}\``), `README lists --${kebab(key)}`);
       assert.ok(readme.includes(envName(key)), `README lists ${envName(key)}`);
     }

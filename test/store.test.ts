@@ -12,10 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { storeConformance } from '../store/conformance.js';
+import { factConformance } from '../store/fact-conformance.js';
+import { appDay, D0, dayStart, touch } from '../store/fact-fixtures.js';
 import { rejectsWith } from '../store/fixtures.js';
 import { createStore } from '../store/create-store.js';
 import { MysqlStore } from '../store/mysql-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import type { ConformanceHarness } from '../store/conformance.js';
 import type { ReportStore } from '../store/store.js';
 import { sharedMariaDb, startMariaDb } from './helpers/mariadb.js';
 import type { MariaDb } from './helpers/mariadb.js';
@@ -33,7 +36,7 @@ after(async () => {
 
 const sqlitePath = (s: ReportStore): string => s.location.replace(/^sqlite:/, '');
 
-storeConformance({
+const sqliteHarness: ConformanceHarness = {
   name: 'SQLite',
   open: async () => new SqliteStore({ path: join(sqliteDir, `db${++files}`, 'sluice.db') }),
   reopen: async (s) => new SqliteStore({ path: sqlitePath(s) }),
@@ -47,7 +50,9 @@ storeConformance({
       db.close();
     }
   },
-});
+};
+storeConformance(sqliteHarness);
+factConformance(sqliteHarness);
 
 // ---- MySQL: one MariaDB server for this file, a fresh database per store ----
 
@@ -85,7 +90,7 @@ describe('a throwaway MariaDB for the MySQL store', () => {
   });
 });
 
-storeConformance({
+const mysqlHarness: ConformanceHarness = {
   name: 'MySQL on MariaDB',
   open: async () => {
     const url = await (await mariadb()).createDatabase();
@@ -99,7 +104,9 @@ storeConformance({
     return t;
   },
   dump: async (s) => mysqlDump(urls.get(s)!),
-});
+};
+storeConformance(mysqlHarness);
+factConformance(mysqlHarness);
 
 describe('the MySQL store', () => {
   it('creates InnoDB tables in utf8mb4 with exact (binary) collation whatever the database default', async () => {
@@ -119,6 +126,44 @@ describe('the MySQL store', () => {
       }
     } finally {
       await conn.end();
+    }
+  });
+
+  it('keeps the old facts when the connection of a load is killed half-way through its inserts', async () => {
+    const url = await (await mariadb()).createDatabase();
+    const s = await createStore({ store: 'mysql', mysqlUrl: url });
+    const watcher = await mysql.createConnection(url);
+    try {
+      const old = appDay('app_k', D0);
+      await s.replaceAppDay('app_k', D0, old, 'run_1', dayStart(D0) + 86_400_000);
+      const big = appDay('app_k', D0, 2);
+      big.touches = Array.from({ length: 50_000 }, (_, i) => touch('app_k', `dev_${String(i).padStart(6, '0')}`, dayStart(D0) + i, 0));
+      const load = s.replaceAppDay('app_k', D0, big, 'run_2', dayStart(D0) + 86_400_000);
+      load.catch(() => undefined);
+      // The hourly, daily, campaign and custom rows are replaced by now; kill the connection while it inserts touches.
+      let killed = 0;
+      for (let i = 0; i < 5000 && killed === 0; i++) {
+        const [rows] = await watcher.query(
+          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'INSERT INTO touches%'",
+        );
+        const id = Number((rows as { id: number }[])[0]?.id ?? 0);
+        if (id > 0) {
+          await watcher.query('KILL ?', [id]);
+          killed = id;
+        }
+      }
+      assert.ok(killed > 0, 'the load was never seen inserting touches');
+      await rejectsWith(load, 'STORE_ERR_UNAVAILABLE');
+      const t = dayStart(D0);
+      assert.deepEqual(await s.appHourly('app_k', t, t + 86_399_999), old.hourly);
+      assert.deepEqual(await s.appDaily('app_k', D0, D0), old.daily);
+      assert.deepEqual(await s.campaignHourly({ app_id: 'app_k', fromHour: t, toHour: t + 86_399_999 }), old.campaign);
+      assert.deepEqual(await s.customDaily('app_k', D0, D0), old.custom);
+      assert.deepEqual(await s.touches('app_k', D0, D0), old.touches);
+      assert.deepEqual(await s.restatements({}), []);
+    } finally {
+      await watcher.end();
+      await s.close();
     }
   });
 

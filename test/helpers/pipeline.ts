@@ -8,17 +8,19 @@ import { LocalLake } from '../../lake/local-lake.js';
 import { startPipeline, type PipelineOptions } from '../../pipeline/run.js';
 import { DAY_MS } from '../../common/time.js';
 import { FLEET_DEFAULTS, tmp } from './fleet.js';
+import type { GroundTruth } from '../../sdk-mock/ground-truth.js';
+import type { World } from '../../sdk-mock/world.js';
 import { startTestTracking } from './tracking.js';
 
 export const PIPELINE_OPTS: PipelineOptions = { host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: 2, encodeThreads: 2, enrichConcurrency: 4, batchFrames: 8, queueCapacity: 4, maxRowsPerFile: 5000, maxBufferedRows: 20_000, segmentConcurrency: 2 };
 
 /** A lake with sealed segments from a fleet sent through a real tracking server, and a store with its world. */
-export async function fleetLake(devices = 80, seed = 5, rollMb = 0.4): Promise<{ dir: string; lakeDir: string; dbPath: string; segments: string[] }> {
+export async function fleetLake(devices = 80, seed = 5, rollMb = 0.4, over: Partial<typeof FLEET_DEFAULTS> = {}): Promise<{ dir: string; lakeDir: string; dbPath: string; segments: string[]; truth: GroundTruth; world: World; start: number }> {
   const dir = tmp('pipe');
   const lakeDir = join(dir, 'lake');
   const t = await startTestTracking({ dataDir: join(dir, 'trk'), lakeDir, rollMb, shipIntervalMs: 3_600_000 });
   const start = Date.UTC(2026, 9, 1);
-  const { world } = await sendFleet({ ...FLEET_DEFAULTS, devices, seed, start, target: t.url, concurrency: 16, timeoutMs: 5000, maxRetries: 5, rate: 0 }, createLogger('fleet', 'silent'));
+  const { world, truth } = await sendFleet({ ...FLEET_DEFAULTS, ...over, devices, seed, start, target: t.url, concurrency: 16, timeoutMs: 5000, maxRetries: 5, rate: 0 }, createLogger('fleet', 'silent'));
   await t.segments.roll();
   await t.shipper.shipOnce();
   await t.close();
@@ -29,7 +31,7 @@ export async function fleetLake(devices = 80, seed = 5, rollMb = 0.4): Promise<{
   await seedWorld(store, { ...world, apps: world.apps.slice(1), campaigns: world.campaigns.slice(1) }, start - DAY_MS, start + 200 * DAY_MS);
   await store.close();
   const segments = (await new LocalLake({ dir: lakeDir }).list('segments/')).map((o) => o.key);
-  return { dir, lakeDir, dbPath, segments };
+  return { dir, lakeDir, dbPath, segments, truth, world, start };
 }
 
 export async function runPipelineOnce(lakeDir: string, dbPath: string) {

@@ -1,0 +1,106 @@
+/**
+ * bench:jobs — a fleet's events (default 5M, 10 % replays) through the pipeline into Parquet
+ * once (cached under data/bench-jobs-<events>), then in the same run, each in its own process
+ * so its peak RSS is its own:
+ *   - `sluice jobs run events`' engine: dedupe + sessions + aggregates (and the SQLite load);
+ *   - DuckDB (@duckdb/node-api, 2 threads): the same dedupe and hourly aggregates in SQL over
+ *     the same Parquet files.
+ * Prints events/s, peak RSS, the ratio of times, and whether the hourly event counts agree.
+ * Usage: npm run bench:jobs [-- --events 5000000 --threads 2]
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createLogger } from '../common/logger.js';
+import { LocalLake } from '../lake/local-lake.js';
+import { startPipeline } from '../pipeline/run.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { jobsOptions } from '../test/helpers/jobs.js';
+import { startJobs } from '../jobs/run.js';
+import { fleetSegments } from './fleet-lake.js';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '5000000' }, threads: { type: 'string', default: String(cpus().length) }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' }, keep: { type: 'boolean', default: true } } });
+const self = fileURLToPath(import.meta.url);
+const threads = Number(values.threads);
+const HOURLY_SQL = (glob: string) => `
+  with d as (select distinct on (dedupe_key) app_id, device_id, type, event_time, platform, os_version, app_version, country, device_class
+             from read_parquet('${glob}', hive_partitioning = false))
+  select app_id, (event_time // 3600000) * 3600000 as hour, platform, os_version, app_version, country, device_class,
+         count(*) as events, count(*) filter (where type = 'app_open') as app_open, count(*) filter (where type = 'ad_impression') as ad_impression,
+         count(*) filter (where type = 'ad_click') as ad_click, count(*) filter (where type = 'custom') as custom, count(distinct device_id) as devices
+  from d group by all`;
+
+if (values.mode === 'jobs') {
+  const dir = values.dir!;
+  const run = join(dir, 'run');
+  rmSync(run, { recursive: true, force: true });
+  mkdirSync(run, { recursive: true });
+  cpSync(join(dir, 'sluice.db'), join(run, 'sluice.db'));
+  const store = new SqliteStore({ path: join(run, 'sluice.db') });
+  const lake = new LocalLake({ dir: join(dir, 'lake') });
+  const tier = await startJobs({ ...jobsOptions({ stateDir: join(run, 'state'), threads }), scheduled: false }, { lake: 'local', lakeDir: join(dir, 'lake') }, lake, store, createLogger('bench', 'warn'));
+  const r = await tier.run('events');
+  const hourly = new Map<string, number>();
+  for (const a of await store.listApps()) for (const h of await store.appHourly(a.id, 0, 4e12)) hourly.set(`${a.id}|${h.hour}`, (hourly.get(`${a.id}|${h.hour}`) ?? 0) + h.events);
+  await tier.close();
+  await store.close();
+  writeFileSync(join(dir, 'jobs-hourly.json'), JSON.stringify([...hourly]));
+  const steps = Object.fromEntries(r.steps.map((s) => [s.name, s.ms]));
+  console.log(JSON.stringify({ status: r.status, error: r.error, events: r.stats.rows, duplicates: r.stats.duplicates, appDays: r.stats.appDays, steps, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+if (values.mode === 'duckdb') {
+  const dir = values.dir!;
+  const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const c = await db.connect();
+  const t0 = performance.now();
+  const rows = (await c.runAndReadAll(HOURLY_SQL(join(dir, 'lake', 'events', '**', '*.parquet')))).getRows();
+  const ms = performance.now() - t0;
+  const hourly = new Map<string, number>();
+  for (const r of rows) hourly.set(`${String(r[0])}|${Number(r[1])}`, (hourly.get(`${String(r[0])}|${Number(r[1])}`) ?? 0) + Number(r[7]));
+  writeFileSync(join(dir, 'duck-hourly.json'), JSON.stringify([...hourly]));
+  console.log(JSON.stringify({ ms, groups: rows.length, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  c.closeSync();
+  process.exit(0);
+}
+
+const target = Number(values.events);
+const dir = resolve(values.dir || `data/bench-jobs-${target}`);
+if (!existsSync(join(dir, 'ready'))) {
+  console.log(`bench:jobs — preparing ~${target.toLocaleString('en')} events: fleet -> segments -> pipeline -> Parquet in ${dir} (once; kept for later runs)...`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  const { fleet, segments } = await fleetSegments(dir, join(dir, 'lake'), join(dir, 'sluice.db'), target, 64e6);
+  const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+  const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: cpus().length, encodeThreads: cpus().length, enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: 200_000, segmentConcurrency: 1 }, new LocalLake({ dir: join(dir, 'lake') }), store, createLogger('bench', 'warn'), false);
+  const done = await p.runOnce();
+  await p.close();
+  await store.close();
+  rmSync(join(dir, 'fleet'), { recursive: true, force: true });
+  writeFileSync(join(dir, 'ready'), JSON.stringify({ sent: fleet.truth.totals.sent, segments, files: done.reduce((n, r) => n + r.files.length, 0) }));
+  console.log(`prepared ${fleet.truth.totals.sent.toLocaleString('en')} events (${fleet.truth.totals.duplicates_sent.toLocaleString('en')} replayed copies) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+const child = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Record<string, unknown>;
+const j = child('jobs') as { status: string; error: string | null; events: number; duplicates: number; appDays: number; steps: Record<string, number>; rssMb: number };
+if (j.status !== 'succeeded') throw new Error(`jobs run ${j.status}: ${j.error}`);
+const engineMs = (j.steps.discover ?? 0) + (j.steps.dedupe ?? 0) + (j.steps.load ?? 0);
+const d = child('duckdb') as { ms: number; groups: number; rssMb: number };
+console.log(`sluice jobs (${threads} threads): ${j.events.toLocaleString('en')} events, ${j.duplicates.toLocaleString('en')} duplicates removed, ${j.appDays} app-days`);
+console.log(`  steps: ${Object.entries(j.steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`);
+console.log(`  dedupe + sessions + aggregates + load: ${(engineMs / 1000).toFixed(2)} s = ${Math.round(j.events / (engineMs / 1000)).toLocaleString('en')} events/s, peak RSS ${j.rssMb.toFixed(0)} MB`);
+console.log(`DuckDB (${threads} threads), dedupe + hourly aggregates in SQL: ${(d.ms / 1000).toFixed(2)} s = ${Math.round(j.events / (d.ms / 1000)).toLocaleString('en')} events/s, peak RSS ${d.rssMb.toFixed(0)} MB, ${d.groups.toLocaleString('en')} hourly groups`);
+console.log(`time ratio sluice / DuckDB: ${(engineMs / d.ms).toFixed(2)} (below 1 = faster than DuckDB)`);
+const { readFileSync } = await import('node:fs');
+const mine = new Map(JSON.parse(readFileSync(join(dir, 'jobs-hourly.json'), 'utf8')) as [string, number][]);
+const theirs = new Map(JSON.parse(readFileSync(join(dir, 'duck-hourly.json'), 'utf8')) as [string, number][]);
+let differ = 0;
+for (const [k, v] of theirs) if (mine.get(k) !== v) differ++;
+console.log(`hourly event counts per app and hour: ${theirs.size - differ} of ${theirs.size} agree with DuckDB${differ ? ` (${differ} differ)` : ''}${mine.size !== theirs.size ? `; sluice has ${mine.size} app-hours` : ''}`);
+if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,371 @@
+/**
+ * The sessions and aggregates of some days of one app, from its Parquet files minus the rows
+ * the dedupe step dropped. Events are grouped by device and put in seq order, sessionized
+ * with the rules of common/sessions.ts, and counted into cells: hourly per dimensions,
+ * daily per platform (exact devices plus a HyperLogLog), per ad (campaign, line item,
+ * creative, slot) and hour, per custom event (name, prop, value) and day, and the clicks and
+ * conversions attribution reads.
+ *
+ * The caller passes the files of the emitted days and of the day before and after each:
+ * those only shape the sessions (a session is counted on the hour its first event falls in,
+ * with that event's dimensions, and may run across midnight); their events are not counted.
+ */
+import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
+import { sessionizeInto } from '../common/sessions.js';
+import type { Lake } from '../lake/lake.js';
+import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
+import { JobError } from './errors.js';
+import { Hll } from './hll.js';
+import { dictionaryIds, newDictionary, readParquetColumns, strAt, type IntColumn, type StrColumn } from './parquet-columns.js';
+import type { Counters } from './state.js';
+
+export interface AggregateAppTask {
+  app: string;
+  /** UTC days (YYYY-MM-DD) to emit facts for. */
+  days: string[];
+  /** Lake keys of the Parquet files of those days and their neighbours, with the rows to drop. */
+  files: { key: string; drops: Uint32Array | null }[];
+  counters: Counters;
+  sessionTimeoutMs: number;
+  /** The custom event name that counts as a conversion for attribution. */
+  conversionEvent: string;
+}
+
+export interface AggregateAppResult {
+  app: string;
+  /** Facts per emitted day (every emitted day is present, maybe with no rows). */
+  facts: Record<string, AppDayFacts>;
+  /** Rows read, and rows counted in the emitted days. */
+  rowsRead: number;
+  rowsCounted: number;
+}
+
+const COLUMNS = ['device_id', 'seq', 'type', 'event_time', 'platform', 'os_version', 'app_version', 'country', 'device_class', 'campaign_id', 'line_item_id', 'creative_id', 'slot_id', 'name', 'props'];
+const DIMS = ['platform', 'os_version', 'app_version', 'country', 'device_class'] as const;
+const AD = ['campaign_id', 'line_item_id', 'creative_id', 'slot_id'] as const;
+const N_TYPES = EVENT_TYPE_COLUMNS.length;
+const TYPE_INDEX = new Map<string, number>(EVENT_TYPE_COLUMNS.map((t, i) => [t, i]));
+const T_REQUEST = TYPE_INDEX.get('ad_request')!;
+const T_IMPRESSION = TYPE_INDEX.get('ad_impression')!;
+const T_CLICK = TYPE_INDEX.get('ad_click')!;
+const T_INTERACTION = TYPE_INDEX.get('ad_interaction')!;
+const T_CUSTOM = TYPE_INDEX.get('custom')!;
+const T_OTHER = N_TYPES;
+/** Cells are keyed by numbers packed from small ids; these bound the ids. */
+const TUPLE_BITS = 2 ** 20;
+const AD_BITS = 2 ** 16;
+const PC_BITS = 2 ** 12;
+
+/** Counts of one cell; one shape for every hourly and daily cell (V8 keeps one hidden class). */
+class Cell {
+  counts = new Float64Array(N_TYPES + 1);
+  sessions = 0;
+  sessionMs = 0;
+  devices = 0;
+  lastDev = -1;
+  hll: Hll | null = null;
+  constructor(readonly hourOrDay: number, readonly dims: number) {}
+}
+
+class AdCell {
+  requests = 0;
+  impressions = 0;
+  clicks = 0;
+  interactions = 0;
+  constructor(readonly hour: number, readonly ad: number, readonly pc: number) {}
+}
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<AggregateAppResult> {
+  const emit = new Set(task.days.map((d) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)));
+  // Per-row arrays over all files; strings become small dictionary ids.
+  let n = 0;
+  let dev = new Int32Array(1 << 14);
+  let seq = new Float64Array(1 << 14);
+  let time = new Float64Array(1 << 14);
+  let type = new Uint8Array(1 << 14);
+  let tuple = new Int32Array(1 << 14);
+  let ad = new Int32Array(1 << 14);
+  const custom = new Map<number, [string, string | null]>();
+  const devDict = newDictionary();
+  const dimDicts = DIMS.map(() => newDictionary());
+  const adDicts = AD.map(() => newDictionary());
+  const typeDict = newDictionary();
+  const tuples = new Map<string, number>();
+  const tupleDims: string[][] = [];
+  const ads = new Map<string, number>([['', 0]]);
+  const adDims: string[][] = [['', '', '', '']];
+  let rowsRead = 0;
+  for (const file of task.files) {
+    const buf = await lake.get(file.key);
+    let fileRow = 0;
+    let dropAt = 0;
+    const drops = file.drops;
+    for (const b of readParquetColumns(buf, COLUMNS)) {
+      rowsRead += b.rows;
+      const need = n + b.rows;
+      [dev, tuple, ad] = [grow(dev, need), grow(tuple, need), grow(ad, need)];
+      [seq, time] = [grow(seq, need), grow(time, need)];
+      type = grow(type, need);
+      const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
+      const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
+      const dimIds = DIMS.map((c, k) => dictionaryIds(b.columns.get(c) as StrColumn, dimDicts[k]!.dict, dimDicts[k]!.names));
+      const adIds = AD.map((c, k) => dictionaryIds(b.columns.get(c) as StrColumn, adDicts[k]!.dict, adDicts[k]!.names));
+      const sq = b.columns.get('seq') as IntColumn;
+      const et = b.columns.get('event_time') as IntColumn;
+      const nameCol = b.columns.get('name') as StrColumn;
+      const propsCol = b.columns.get('props') as StrColumn;
+      const typeOf = typeDict.names.map((t) => TYPE_INDEX.get(t) ?? T_OTHER);
+      // Rows of one upload share their context: the tuple key is built only when an id changes.
+      let prevT = -1;
+      let prevA = 0;
+      const lastDim = [-1, -1, -1, -1, -1];
+      const lastAd = [0, 0, 0, 0];
+      for (let i = 0; i < b.rows; i++, fileRow++) {
+        if (drops !== null && dropAt < drops.length && drops[dropAt] === fileRow) {
+          dropAt++;
+          continue;
+        }
+        let same = prevT >= 0;
+        for (let k = 0; k < 5; k++) if (dimIds[k]![i] !== lastDim[k]) (same = false), (lastDim[k] = dimIds[k]![i]!);
+        if (!same) {
+          const key = lastDim.join(',');
+          let t = tuples.get(key);
+          if (t === undefined) {
+            tuples.set(key, (t = tupleDims.length));
+            tupleDims.push(lastDim.map((id, k) => dimDicts[k]!.names[id]!));
+            if (t >= TUPLE_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${TUPLE_BITS} dimension combinations in one run`);
+          }
+          prevT = t;
+        }
+        let adSame = true;
+        for (let k = 0; k < 4; k++) if (adIds[k]![i] !== lastAd[k]) (adSame = false), (lastAd[k] = adIds[k]![i]!);
+        if (!adSame) {
+          const key = lastAd.join(',');
+          let a = ads.get(key);
+          if (a === undefined) {
+            ads.set(key, (a = adDims.length));
+            adDims.push(lastAd.map((id, k) => adDicts[k]!.names[id]!));
+            if (a >= AD_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${AD_BITS} ad combinations in one run`);
+          }
+          prevA = a;
+        }
+        const ty = typeOf[typeIds[i]!]!;
+        dev[n] = devIds[i]!;
+        seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
+        time[n] = et.values[i]!;
+        type[n] = ty;
+        tuple[n] = prevT;
+        ad[n] = prevA;
+        if (ty === T_CUSTOM) custom.set(n, [strAt(nameCol, i) ?? '', strAt(propsCol, i)]);
+        n++;
+      }
+    }
+    if (drops !== null && dropAt !== drops.length) throw new JobError('JOB_ERR_STATE_CORRUPT', `${file.key}: its drop list names rows past the end of the file`);
+  }
+
+  // Group rows by device (counting sort), each device's rows in (seq, event_time) order.
+  const nDev = devDict.names.length;
+  const startOf = new Int32Array(nDev + 1);
+  for (let i = 0; i < n; i++) startOf[dev[i]! + 1]!++;
+  for (let d = 0; d < nDev; d++) startOf[d + 1]! += startOf[d]!;
+  const order = new Int32Array(n);
+  const fill = startOf.slice(0, nDev);
+  for (let i = 0; i < n; i++) order[fill[dev[i]!]!++] = i;
+  const before = (a: number, b: number): number => {
+    const sa = seq[a]!;
+    const sb = seq[b]!;
+    return sa === sb || Number.isNaN(sa) || Number.isNaN(sb) ? time[a]! - time[b]! : sa - sb;
+  };
+
+  const hourly = new Map<number, Cell>();
+  const daily = new Map<number, Cell>();
+  const adCells = new Map<number, AdCell>();
+  const customCounts = new Map<string, number>();
+  const touches: TouchRow[] = [];
+  const platformOf = new Map<number, string>();
+  const pcIds = new Map<string, number>();
+  const pcDims: [string, string][] = [];
+  const tuplePc = tupleDims.map(([p, , , c]) => {
+    const k = `${p}\u0000${c}`;
+    let id = pcIds.get(k);
+    if (id === undefined) pcIds.set(k, (id = pcDims.push([p!, c!]) - 1));
+    return id;
+  });
+  if (pcDims.length >= PC_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${PC_BITS} platform x country combinations`);
+  const platId = (t: number) => {
+    const p = tupleDims[t]![0]!;
+    return dimDicts[0]!.dict.get(p)!;
+  };
+  for (const [id] of dimDicts[0]!.names.entries()) platformOf.set(id, dimDicts[0]!.names[id]!);
+  const cell = (m: Map<number, Cell>, at: number, dims: number, key: number): Cell => {
+    let c = m.get(key);
+    if (c === undefined) m.set(key, (c = new Cell(at, dims)));
+    return c;
+  };
+  const typeNames: string[] = [];
+  const times: number[] = [];
+  const sessions: number[] = [];
+  let rowsCounted = 0;
+  for (let d = 0; d < nDev; d++) {
+    const s = startOf[d]!;
+    const e = startOf[d + 1]!;
+    const slice = order.subarray(s, e);
+    let sorted = true;
+    for (let i = 1; i < slice.length && sorted; i++) sorted = before(slice[i - 1]!, slice[i]!) <= 0;
+    if (!sorted) slice.set(Array.from(slice).sort(before));
+    typeNames.length = 0;
+    times.length = 0;
+    const ords = new Map<number, number>();
+    for (let i = 0; i < slice.length; i++) {
+      const r = slice[i]!;
+      const t = time[r]!;
+      typeNames.push(EVENT_TYPE_COLUMNS[type[r]!] ?? 'other');
+      times.push(t);
+      const day = Math.floor(t / DAY_MS);
+      if (!emit.has(day)) continue;
+      rowsCounted++;
+      const hour = Math.floor(t / HOUR_MS);
+      const tu = tuple[r]!;
+      const ty = type[r]!;
+      const h = cell(hourly, hour, tu, hour * TUPLE_BITS + tu);
+      h.counts[ty]!++;
+      if (h.lastDev !== d) (h.lastDev = d), h.devices++;
+      const pid = platId(tu);
+      const dc = cell(daily, day, pid, day * TUPLE_BITS + pid);
+      dc.counts[ty]!++;
+      if (dc.lastDev !== d) {
+        dc.lastDev = d;
+        dc.devices++;
+        (dc.hll ??= new Hll()).add(devDict.names[d]!);
+      }
+      const a = ad[r]!;
+      if (a !== 0 && (ty === T_REQUEST || ty === T_IMPRESSION || ty === T_CLICK || ty === T_INTERACTION)) {
+        const pc = tuplePc[tu]!;
+        const key = (hour * PC_BITS + pc) * AD_BITS + a;
+        let c = adCells.get(key);
+        if (c === undefined) adCells.set(key, (c = new AdCell(hour, a, pc)));
+        if (ty === T_REQUEST) c.requests++;
+        else if (ty === T_IMPRESSION) c.impressions++;
+        else if (ty === T_CLICK) c.clicks++;
+        else c.interactions++;
+        if (ty === T_CLICK && adDims[a]![0] !== '') {
+          const ord = ords.get(day) ?? 0;
+          ords.set(day, ord + 1);
+          touches.push({ app_id: task.app, day: utcDay(t), device_id: devDict.names[d]!, ts: t, kind: 'click', campaign_id: adDims[a]![0]!, creative_id: adDims[a]![2]!, ord });
+        }
+      }
+      if (ty === T_CUSTOM) {
+        const [name, props] = custom.get(r)!;
+        if (name === task.conversionEvent) {
+          const ord = ords.get(day) ?? 0;
+          ords.set(day, ord + 1);
+          touches.push({ app_id: task.app, day: utcDay(t), device_id: devDict.names[d]!, ts: t, kind: 'conversion', campaign_id: '', creative_id: '', ord });
+        }
+        if (props !== null) {
+          let obj: Record<string, unknown>;
+          try {
+            obj = JSON.parse(props) as Record<string, unknown>;
+          } catch {
+            obj = {};
+          }
+          for (const k of Object.keys(obj)) {
+            const key = `${day}\u0000${name}\u0000${k}\u0000${String(obj[k])}`;
+            customCounts.set(key, (customCounts.get(key) ?? 0) + 1);
+          }
+        }
+      }
+    }
+    sessions.length = 0;
+    sessionizeInto(typeNames, times, 0, times.length, task.sessionTimeoutMs, sessions);
+    for (let i = 0; i < sessions.length; i += 4) {
+      const start = sessions[i + 1]!;
+      const day = Math.floor(start / DAY_MS);
+      if (!emit.has(day)) continue;
+      const ms = sessions[i + 2]! - start;
+      const tu = tuple[slice[sessions[i]!]!]!;
+      const hour = Math.floor(start / HOUR_MS);
+      const h = cell(hourly, hour, tu, hour * TUPLE_BITS + tu);
+      h.sessions++;
+      h.sessionMs += ms;
+      const pid = platId(tu);
+      const dc = cell(daily, day, pid, day * TUPLE_BITS + pid);
+      dc.sessions++;
+      dc.sessionMs += ms;
+    }
+  }
+  return { app: task.app, facts: toFacts(task, emit, { hourly, daily, adCells, customCounts, touches, tupleDims, adDims, pcDims, platformOf }), rowsRead, rowsCounted };
+}
+
+interface Cells {
+  hourly: Map<number, Cell>;
+  daily: Map<number, Cell>;
+  adCells: Map<number, AdCell>;
+  customCounts: Map<string, number>;
+  touches: TouchRow[];
+  tupleDims: string[][];
+  adDims: string[][];
+  pcDims: [string, string][];
+  platformOf: Map<number, string>;
+}
+
+function counts(c: Cell) {
+  const k = c.counts;
+  let events = 0;
+  for (let i = 0; i <= N_TYPES; i++) events += k[i]!;
+  return {
+    events, app_open: k[0]!, app_close: k[1]!, app_background: k[2]!, app_foreground: k[3]!, ad_request: k[4]!, ad_impression: k[5]!, ad_click: k[6]!, ad_interaction: k[7]!, custom: k[8]!,
+    sessions: c.sessions, session_ms: c.sessionMs,
+  };
+}
+
+/** The cells as store rows, per emitted day. */
+function toFacts(task: AggregateAppTask, emit: Set<number>, c: Cells): Record<string, AppDayFacts> {
+  const app_id = task.app;
+  const facts: Record<string, AppDayFacts> = {};
+  const of = (dayNum: number) => (facts[utcDay(dayNum * DAY_MS)] ??= { hourly: [], daily: [], campaign: [], custom: [], touches: [] });
+  for (const d of emit) of(d);
+  for (const h of c.hourly.values()) {
+    const [platform, os_version, app_version, country, device_class] = c.tupleDims[h.dims]!;
+    const dayNum = Math.floor((h.hourOrDay * HOUR_MS) / DAY_MS);
+    const row: AppHourlyRow = { app_id, hour: h.hourOrDay * HOUR_MS, day: utcDay(dayNum * DAY_MS), platform: platform!, os_version: os_version!, app_version: app_version!, country: country!, device_class: device_class!, devices: h.devices, ...counts(h) };
+    of(dayNum).hourly.push(row);
+  }
+  const seen = new Set<string>();
+  for (const dc of c.daily.values()) {
+    const day = utcDay(dc.hourOrDay * DAY_MS);
+    const platform = c.platformOf.get(dc.dims)!;
+    const [gaps, dups] = task.counters[`${day}|${platform}`] ?? [0, 0];
+    seen.add(`${day}|${platform}`);
+    const row: AppDailyRow = { app_id, day, platform, devices: dc.devices, devices_hll: (dc.hll ?? new Hll()).toBase64(), seq_gaps: gaps, duplicates: dups, ...counts(dc) };
+    of(dc.hourOrDay).daily.push(row);
+  }
+  // Days where every event was a duplicate still report their duplicates.
+  for (const [key, [gaps, dups]] of Object.entries(task.counters)) {
+    const [day, platform] = key.split('|') as [string, string];
+    const dayNum = Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+    if (seen.has(key) || !emit.has(dayNum) || (gaps === 0 && dups === 0)) continue;
+    const zero = new Cell(dayNum, 0);
+    of(dayNum).daily.push({ app_id, day, platform, devices: 0, devices_hll: new Hll().toBase64(), seq_gaps: gaps, duplicates: dups, ...counts(zero) });
+  }
+  for (const a of c.adCells.values()) {
+    const [campaign_id, line_item_id, creative_id, slot_id] = c.adDims[a.ad]!;
+    const [platform, country] = c.pcDims[a.pc]!;
+    const dayNum = Math.floor((a.hour * HOUR_MS) / DAY_MS);
+    const row: CampaignHourlyRow = { app_id, hour: a.hour * HOUR_MS, day: utcDay(dayNum * DAY_MS), campaign_id: campaign_id!, line_item_id: line_item_id!, creative_id: creative_id!, slot_id: slot_id!, platform, country, requests: a.requests, impressions: a.impressions, clicks: a.clicks, interactions: a.interactions };
+    of(dayNum).campaign.push(row);
+  }
+  for (const [key, count] of c.customCounts) {
+    const [dayNum, name, prop, value] = key.split('\u0000') as [string, string, string, string];
+    const row: CustomDailyRow = { app_id, day: utcDay(Number(dayNum) * DAY_MS), name, prop, value, count };
+    of(Number(dayNum)).custom.push(row);
+  }
+  for (const t of c.touches) facts[t.day]!.touches.push(t);
+  return facts;
+}

@@ -1,0 +1,247 @@
+/**
+ * The steps of the events workflow over one jobs context: discover new Parquet files in the
+ * lake, dedupe them, (re)load the app-days they changed into the report store, recompute
+ * attribution and the delivery the ad server paces on. Each step commits what it did to
+ * the state manifest before the next starts, so a step can be retried and a killed run
+ * resumed: loads replace whole app-days, so doing one twice gives the same tables.
+ */
+import type { Piscina } from 'piscina';
+import type { Logger } from '../common/logger.js';
+import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '../common/time.js';
+import type { Lake } from '../lake/lake.js';
+import type { LakeOptions } from '../lake/options.js';
+import type { RestatementRow } from '../store/facts.js';
+import type { ReportStore } from '../store/store.js';
+import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './aggregate-app.js';
+import { attribute } from './attribution.js';
+import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
+import type { JobsOptions } from './options.js';
+import { collectGarbage, commitManifest, emptyApp, loadManifest, readCounters, type Manifest } from './state.js';
+import type { WorkerTask } from './worker.js';
+
+export type BatchOptions = Pick<JobsOptions, 'stateDir' | 'dedupePartitions' | 'maxRuns' | 'retentionDays' | 'windowDays' | 'sessionTimeoutMs' | 'conversionEvent'>;
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  events: number;
+}
+
+export interface BatchStats {
+  files: number;
+  rows: number;
+  duplicates: number;
+  appDays: number;
+  factRows: number;
+  restatements: number;
+}
+
+export interface JobsContext {
+  opts: BatchOptions;
+  lake: Lake;
+  lakeOptions: Partial<LakeOptions>;
+  store: ReportStore;
+  log: Logger;
+  pool: Piscina | null;
+  runId: string;
+  /** Only files of these UTC days (a backfill), or all. */
+  range: { from: string; to: string } | null;
+  now: () => number;
+  onProgress: (p: Progress) => void;
+  stats: BatchStats;
+  /** Set by discover: new files per app. */
+  newFiles: Map<string, string[]>;
+  restated: RestatementRow[];
+}
+
+const EVENT_FILE = /^events\/app_id=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
+
+export function emptyStats(): BatchStats {
+  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0 };
+}
+
+async function onPool<R>(ctx: JobsContext, t: WorkerTask): Promise<R> {
+  if (ctx.pool) return (await ctx.pool.run(t)) as R;
+  return (t.kind === 'dedupe' ? await dedupeApp(t.task, ctx.lake) : await aggregateApp(t.task, ctx.lake)) as R;
+}
+
+/** Runs fn over items, at most `limit` at once, results in item order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}
+
+const lanes = (ctx: JobsContext) => (ctx.pool ? ctx.pool.options.maxThreads : 1);
+
+/** Step 1: the lake's event files that no run has processed yet (within the range). */
+export async function discover(ctx: JobsContext): Promise<number> {
+  const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  ctx.newFiles.clear();
+  let count = 0;
+  for (const o of await ctx.lake.list('events/')) {
+    const match = EVENT_FILE.exec(o.key);
+    if (!match) continue;
+    const [, app, dt] = match as unknown as [string, string, string];
+    if (ctx.range && (dt < ctx.range.from || dt > ctx.range.to)) continue;
+    if (m.apps[app]?.files[o.key]) continue;
+    let list = ctx.newFiles.get(app);
+    if (!list) ctx.newFiles.set(app, (list = []));
+    list.push(o.key);
+    count++;
+  }
+  for (const list of ctx.newFiles.values()) list.sort();
+  ctx.stats.files = count;
+  return count;
+}
+
+function addPending(m: Manifest, app: string, days: Iterable<string>): void {
+  const set = new Set(m.pending[app] ?? []);
+  for (const d of days) set.add(d);
+  m.pending[app] = [...set].sort();
+}
+
+/** Step 2: dedupe the new files app by app (in parallel), then commit the state once. */
+export async function dedupe(ctx: JobsContext): Promise<number> {
+  const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  const generation = m.generation + 1;
+  const minDay = Math.floor(ctx.now() / DAY_MS) - ctx.opts.retentionDays;
+  const apps = [...ctx.newFiles.keys()].sort();
+  let done = 0;
+  const results = await inParallel(apps, lanes(ctx), async (app) => {
+    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns };
+    const r = await onPool<DedupeAppResult>(ctx, { kind: 'dedupe', lake: ctx.lakeOptions, task });
+    ctx.stats.rows += r.rows;
+    ctx.stats.duplicates += r.duplicates;
+    ctx.onProgress({ phase: 'dedupe', done: ++done, total: apps.length, events: ctx.stats.rows });
+    return r;
+  });
+  for (const r of results) {
+    m.apps[r.app] = r.state;
+    // A changed day can change the sessions of the days either side (they run across midnight).
+    const days = new Set<string>();
+    for (const d of r.days) {
+      const ms = parseUtcDay(d);
+      for (const x of [ms - DAY_MS, ms, ms + DAY_MS]) days.add(utcDay(x));
+    }
+    addPending(m, r.app, days);
+  }
+  m.generation = generation;
+  await commitManifest(ctx.opts.stateDir, m);
+  await collectGarbage(ctx.opts.stateDir, m);
+  return ctx.stats.rows;
+}
+
+/** Contiguous runs of days, each at most `max` long. */
+function windows(days: readonly string[], max: number): string[][] {
+  const out: string[][] = [];
+  for (const d of days) {
+    const last = out[out.length - 1];
+    if (last && last.length < max && parseUtcDay(d) - parseUtcDay(last[last.length - 1]!) === DAY_MS) last.push(d);
+    else out.push([d]);
+  }
+  return out;
+}
+
+/** Step 3: (re)computes the pending app-days and replaces them in the store, window by window. */
+export async function load(ctx: JobsContext): Promise<number> {
+  const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  const work: { app: string; days: string[] }[] = [];
+  for (const app of Object.keys(m.pending).sort()) {
+    if (!m.apps[app]) continue;
+    for (const w of windows(m.pending[app]!, ctx.opts.windowDays)) work.push({ app, days: w });
+  }
+  const total = work.reduce((s, w) => s + w.days.length, 0);
+  let done = 0;
+  let events = 0;
+  // Aggregation runs on the pool; loads go to the store one window at a time, in order.
+  let chain: Promise<void> = Promise.resolve();
+  await inParallel(work, lanes(ctx), async ({ app, days }) => {
+    const state = m.apps[app]!;
+    const lo = utcDay(parseUtcDay(days[0]!) - DAY_MS);
+    const hi = utcDay(parseUtcDay(days[days.length - 1]!) + DAY_MS);
+    const files = await Promise.all(
+      Object.entries(state.files)
+        .filter(([key]) => {
+          const dt = EVENT_FILE.exec(key)?.[2] ?? '';
+          return dt >= lo && dt <= hi;
+        })
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(async ([key, f]) => ({ key, drops: await readDrops(ctx.opts.stateDir, app, f.drops) })),
+    );
+    const task: AggregateAppTask = { app, days, files, counters: await readCounters(ctx.opts.stateDir, app, state.counters), sessionTimeoutMs: ctx.opts.sessionTimeoutMs, conversionEvent: ctx.opts.conversionEvent };
+    const r = await onPool<AggregateAppResult>(ctx, { kind: 'aggregate', lake: ctx.lakeOptions, task });
+    const loaded = (chain = chain.then(() => storeWindow(ctx, m, r)));
+    await loaded;
+    done += days.length;
+    events += r.rowsCounted;
+    ctx.onProgress({ phase: 'load', done, total, events });
+  });
+  return total;
+}
+
+async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult): Promise<void> {
+  for (const [day, facts] of Object.entries(r.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
+    ctx.restated.push(...restated);
+    ctx.stats.restatements += restated.length;
+    ctx.stats.factRows += facts.hourly.length + facts.daily.length + facts.campaign.length + facts.custom.length + facts.touches.length;
+    ctx.stats.appDays++;
+  }
+  const days = new Set(Object.keys(r.facts));
+  m.pending[r.app] = (m.pending[r.app] ?? []).filter((d) => !days.has(d));
+  if (m.pending[r.app]!.length === 0) delete m.pending[r.app];
+  m.derived[r.app] = [...new Set([...(m.derived[r.app] ?? []), ...days])].sort();
+  await commitManifest(ctx.opts.stateDir, m);
+}
+
+/** Step 4: attribution of the loaded apps' conversions, over the days their new clicks and conversions can reach. */
+export async function attributionStep(ctx: JobsContext): Promise<number> {
+  const m = (await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions));
+  let rows = 0;
+  for (const [app, days] of Object.entries(m.derived)) {
+    if (days.length === 0) continue;
+    const settings = await ctx.store.getApp(app);
+    const lookbackDays = settings?.attribution_lookback_days ?? 7;
+    const model = settings?.attribution_model ?? 'last_touch';
+    const from = days[0]!;
+    // A click on the last day can credit conversions up to the lookback later.
+    const to = utcDay(parseUtcDay(days[days.length - 1]!) + lookbackDays * DAY_MS);
+    const touches = await ctx.store.touches(app, utcDay(parseUtcDay(from) - lookbackDays * DAY_MS), to);
+    const result = attribute(touches, { lookbackDays, model, fromDay: from, toDay: to });
+    await ctx.store.replaceAttribution(app, from, to, result);
+    rows += result.length;
+  }
+  return rows;
+}
+
+/** Step 5: the delivery table the ad server paces on, for the hours of the loaded days; then the loaded days are done. */
+export async function deliveryStep(ctx: JobsContext): Promise<number> {
+  const m = (await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions));
+  const all = Object.values(m.derived).flat().sort();
+  if (all.length > 0) {
+    await ctx.store.refreshDelivery(parseUtcDay(all[0]!), parseUtcDay(all[all.length - 1]!) + DAY_MS - HOUR_MS);
+  }
+  m.derived = {};
+  await commitManifest(ctx.opts.stateDir, m);
+  return all.length;
+}
+
+/** Marks the days of a range pending for every app with state (a restatement from the state, no new input). */
+export async function markRange(ctx: JobsContext): Promise<number> {
+  if (!ctx.range) return 0;
+  const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  const days: string[] = [];
+  for (let d = parseUtcDay(ctx.range.from); d <= parseUtcDay(ctx.range.to); d += DAY_MS) days.push(utcDay(d));
+  for (const app of Object.keys(m.apps)) addPending(m, app, days);
+  await commitManifest(ctx.opts.stateDir, m);
+  return days.length * Object.keys(m.apps).length;
+}

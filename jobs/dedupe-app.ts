@@ -1,0 +1,223 @@
+/**
+ * The dedupe step for one app: reads the new Parquet files' keys, drops every event whose
+ * (app, device, event id) key was seen before, in this input or in any earlier run, and
+ * records what it kept. State is split into partitions by a hash of the device, handled one
+ * at a time, so memory holds one partition's keys (bounded by the retention: keys of days
+ * the tracking tier no longer accepts are dropped when runs are compacted).
+ *
+ * Within the input, files are taken in key order and rows in file order: the first copy of
+ * an event is kept, so a re-run over the same input keeps the same rows.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DAY_MS, utcDay } from '../common/time.js';
+import type { Lake } from '../lake/lake.js';
+import { addSeqs, type DeviceSeqs } from './device-seqs.js';
+import { JobError } from './errors.js';
+import { murmur128, murmur128String } from './hash.js';
+import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
+import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { appDir, readCounters, type AppState, type Counters } from './state.js';
+
+export interface DedupeAppTask {
+  stateDir: string;
+  app: string;
+  state: AppState;
+  /** New lake keys of this app's Parquet files, sorted. */
+  files: string[];
+  generation: number;
+  /** Keys of events on days before this (UTC day number) are forgotten at compaction. */
+  minDay: number;
+  /** Compact a partition when it would have more runs than this. */
+  maxRuns: number;
+}
+
+export interface DedupeAppResult {
+  app: string;
+  state: AppState;
+  /** UTC days (YYYY-MM-DD) whose facts changed. */
+  days: string[];
+  rows: number;
+  duplicates: number;
+  /** Key records held after this run (all partitions). */
+  keys: number;
+}
+
+const COLUMNS = ['dedupe_key', 'device_id', 'seq', 'event_time', 'platform'];
+
+/** Grows typed arrays by doubling (rows arrive file by file, counts unknown up front). */
+function grow<T extends Uint32Array | Float64Array | Int32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<DedupeAppResult> {
+  const { app, stateDir, generation } = task;
+  const P = task.state.partitions.length;
+  const dir = appDir(stateDir, app);
+  await mkdir(dir, { recursive: true });
+
+  // 1. Keys of every new row, in file then row order.
+  let keys = new Uint32Array(1 << 16);
+  let part = new Int32Array(1 << 14);
+  let fileOf = new Int32Array(1 << 14);
+  let rowOf = new Int32Array(1 << 14);
+  let seq = new Float64Array(1 << 14);
+  let devOf = new Int32Array(1 << 14);
+  let platOf = new Int32Array(1 << 14);
+  const devDict = newDictionary();
+  const platDict = newDictionary();
+  const devices = devDict.names;
+  const platforms = platDict.names;
+  const devPart: number[] = [];
+  const h = new Uint32Array(4);
+  let n = 0;
+  for (let f = 0; f < task.files.length; f++) {
+    const buf = await lake.get(task.files[f]!);
+    let base = 0;
+    for (const batch of readParquetColumns(buf, COLUMNS)) {
+      const dk = batch.columns.get('dedupe_key') as StrColumn;
+      const sq = batch.columns.get('seq') as IntColumn;
+      const et = batch.columns.get('event_time') as IntColumn;
+      const need = n + batch.rows;
+      keys = grow(keys, need * KEY_WORDS);
+      [part, fileOf, rowOf, devOf, platOf] = [grow(part, need), grow(fileOf, need), grow(rowOf, need), grow(devOf, need), grow(platOf, need)];
+      seq = grow(seq, need);
+      const devId = dictionaryIds(batch.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
+      const platId = dictionaryIds(batch.columns.get('platform') as StrColumn, platDict.dict, platDict.names);
+      // A device's partition is hashed once, not per row.
+      for (let d = devPart.length; d < devDict.names.length; d++) {
+        murmur128String(devDict.names[d]!, h);
+        devPart.push(h[0]! % P);
+      }
+      for (let i = 0; i < batch.rows; i++, n++) {
+        murmur128(dk.data, dk.start[i]!, dk.end[i]!, h);
+        const o = n * KEY_WORDS;
+        keys[o] = h[0]!;
+        keys[o + 1] = h[1]!;
+        keys[o + 2] = h[2]!;
+        keys[o + 3] = h[3]!;
+        keys[o + 4] = Math.floor(et.values[i]! / DAY_MS);
+        const d = devId[i]!;
+        part[n] = devPart[d]!;
+        devOf[n] = d;
+        platOf[n] = platId[i]!;
+        fileOf[n] = f;
+        rowOf[n] = base + i;
+        seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
+      }
+      base += batch.rows;
+    }
+  }
+
+  // 2. Partition by partition: drop what is known, add what is new.
+  const byPart: number[][] = Array.from({ length: P }, () => []);
+  for (let r = 0; r < n; r++) byPart[part[r]!]!.push(r);
+  const drops: number[][] = task.files.map(() => []);
+  const counters: Counters = await readCounters(stateDir, app, task.state.counters);
+  const days = new Set<number>();
+  const bump = (day: number, platform: string, k: 0 | 1, by: number) => {
+    const key = `${utcDay(day * DAY_MS)}|${platform}`;
+    const c = counters[key] ?? (counters[key] = [0, 0]);
+    c[k] += by;
+  };
+  let duplicates = 0;
+  let keyCount = 0;
+  const state: AppState = { partitions: [], counters: task.state.counters, files: { ...task.state.files } };
+  for (let p = 0; p < P; p++) {
+    const old = task.state.partitions[p]!;
+    const rows = byPart[p]!;
+    if (rows.length === 0) {
+      state.partitions.push(old);
+      keyCount += old.keys;
+      continue;
+    }
+    const sub = new Uint32Array(rows.length * KEY_WORDS);
+    for (let i = 0; i < rows.length; i++) sub.set(keys.subarray(rows[i]! * KEY_WORDS, rows[i]! * KEY_WORDS + KEY_WORDS), i * KEY_WORDS);
+    const order = sortedOrder(sub, rows.length);
+    const runs = await Promise.all(old.runs.map((r) => readRun(join(dir, r))));
+    const fresh: number[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!;
+      const o = k * KEY_WORDS;
+      const prev = i > 0 ? order[i - 1]! * KEY_WORDS : -1;
+      const repeat = prev >= 0 && sub[prev] === sub[o] && sub[prev + 1] === sub[o + 1] && sub[prev + 2] === sub[o + 2] && sub[prev + 3] === sub[o + 3];
+      let seen = repeat;
+      for (let j = runs.length - 1; !seen && j >= 0; j--) seen = runHas(runs[j]!, sub, k);
+      const r = rows[k]!;
+      if (seen) {
+        drops[fileOf[r]!]!.push(rowOf[r]!);
+        duplicates++;
+        bump(sub[o + 4]!, platforms[platOf[r]!]!, 1, 1);
+        days.add(sub[o + 4]!);
+      } else {
+        fresh.push(k);
+        days.add(sub[o + 4]!);
+      }
+    }
+    let newRun = makeRun(sub, fresh, fresh.length);
+    let partRuns = [...old.runs];
+    if (runs.length + 1 > task.maxRuns) {
+      newRun = mergeRuns([...runs, newRun], task.minDay);
+      partRuns = [];
+    }
+    const runName = `p${p}-g${generation}.keys`;
+    await writeRun(join(dir, runName), newRun);
+    partRuns.push(runName);
+    const held = (partRuns.length === 1 ? 0 : old.keys) + newRun.length / KEY_WORDS;
+    keyCount += held;
+
+    // Devices' delivered seqs: the gaps they close or open, per day.
+    const devSeqs: Record<string, DeviceSeqs> = old.devices ? (JSON.parse(await readFile(join(dir, old.devices), 'utf8')) as Record<string, DeviceSeqs>) : {};
+    const byDev = new Map<number, number[]>();
+    for (const k of fresh) {
+      const r = rows[k]!;
+      if (Number.isNaN(seq[r]!)) continue;
+      let list = byDev.get(devOf[r]!);
+      if (!list) byDev.set(devOf[r]!, (list = []));
+      list.push(r);
+    }
+    for (const [d, list] of byDev) {
+      list.sort((x, y) => seq[x]! - seq[y]!);
+      const name = devices[d]!;
+      const cur = devSeqs[name] ?? (devSeqs[name] = { platform: platforms[platOf[list[0]!]!]!, iv: [] });
+      const delta = new Map<number, number>();
+      cur.iv = addSeqs(cur.iv, list.map((r) => seq[r]!), list.map((r) => keys[r * KEY_WORDS + 4]!), delta);
+      for (const [day, by] of delta) {
+        if (by === 0) continue;
+        bump(day, cur.platform, 0, by);
+        days.add(day);
+      }
+    }
+    const devName = `p${p}-g${generation}.dev.json`;
+    await writeFile(join(dir, devName), JSON.stringify(devSeqs));
+    state.partitions.push({ runs: partRuns, devices: devName, keys: held });
+  }
+
+  // 3. Drop lists per file, counters; the caller commits them in the manifest.
+  for (let f = 0; f < task.files.length; f++) {
+    const list = drops[f]!.sort((a, b) => a - b);
+    let name: string | null = null;
+    if (list.length > 0) {
+      name = `drops-g${generation}-${f}.bin`;
+      await writeFile(join(dir, name), Buffer.from(new Uint32Array(list).buffer));
+    }
+    state.files[task.files[f]!] = { rows: 0, drops: name };
+  }
+  const perFile = new Int32Array(task.files.length);
+  for (let r = 0; r < n; r++) perFile[fileOf[r]!]!++;
+  task.files.forEach((f, i) => (state.files[f]!.rows = perFile[i]!));
+  const counterName = `counters-g${generation}.json`;
+  await writeFile(join(dir, counterName), JSON.stringify(counters));
+  state.counters = counterName;
+  return { app, state, days: [...days].sort((a, b) => a - b).map((d) => utcDay(d * DAY_MS)), rows: n, duplicates, keys: keyCount };
+}
+
+/** Row numbers dropped from a file (sorted), from its drop list. */
+export async function readDrops(stateDir: string, app: string, file: string | null): Promise<Uint32Array | null> {
+  if (file === null) return null;
+  const buf = await readFile(join(appDir(stateDir, app), file));
+  return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}

@@ -1,0 +1,25 @@
+import { SluiceError } from '../../common/errors.js';
+
+/** Errors of the map/reduce jobs, with stable codes. */
+export const MrErrorCode = {
+  /** An input line is not what the job reads (not JSON, a field missing, no tab). */
+  BAD_LINE: 'JOB_ERR_MR_BAD_LINE',
+  /** Reduce input is not sorted by key (it must come through `LC_ALL=C sort` or Hadoop's shuffle). */
+  UNSORTED: 'JOB_ERR_MR_UNSORTED',
+  /** A job emitted a key or value that is not printable ASCII (or an empty key). */
+  BAD_EMIT: 'JOB_ERR_MR_BAD_EMIT',
+  /** runLocal was asked for threads with a job the workers cannot find by name. */
+  UNKNOWN_JOB: 'JOB_ERR_MR_UNKNOWN_JOB',
+} as const;
+
+export class MrError extends SluiceError {
+  constructor(code: string, message: string, statusCode = 500, details?: unknown) {
+    super(code, message, statusCode, details);
+    this.name = 'MrError';
+  }
+}
+
+/** The start of a line for an error message (lines can be long). */
+export function excerpt(line: string): string {
+  return JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}...` : line);
+}

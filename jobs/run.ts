@@ -1,0 +1,128 @@
+/**
+ * The jobs tier: the workflows over a lake and a store, run once (`sluice jobs run`) or on a
+ * cron schedule (`sluice jobs`), with a worker pool, a metrics endpoint and run history.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import { Piscina } from 'piscina';
+import type { Logger } from '../common/logger.js';
+import type { Lake } from '../lake/lake.js';
+import type { LakeOptions } from '../lake/options.js';
+import type { ReportStore } from '../store/store.js';
+import { attributionStep, deliveryStep, dedupe, discover, emptyStats, load, markRange, type BatchStats, type JobsContext, type Progress } from './batch.js';
+import { JobError } from './errors.js';
+import type { JobsOptions } from './options.js';
+import { runWorkflow, type RunResult, type Workflow } from './workflow.js';
+
+export const WORKFLOWS: Record<string, Workflow<JobsContext>> = {
+  events: {
+    name: 'events',
+    description: 'new Parquet files in the lake -> dedupe -> sessions and aggregates -> report store -> attribution -> delivery for pacing',
+    steps: [
+      { name: 'discover', after: [], run: discover },
+      { name: 'dedupe', after: ['discover'], run: dedupe },
+      { name: 'load', after: ['dedupe'], run: load },
+      { name: 'attribution', after: ['load'], run: attributionStep },
+      { name: 'delivery', after: ['load'], run: deliveryStep },
+    ],
+  },
+  restate: {
+    name: 'restate',
+    description: 'recompute and reload the days --from..--to of every app from the dedupe state (no new input)',
+    steps: [
+      { name: 'mark', after: [], run: markRange },
+      { name: 'load', after: ['mark'], run: load },
+      { name: 'attribution', after: ['load'], run: attributionStep },
+      { name: 'delivery', after: ['load'], run: deliveryStep },
+    ],
+  },
+};
+
+export interface JobsTier {
+  url: string;
+  /** Runs a workflow once (a backfill when range is given). */
+  run(workflow: string, range?: { from: string; to: string } | null, onProgress?: (p: Progress) => void): Promise<RunResult & { stats: BatchStats }>;
+  close(): Promise<void>;
+}
+
+export interface JobsTierOptions extends JobsOptions {
+  /** Start the cron schedule (the service) or only serve run() calls. */
+  scheduled: boolean;
+}
+
+export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOptions>, lake: Lake, store: ReportStore, log: Logger): Promise<JobsTier> {
+  const pool = o.threads > 0 ? new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: o.threads, maxThreads: o.threads, idleTimeout: 60_000 }) : null;
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const totals = { runs: 0, failed: 0, skipped: 0, events: 0, duplicates: 0, appDays: 0, restatements: 0, lastSuccess: 0, lastMs: 0 };
+  const stepSeconds = new Map<string, number>();
+
+  const run: JobsTier['run'] = async (name, range = null, onProgress = () => {}) => {
+    const wf = WORKFLOWS[name];
+    if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`, 400);
+    if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to', 400);
+    const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), newFiles: new Map(), restated: [] };
+    // Every workflow writes the one dedupe state: the state lock keeps runs of different partitions apart too.
+    const partition = range ? `${name}:${range.from}..${range.to}` : name;
+    const r = await runWorkflow(wf, ctx, {
+      store, log, owner, partition, alsoLock: [`state:${o.stateDir}`], retries: o.retries, backoffMs: o.retryBackoffMs, lockTtlMs: o.lockTtlMs,
+      onStart: (id) => (ctx.runId = id),
+      onStep: (step) => log.debug({ workflow: name, step }, 'step'),
+    });
+    totals.runs++;
+    if (r.status === 'failed') totals.failed++;
+    if (r.status === 'skipped') totals.skipped++;
+    if (r.status === 'succeeded') (totals.lastSuccess = Date.now()), (totals.lastMs = r.ms);
+    for (const s of r.steps) stepSeconds.set(`${name}.${s.name}`, (stepSeconds.get(`${name}.${s.name}`) ?? 0) + s.ms / 1000);
+    totals.events += ctx.stats.rows;
+    totals.duplicates += ctx.stats.duplicates;
+    totals.appDays += ctx.stats.appDays;
+    totals.restatements += ctx.stats.restatements;
+    const level = r.status === 'failed' ? 'error' : 'info';
+    log[level]({ workflow: name, status: r.status, ms: r.ms, ...ctx.stats, error: r.error }, `workflow ${name} ${r.status}`);
+    for (const x of ctx.restated.slice(0, 20)) log.info({ app: x.app_id, hour: new Date(x.hour).toISOString(), metric: x.metric, old: x.old_value, new: x.new_value }, 'restated');
+    return { ...r, stats: ctx.stats };
+  };
+
+  const metrics = (): string => {
+    const L = [
+      '# TYPE sluice_jobs_runs_total counter', `sluice_jobs_runs_total ${totals.runs}`,
+      '# TYPE sluice_jobs_failed_runs_total counter', `sluice_jobs_failed_runs_total ${totals.failed}`,
+      '# TYPE sluice_jobs_skipped_runs_total counter', `sluice_jobs_skipped_runs_total ${totals.skipped}`,
+      '# TYPE sluice_jobs_events_total counter', `sluice_jobs_events_total ${totals.events}`,
+      '# TYPE sluice_jobs_duplicates_total counter', `sluice_jobs_duplicates_total ${totals.duplicates}`,
+      '# TYPE sluice_jobs_app_days_loaded_total counter', `sluice_jobs_app_days_loaded_total ${totals.appDays}`,
+      '# TYPE sluice_jobs_restatements_total counter', `sluice_jobs_restatements_total ${totals.restatements}`,
+      '# HELP sluice_jobs_last_success_timestamp_seconds end of the last successful run', `sluice_jobs_last_success_timestamp_seconds ${totals.lastSuccess / 1000}`,
+      `sluice_jobs_last_run_seconds ${totals.lastMs / 1000}`,
+      '# TYPE sluice_jobs_step_seconds_total counter',
+    ];
+    for (const [k, v] of stepSeconds) L.push(`sluice_jobs_step_seconds_total{step="${k}"} ${v}`);
+    return L.join('\n') + '\n';
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
+    else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...totals }));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(o.port, o.host, r));
+  const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
+
+  // protect: a tick while the previous run still works is skipped, not queued.
+  const cron = o.scheduled
+    ? new Cron(o.schedule, { protect: true }, async () => {
+        await run('events').catch((err: unknown) => log.error({ err: (err as Error).message }, 'scheduled run failed'));
+      })
+    : null;
+  return {
+    url,
+    run,
+    async close() {
+      cron?.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+      await pool?.destroy();
+    },
+  };
+}

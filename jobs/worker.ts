@@ -1,0 +1,17 @@
+import { createLake } from '../lake/create-lake.js';
+import type { Lake } from '../lake/lake.js';
+import type { LakeOptions } from '../lake/options.js';
+import { aggregateApp, type AggregateAppTask, type AggregateAppResult } from './aggregate-app.js';
+import { dedupeApp, type DedupeAppTask, type DedupeAppResult } from './dedupe-app.js';
+
+export type WorkerTask = { kind: 'dedupe'; lake: Partial<LakeOptions>; task: DedupeAppTask } | { kind: 'aggregate'; lake: Partial<LakeOptions>; task: AggregateAppTask };
+
+const lakes = new Map<string, Lake>();
+
+/** Piscina entry: one app's dedupe or aggregation, on a lake opened once per thread. */
+export default async function run(t: WorkerTask): Promise<DedupeAppResult | AggregateAppResult> {
+  const key = JSON.stringify(t.lake);
+  let lake = lakes.get(key);
+  if (!lake) lakes.set(key, (lake = createLake(t.lake, 'jobs')));
+  return t.kind === 'dedupe' ? dedupeApp(t.task, lake) : aggregateApp(t.task, lake);
+}
