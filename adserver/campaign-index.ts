@@ -1,8 +1,8 @@
 import type { Logger } from '../common/logger.js';
 import type { App, Campaign, CampaignSnapshot, LineItem, Slot } from '../store/model.js';
 import { creativeTokenPart } from '../common/decision-token.js';
-import { compileTargeting } from './targeting/compile.js';
-import type { TargetingContext } from './targeting/request-context.js';
+import { compileTargeting } from '../common/targeting/compile.js';
+import type { TargetingContext } from '../common/targeting/request-context.js';
 import { PacingUnit } from './pacing.js';
 
 /** A line item ready to serve in one slot: everything precomputed at build time. */

@@ -1,7 +1,7 @@
 import type { Candidate, CampaignIndex, SlotEntry } from './campaign-index.js';
 import { FrequencyCaps } from './frequency-caps.js';
 import type { PacingUnit } from './pacing.js';
-import type { TargetingContext } from './targeting/request-context.js';
+import type { TargetingContext } from '../common/targeting/request-context.js';
 
 /** Why a line item eligible by slot did not serve, counted per line item. */
 export const WhyNot = { Targeting: 0, Capped: 1, PacedOut: 2, OutsideFlight: 3, Excluded: 4 } as const;

@@ -1,14 +1,8 @@
 import type { DeliveryMode } from '../store/model.js';
 
-/** Share of the goal that should be delivered at flight fraction x in [0, 1]. */
-export function targetShare(mode: DeliveryMode, x: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (mode === 'even') return x;
-  // Frontloaded: 75% of the goal by mid-flight, easing off towards the end.
-  if (mode === 'frontloaded') return 1 - (1 - x) * (1 - x);
-  return 1; // as fast as possible
-}
+import { targetShare } from '../common/pacing-curve.js';
+
+export { targetShare };
 
 /**
  * One pacing unit: a line item, or a line item in one country when its goal is split by

@@ -1,5 +1,5 @@
 import type { AdRequest } from './decide.js';
-import type { TargetingContext } from './targeting/request-context.js';
+import type { TargetingContext } from '../common/targeting/request-context.js';
 import { AdErrorCode, AdServerError } from './errors.js';
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

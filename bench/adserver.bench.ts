@@ -48,7 +48,7 @@ planAll(pacing.values(), Date.now(), 0, 60_000);
 const caps = new FrequencyCaps(2_000_000);
 const stats = new DecisionStats();
 stats.resize(ix.lineItems.length);
-const ctxs: import('../adserver/targeting/request-context.js').TargetingContext[] = [
+const ctxs: import('../common/targeting/request-context.js').TargetingContext[] = [
   { platform: 'ios', os_version: '17.1', app_version: '1.0', device_model: 'iPhone16,1', screen_w: 1179, screen_h: 2556, country: 'US', region: 'CA', kv: { genre: 'puzzle' }, hour: 12, weekday: 'mon' },
   { platform: 'android', os_version: '14', app_version: '1.0', device_model: 'SM-S921B', screen_w: 1080, screen_h: 2340, country: 'DE', region: 'BE', kv: {}, hour: 20, weekday: 'sat' },
 ];

@@ -15,7 +15,7 @@ import { sessionizeInto } from '../common/sessions.js';
 import type { Lake } from '../lake/lake.js';
 import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
 import { JobError } from './errors.js';
-import { Hll } from './hll.js';
+import { Hll } from '../common/hll.js';
 import { dictionaryIds, newDictionary, readParquetColumns, strAt, type IntColumn, type StrColumn } from './parquet-columns.js';
 import type { Counters } from './state.js';
 
@@ -268,6 +268,9 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
           ords.set(day, ord + 1);
           touches.push({ app_id: task.app, day: utcDay(t), device_id: devDict.names[d]!, ts: t, kind: 'conversion', campaign_id: '', creative_id: '', ord });
         }
+        // One row with prop '' per event counts the name itself (props may be absent or several).
+        const nameKey = `${day}\u0000${name}\u0000\u0000`;
+        customCounts.set(nameKey, (customCounts.get(nameKey) ?? 0) + 1);
         if (props !== null) {
           let obj: Record<string, unknown>;
           try {

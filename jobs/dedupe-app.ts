@@ -14,7 +14,7 @@ import { DAY_MS, utcDay } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { addSeqs, type DeviceSeqs } from './device-seqs.js';
 import { JobError } from './errors.js';
-import { murmur128, murmur128String } from './hash.js';
+import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
 import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import { appDir, readCounters, type AppState, type Counters } from './state.js';

@@ -41,6 +41,16 @@ const EVENT_COUNTS = ['events', 'app_open', 'app_close', 'app_background', 'app_
   .map((c) => `${c} ${COUNT}`)
   .join(', ');
 
+/** The dimensions of agg_app_hourly that agg_app_dim_daily rolls up, one at a time. */
+export const REPORT_DIMENSIONS = ['platform', 'os_version', 'app_version', 'country', 'device_class'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+export const EVENT_COUNT_COLUMNS = ['events', 'app_open', 'app_close', 'app_background', 'app_foreground', 'ad_request', 'ad_impression', 'ad_click', 'ad_interaction', 'custom', 'sessions', 'session_ms'] as const;
+const SUMS = EVENT_COUNT_COLUMNS.map((c) => `SUM(${c})`).join(', ');
+/** SELECT of the hour totals from agg_app_hourly (a WHERE may follow). */
+export const ROLLUP_HOUR_SELECT = `SELECT app_id, hour, day, ${SUMS} FROM agg_app_hourly`;
+/** SELECT of one dimension's daily rows from agg_app_hourly (a WHERE may follow). */
+export const rollupDimSelect = (d: ReportDimension): string => `SELECT app_id, day, '${d}', ${d}, ${SUMS} FROM agg_app_hourly`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -168,6 +178,24 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX restatements_at ON restatements (at)',
       'CREATE INDEX job_runs_started ON job_runs (started_at)',
       'CREATE INDEX job_runs_workflow_started ON job_runs (workflow, started_at)',
+    ],
+  },
+  {
+    // Report rollups the reporting UI reads (30-day ranges in milliseconds): totals per app and
+    // hour, and per app, day and one dimension. replaceAppDay keeps them in step with
+    // agg_app_hourly in the same transaction; the INSERTs here fill them from facts loaded before.
+    version: 4,
+    name: 'report rollups: app hour totals, app day by dimension; users by tenant',
+    statements: [
+      table(`CREATE TABLE agg_app_hour_total (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, ${EVENT_COUNTS}, PRIMARY KEY (app_id, hour))`),
+      table(
+        `CREATE TABLE agg_app_dim_daily (app_id ${ID}, day ${DAY}, dim VARCHAR(16) NOT NULL, value ${DIM(32)}, ${EVENT_COUNTS},
+          PRIMARY KEY (app_id, day, dim, value))`,
+      ),
+      `INSERT INTO agg_app_hour_total ${ROLLUP_HOUR_SELECT} GROUP BY app_id, hour, day`,
+      ...REPORT_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_daily ${rollupDimSelect(d)} GROUP BY app_id, day, ${d}`),
+      'CREATE INDEX users_publisher ON users (publisher_id)',
+      'CREATE INDEX users_advertiser ON users (advertiser_id)',
     ],
   },
 ];

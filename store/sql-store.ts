@@ -7,6 +7,10 @@ import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, L
 import type { FactStore } from './facts.js';
 import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
+import { ReportSql } from './report-sql.js';
+import type { ReportQueries } from './reports.js';
+import { UserSql } from './user-sql.js';
+import type { UserStore } from './users.js';
 import { conflict, invalid, notFound, StoreError, StoreErrorCode } from './errors.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS, statementFor } from './migrations.js';
 import { ADVERTISER, APP, CAMPAIGN, CREATIVE, LINE_ITEM, PUBLISHER, SLOT, SQL } from './rows.js';
@@ -268,6 +272,29 @@ export abstract class SqlStore implements ReportStore {
   private get jobs(): JobSql {
     return (this.jobSql ??= new JobSql(this.access()));
   }
+  private userSql: UserSql | undefined;
+  private reportSql: ReportSql | undefined;
+  private get users(): UserSql {
+    return (this.userSql ??= new UserSql(this.access()));
+  }
+  private get reports(): ReportSql {
+    return (this.reportSql ??= new ReportSql(this.access()));
+  }
+
+  createUser: UserStore['createUser'] = (...a) => this.users.createUser(...a);
+  getUser: UserStore['getUser'] = (...a) => this.users.getUser(...a);
+  userByEmail: UserStore['userByEmail'] = (...a) => this.users.userByEmail(...a);
+  listUsers: UserStore['listUsers'] = (...a) => this.users.listUsers(...a);
+  deleteUser: UserStore['deleteUser'] = (...a) => this.users.deleteUser(...a);
+  createApiKey: UserStore['createApiKey'] = (...a) => this.users.createApiKey(...a);
+  userForApiKey: UserStore['userForApiKey'] = (...a) => this.users.userForApiKey(...a);
+
+  hourTotals: ReportQueries['hourTotals'] = (...a) => this.reports.hourTotals(...a);
+  dayDevices: ReportQueries['dayDevices'] = (...a) => this.reports.dayDevices(...a);
+  dimensionTotals: ReportQueries['dimensionTotals'] = (...a) => this.reports.dimensionTotals(...a);
+  customTotals: ReportQueries['customTotals'] = (...a) => this.reports.customTotals(...a);
+  campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
+  latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FactStore } from './facts.js';
+import type { ReportQueries } from './reports.js';
+import type { UserStore } from './users.js';
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
 
 /** What a create takes: the entity without its id, or with an explicit id (e.g. `app_0001`). */
@@ -24,9 +26,10 @@ export interface DeliveredTotals {
  * Deletes cascade: a publisher takes its apps (and their slots and keys), an advertiser its
  * campaigns, a campaign its line items, a line item its creatives.
  *
- * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts).
+ * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts),
+ * users and API keys the UserStore part (users.ts), the report reads ReportQueries (reports.ts).
  */
-export interface ReportStore extends FactStore {
+export interface ReportStore extends FactStore, UserStore, ReportQueries {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */

@@ -1,5 +1,5 @@
 /**
- * The HyperLogLog sketch (jobs/hll.ts): accuracy over the range the daily device sketches
+ * The HyperLogLog sketch (common/hll.ts): accuracy over the range the daily device sketches
  * see, merging, the two serialized forms, and that repeats change nothing.
  *
  * On accuracy: at p = 14 one sketch's relative error has a standard deviation of about 0.8%,
@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Hll, HLL_M } from '../jobs/hll.js';
+import { Hll, HLL_M } from '../common/hll.js';
 
 /** Adds `${prefix}${i}` for i in [from, to). */
 function fill(h: Hll, prefix: string, from: number, to: number): Hll {

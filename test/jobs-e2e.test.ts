@@ -29,7 +29,10 @@ describe('the batch jobs from a fleet to the report store', () => {
     to = utcDay(fx.start + 12 * DAY_MS);
     assert.ok(fx.truth.totals.duplicates_sent > 0 && fx.truth.totals.long_offline_devices > 0 && fx.truth.totals.skewed_devices > 0);
   });
-  after(() => rmSync(fx.dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(fx.dir, { recursive: true, force: true });
+    await (await sharedMariaDb()).stop();
+  });
 
   test('in two batches on SQLite, every count equals the ground truth and the late batch restates the hours it changed', async () => {
     const lakeDir = join(fx.dir, 'lake-sqlite');

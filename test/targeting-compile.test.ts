@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileTargeting } from '../adserver/targeting/compile.js';
-import type { Node } from '../adserver/targeting/parser.js';
-import { compareVersions, type TargetingContext } from '../adserver/targeting/request-context.js';
+import { compileTargeting } from '../common/targeting/compile.js';
+import type { Node } from '../common/targeting/parser.js';
+import { compareVersions, type TargetingContext } from '../common/targeting/request-context.js';
 
 /** A slow, obviously-right interpreter of the checked tree, to hold the generated code to. */
 function reference(n: Node, c: TargetingContext): boolean {

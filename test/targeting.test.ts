@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SluiceError } from '../common/errors.js';
-import { checkTargeting, compileTargeting } from '../adserver/targeting/compile.js';
-import { TargetingError } from '../adserver/targeting/errors.js';
-import type { Node } from '../adserver/targeting/parser.js';
-import { compareVersions, type TargetingContext } from '../adserver/targeting/request-context.js';
+import { checkTargeting, compileTargeting } from '../common/targeting/compile.js';
+import { TargetingError } from '../common/targeting/errors.js';
+import type { Node } from '../common/targeting/parser.js';
+import { compareVersions, type TargetingContext } from '../common/targeting/request-context.js';
 
 const base: TargetingContext = {
   platform: 'ios', os_version: '16.4', app_version: '3.2.0', device_model: 'iPhone15,2', screen_w: 1179, screen_h: 2556,

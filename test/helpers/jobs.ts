@@ -33,12 +33,13 @@ export interface TruthComparison {
 
 /** Compares the store's facts with the fleet's ground truth: per app/day/platform, per campaign/day, per custom value. */
 export async function compareWithTruth(store: ReportStore, truth: GroundTruth, apps: readonly string[], fromDay: string, toDay: string): Promise<TruthComparison> {
-  const { Hll } = await import('../../jobs/hll.js');
+  const { Hll } = await import('../../common/hll.js');
   const mismatches: string[] = [];
   let worstHll = 0;
   const got = new Map<string, Record<string, number>>();
   const campaigns = new Map<string, { impressions: number; clicks: number }>();
   const custom = new Map<string, number>();
+  const names = new Map<string, number>();
   for (const app of apps) {
     for (const r of await store.appDaily(app, fromDay, toDay)) {
       const events: Record<string, number> = {};
@@ -56,6 +57,12 @@ export async function compareWithTruth(store: ReportStore, truth: GroundTruth, a
       campaigns.set(k, c);
     }
     for (const r of await store.customDaily(app, fromDay, toDay)) {
+      // prop '' rows count events by name (the reports' first level); the truth has them below.
+      if (r.prop === '') {
+        const k = `${app}|${r.name}`;
+        names.set(k, (names.get(k) ?? 0) + r.count);
+        continue;
+      }
       const k = `${app}|${r.name}|${r.prop}|${r.value}`;
       custom.set(k, (custom.get(k) ?? 0) + r.count);
     }
@@ -82,5 +89,13 @@ export async function compareWithTruth(store: ReportStore, truth: GroundTruth, a
     custom.delete(k);
   }
   for (const [k, n] of custom) mismatches.push(`custom ${k} in the store only: ${n}`);
+  // Events by name (prop '' rows), per app: their sum is the app's custom events in the truth.
+  const customByApp = new Map<string, number>();
+  for (const r of truth.app_days) customByApp.set(r.app_id, (customByApp.get(r.app_id) ?? 0) + (r.events.custom ?? 0));
+  for (const app of apps) {
+    let n = 0;
+    for (const [k, v] of names) if (k.startsWith(`${app}|`)) n += v;
+    if (n !== (customByApp.get(app) ?? 0)) mismatches.push(`custom events by name of ${app}: store ${n}, truth ${customByApp.get(app) ?? 0}`);
+  }
   return { mismatches, appDays: want.size, worstHll };
 }

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/errors.js';
+import { SluiceError } from '../errors.js';
 
 /** The stable code of every targeting-expression error (matches AdErrorCode.TARGETING). */
 export const TARGETING_ERROR_CODE = 'ADS_ERR_TARGETING';

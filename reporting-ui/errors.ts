@@ -1,0 +1,37 @@
+import { SluiceError } from '../common/errors.js';
+
+/** Stable codes of the reporting UI and API; clients and tests match on them. */
+export const UiErrorCode = {
+  UNAUTHENTICATED: 'UI_ERR_UNAUTHENTICATED',
+  BAD_LOGIN: 'UI_ERR_BAD_LOGIN',
+  FORBIDDEN: 'UI_ERR_FORBIDDEN',
+  NOT_FOUND: 'UI_ERR_NOT_FOUND',
+  BAD_REQUEST: 'UI_ERR_BAD_REQUEST',
+  RATE_LIMITED: 'UI_ERR_RATE_LIMITED',
+  UPSTREAM: 'UI_ERR_UPSTREAM',
+  INTERNAL: 'UI_ERR_INTERNAL',
+} as const;
+export type UiErrorCode = (typeof UiErrorCode)[keyof typeof UiErrorCode];
+
+const STATUS: Record<UiErrorCode, number> = {
+  UI_ERR_UNAUTHENTICATED: 401,
+  UI_ERR_BAD_LOGIN: 401,
+  UI_ERR_FORBIDDEN: 403,
+  UI_ERR_NOT_FOUND: 404,
+  UI_ERR_BAD_REQUEST: 400,
+  UI_ERR_RATE_LIMITED: 429,
+  UI_ERR_UPSTREAM: 502,
+  UI_ERR_INTERNAL: 500,
+};
+
+export class UiError extends SluiceError {
+  constructor(code: UiErrorCode, message: string, details?: unknown) {
+    super(code, message, STATUS[code], details);
+    this.name = 'UiError';
+  }
+}
+
+export const forbidden = (what: string): UiError => new UiError(UiErrorCode.FORBIDDEN, `your role may not ${what}`);
+/** Another tenant's object answers the same as a missing one: its existence is not revealed. */
+export const notVisible = (what: string, id: string): UiError => new UiError(UiErrorCode.NOT_FOUND, `${what} ${JSON.stringify(id)} not found`);
+export const badRequest = (message: string, details?: unknown): UiError => new UiError(UiErrorCode.BAD_REQUEST, message, details);

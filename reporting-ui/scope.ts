@@ -1,0 +1,62 @@
+/**
+ * What one user may see. Every report route asks its Scope before reading: a publisher sees
+ * only its apps (and the ad numbers on them), an advertiser only its campaigns (on any app),
+ * an admin everything. An object of another tenant answers 404, as if it did not exist.
+ */
+import type { App, Campaign } from '../store/model.js';
+import type { ReportStore } from '../store/store.js';
+import type { User } from '../store/users.js';
+import { forbidden, notVisible } from './errors.js';
+
+export class Scope {
+  private apps: App[] | undefined;
+  private campaigns: Campaign[] | undefined;
+  constructor(readonly user: User, private readonly store: ReportStore) {}
+
+  get isAdmin(): boolean {
+    return this.user.role === 'admin';
+  }
+
+  /** The apps this user's app reports cover; advertisers have none (403). */
+  async visibleApps(): Promise<App[]> {
+    if (this.user.role === 'advertiser') throw forbidden('read app reports');
+    return (this.apps ??= await this.store.listApps(this.user.role === 'admin' ? undefined : { publisher_id: this.user.publisher_id! }));
+  }
+
+  /** One app, or 'all' of them: its ids. Another publisher's app is not found. */
+  async appIds(app: string): Promise<string[]> {
+    const apps = await this.visibleApps();
+    if (app === 'all') return apps.map((a) => a.id);
+    if (!apps.some((a) => a.id === app)) throw notVisible('app', app);
+    return [app];
+  }
+
+  async app(id: string): Promise<App> {
+    const a = (await this.visibleApps()).find((x) => x.id === id);
+    if (!a) throw notVisible('app', id);
+    return a;
+  }
+
+  /** The campaigns this user's campaign reports cover; publishers have none (403). */
+  async visibleCampaigns(): Promise<Campaign[]> {
+    if (this.user.role === 'publisher') throw forbidden('read campaign reports');
+    return (this.campaigns ??= await this.store.listCampaigns(this.user.role === 'admin' ? undefined : { advertiser_id: this.user.advertiser_id! }));
+  }
+
+  async campaign(id: string): Promise<Campaign> {
+    const c = (await this.visibleCampaigns()).find((x) => x.id === id);
+    if (!c) throw notVisible('campaign', id);
+    return c;
+  }
+
+  /** Ad numbers: a publisher's are those on its apps, an advertiser's those of its campaigns. */
+  async adFilter(): Promise<{ appIds?: string[]; campaignIds?: string[] }> {
+    if (this.user.role === 'admin') return { appIds: (await this.store.listApps()).map((a) => a.id) };
+    if (this.user.role === 'publisher') return { appIds: (await this.visibleApps()).map((a) => a.id) };
+    return { campaignIds: (await this.visibleCampaigns()).map((c) => c.id) };
+  }
+
+  requireAdmin(what: string): void {
+    if (!this.isAdmin) throw forbidden(what);
+  }
+}
