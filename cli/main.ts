@@ -14,6 +14,8 @@ import { trackingSpec } from '../tracking/options.js';
 import { jobsCommand } from './commands/jobs.js';
 import { jobsSpec } from '../jobs/options.js';
 import { mrCommand, mrSpec } from './commands/mr.js';
+import { uiCommand } from './commands/ui.js';
+import { uiSpec } from '../reporting-ui/options.js';
 
 const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[]) => Promise<void> }> = {
   sim: { spec: simSpec as unknown as CommandSpec, run: simCommand },
@@ -22,11 +24,12 @@ const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[
   pipeline: { spec: pipelineSpec as unknown as CommandSpec, run: pipelineCommand },
   jobs: { spec: jobsSpec as unknown as CommandSpec, run: jobsCommand },
   mr: { spec: mrSpec as unknown as CommandSpec, run: mrCommand },
+  ui: { spec: uiSpec as unknown as CommandSpec, run: uiCommand },
   demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
 };
 const OPTIONS_START = '<!-- options:start -->';
 const OPTIONS_END = '<!-- options:end -->';
-const NOT_YET = ['ui'];
+const NOT_YET: string[] = [];
 
 function usage(): string {
   return [
@@ -34,8 +37,7 @@ function usage(): string {
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.spec.summary}`),
     `  options    print every command's options (--markdown for the README table)`,
-    '',
-    `not built yet: ${NOT_YET.join(', ')}`,
+    ...(NOT_YET.length ? ['', `not built yet: ${NOT_YET.join(', ')}`] : []),
   ].join('\n');
 }
 

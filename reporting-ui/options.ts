@@ -6,6 +6,7 @@ export const uiSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'address the reporting UI listens on' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'port of the reporting UI and API (0 picks a free one)' }),
   trackingUrl: Type.String({ default: '', description: "tracking tier base URL the live view reads (its /v1/live); '' turns the live view off" }),
+  liveToken: Type.String({ default: '', description: "the tracking tier's --live-token, sent to read /v1/live" }),
   metricsUrls: Type.String({ default: '', description: "the tiers' /metrics for monitoring and why-not-served, as name=url pairs separated by commas, e.g. adserver=http://127.0.0.1:8082/metrics" }),
   adminEmail: Type.String({ default: '', description: 'creates this admin at start-up when it does not exist yet (with --admin-password)' }),
   adminPassword: Type.String({ default: '', description: 'password of --admin-email (at least 8 characters; never logged)' }),
@@ -40,6 +41,7 @@ export const uiSpec: CommandSpec<typeof uiSchema> = {
   refine: (c) => {
     const problems = [...refineStore(c), ...parseMetricsUrls(c.metricsUrls).problems];
     if (c.trackingUrl !== '' && !/^https?:\/\/[^/]+/.test(c.trackingUrl)) problems.push(`--tracking-url: expected http(s)://host[:port], got '${c.trackingUrl}'`);
+    if (c.trackingUrl !== '' && c.liveToken === '') problems.push('--tracking-url needs --live-token (the same as the tracking tier\'s)');
     if ((c.adminEmail === '') !== (c.adminPassword === '')) problems.push('--admin-email and --admin-password go together');
     if (c.adminPassword !== '' && c.adminPassword.length < 8) problems.push('--admin-password: at least 8 characters');
     return problems;

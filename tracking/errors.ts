@@ -16,6 +16,7 @@ export const TrackingErrorCode = {
   SHUTTING_DOWN: 'TRK_ERR_SHUTTING_DOWN',
   RATE_LIMITED: 'TRK_ERR_RATE_LIMITED',
   BAD_BEACON: 'TRK_ERR_BAD_BEACON',
+  NOT_FOUND: 'TRK_ERR_NOT_FOUND',
 } as const;
 export type TrackingErrorCode = (typeof TrackingErrorCode)[keyof typeof TrackingErrorCode];
 

@@ -31,7 +31,22 @@ export interface IngestResult {
   accepted: number;
   rejected: RejectedEvent[];
   receivedAt: number;
+  /** The last few accepted events, small, for the live view (no device id). */
+  latest: LiveEvent[];
 }
+
+export interface LiveEvent {
+  app_id: string;
+  type: string;
+  name: string;
+  ts: number;
+  platform: string;
+  country: string;
+  app_version: string;
+}
+
+const LIVE_PER_BATCH = 3;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Known fields are typed by the schema; anything else may be kept but not nested deeper than this. */
 const MAX_UNKNOWN_DEPTH = 8;
@@ -126,7 +141,15 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   if (appId !== undefined) meta.app_id = appId;
   const skew = typeof sentAt === 'number' ? skewCorrection(sentAt, receivedAt) : 0;
   if (skew !== 0) meta.skew_ms = skew;
+  const latest: LiveEvent[] = [];
+  const isRejected = new Set(meta.rejected ?? []);
+  for (let i = events.length - 1; i >= 0 && latest.length < LIVE_PER_BATCH; i--) {
+    if (isRejected.has(i)) continue;
+    const ev = events[i] as Record<string, unknown>;
+    const c = (ctx ?? {}) as unknown as Record<string, unknown>;
+    latest.push({ app_id: str(ev.app_id ?? ctxApp), type: str(ev.type), name: str(ev.name), ts: Number(ev.ts), platform: str(ev.platform ?? c.platform), country: str(ev.country ?? c.country), app_version: str(ev.app_version ?? c.app_version) });
+  }
   // Gzip bodies go to disk as they came: compressing them again would cost CPU for nothing.
   const stored = gz ? raw : await gzip(text, { level: 1 });
-  return { frame: encodeFrame(FrameKind.Upload, Codec.Gzip, receivedAt, meta, stored), accepted, rejected, receivedAt };
+  return { frame: encodeFrame(FrameKind.Upload, Codec.Gzip, receivedAt, meta, stored), accepted, rejected, receivedAt, latest };
 }

@@ -25,6 +25,7 @@ export const trackingProperties = {
   beaconSecret: Type.String({ default: 'sluice-dev-beacon-secret', minLength: 16, description: 'HMAC secret shared with the ad server for signed decision ids (set it in production)' }),
   rateLimitPerKey: Type.Number({ minimum: 0, default: 0, description: 'requests per second per app key, 0 = no limit (429 above)' }),
   rateLimitPerIp: Type.Number({ minimum: 0, default: 0, description: 'requests per second per client address, 0 = no limit (429 above)' }),
+  liveToken: Type.String({ default: '', description: "shared secret the reporting UI sends to read GET /v1/live (the live view); '' turns the feed off" }),
   logLevel: logLevelOption,
 };
 

@@ -63,7 +63,7 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   const app = buildTrackingApp({
     limits: { maxEvents: cfg.maxEvents, maxInflatedBytes: cfg.maxInflatedKb * 1024, retentionMs: cfg.retentionDays * DAY_MS, maxFutureMs: cfg.maxFutureMinutes * MINUTE_MS },
     maxBodyBytes: cfg.maxBodyKb * 1024, retryAfterSeconds: cfg.retryAfterSeconds, beaconSecret: cfg.beaconSecret,
-    rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log,
+    rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log, liveToken: cfg.liveToken,
   });
   const address = await app.listen({ host: cfg.host, port: cfg.port });
   shipper.start();

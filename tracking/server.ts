@@ -7,6 +7,8 @@ import { ingestUpload, type IngestLimits } from './ingest.js';
 import type { TrackingMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SegmentLog } from './segment-log.js';
+import { LiveRing } from './live.js';
+import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
 
 export interface TrackingAppOptions {
@@ -21,6 +23,8 @@ export interface TrackingAppOptions {
   shipper?: Shipper;
   metrics: TrackingMetrics;
   log: Logger;
+  /** Shared secret of GET /v1/live (the reporting UI's live view); '' turns it off. */
+  liveToken: string;
 }
 
 // Precompiled answer serializer (fast-json-stringify through fastify's response schema).
@@ -53,6 +57,8 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   const byKey = new RateLimiter(o.rateLimitPerKey);
   const byIp = new RateLimiter(o.rateLimitPerIp);
   const m = o.metrics;
+  const live = new LiveRing();
+  const liveToken = Buffer.from(o.liveToken);
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // Keep the raw bytes: gzip bodies are stored as they came, and parsing is ours (limits, positions).
@@ -116,6 +122,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     }
     await o.segments.append(result.frame);
     m.eventsAccepted.inc(result.accepted);
+    live.record(result.accepted, result.latest);
     for (const r of result.rejected) m.eventsRejected.inc({ reason: r.code });
     m.ackSeconds.observe((performance.now() - t0) / 1000);
     return reply.send({ accepted: result.accepted, received_at: receivedAt, rejected: result.rejected });
@@ -153,6 +160,12 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     sealed_waiting: o.segments.sealed().length,
     ship_lag_seconds: o.shipper ? o.shipper.lagSeconds() : null,
   }));
+  app.get('/v1/live', async (req: FastifyRequest<{ Querystring: { since?: string } }>) => {
+    const given = Buffer.from(String(req.headers['x-sluice-live-token'] ?? ''));
+    // Off without a token; a wrong token answers the same 404 (the feed's existence is not told).
+    if (liveToken.length === 0 || given.length !== liveToken.length || !timingSafeEqual(given, liveToken)) throw new TrackingError(E.NOT_FOUND, 'no such route', 404);
+    return live.since(Number(req.query.since) || 0);
+  });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', m.registry.contentType).send(await m.registry.metrics()));
   return app;
 }

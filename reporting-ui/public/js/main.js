@@ -1,0 +1,72 @@
+// The router: hash routes, log-in, navigation by role.
+import { adminPage } from './pages-admin.js';
+import { healthPage, livePage, monitoringPage } from './pages-ops.js';
+import { adsPage, appPage, overviewPage } from './pages-reports.js';
+import { api, errorBox, h, state } from './ui.js';
+
+const PAGES = {
+  overview: { title: 'Overview', run: overviewPage, roles: ['admin', 'publisher'] },
+  app: { title: 'App detail', run: appPage, roles: ['admin', 'publisher'] },
+  ads: { title: 'Ads', run: adsPage, roles: ['admin', 'publisher', 'advertiser'] },
+  health: { title: 'Data health', run: healthPage, roles: ['admin', 'publisher'] },
+  live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },
+  admin: { title: 'Admin', run: adminPage, roles: ['admin'] },
+  monitoring: { title: 'Monitoring', run: monitoringPage, roles: ['admin'] },
+};
+let cleanup = null;
+
+function loginPage(root) {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', 'data-testid': 'login-email' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', 'data-testid': 'login-password' });
+  const msg = h('div');
+  const form = h('form', { class: 'login', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const { user } = await api('/api/login', { method: 'POST', body: { email: email.value, password: password.value } });
+      state.user = user;
+      location.hash = user.role === 'advertiser' ? '#/ads' : '#/overview';
+    } catch (err) {
+      msg.replaceChildren(errorBox(err));
+    }
+  } }, h('h1', {}, 'Log in to Sluice'), h('label', {}, 'E-mail', email), h('label', {}, 'Password', password), h('button', { type: 'submit', 'data-testid': 'login-submit' }, 'Log in'), msg);
+  root.append(form);
+}
+
+async function route() {
+  if (cleanup) cleanup(), (cleanup = null);
+  const [path, qs] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(qs ?? '');
+  const root = document.getElementById('page');
+  root.replaceChildren();
+  if (!state.user && path !== 'login') {
+    try {
+      state.user = (await api('/api/me')).user;
+    } catch {
+      location.hash = '#/login';
+      return;
+    }
+  }
+  const nav = document.getElementById('nav');
+  const who = document.getElementById('who');
+  if (path === 'login' || !state.user) {
+    nav.replaceChildren();
+    who.replaceChildren();
+    return loginPage(root);
+  }
+  const allowed = Object.entries(PAGES).filter(([, p]) => p.roles.includes(state.user.role));
+  nav.replaceChildren(...allowed.map(([k, p]) => h('a', { href: `#/${k}`, class: k === path ? 'active' : '' }, p.title)));
+  who.replaceChildren(`${state.user.email} (${state.user.role})`, h('button', { class: 'secondary', 'data-testid': 'logout', onclick: async () => {
+    await api('/api/logout', { method: 'POST' });
+    state.user = null;
+    location.hash = '#/login';
+  } }, 'Log out'));
+  const page = PAGES[path] && PAGES[path].roles.includes(state.user.role) ? PAGES[path] : PAGES[allowed[0][0]];
+  try {
+    cleanup = (await page.run(root, params)) ?? null;
+  } catch (err) {
+    root.append(errorBox(err));
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();

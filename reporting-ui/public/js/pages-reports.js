@@ -1,0 +1,113 @@
+// Report pages: overview, app detail (breakdowns, custom events explorer), ads.
+import { api, card, chart, csvUrl, errorBox, h, query, rangeControls, state, table } from './ui.js';
+
+const xOf = (t) => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t) / 1000;
+
+function go(page, params) {
+  location.hash = `#/${page}?${query(params)}`;
+}
+
+async function appPicker(params, page) {
+  const { apps } = await api('/api/apps');
+  const sel = h('select', { 'data-testid': 'app-picker', onchange: () => go(page, { ...Object.fromEntries(params), app: sel.value }) }, h('option', { value: 'all' }, 'All apps'), ...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.id})`)));
+  sel.value = params.get('app') || 'all';
+  return { sel: h('label', {}, 'app', sel), apps };
+}
+
+export async function overviewPage(root, params) {
+  const { sel } = await appPicker(params, 'overview');
+  const app = params.get('app') || 'all';
+  root.append(h('h1', {}, 'Overview'), rangeControls(params, (r) => go('overview', { ...r, app }), [sel]));
+  const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
+  const path = `/api/apps/${encodeURIComponent(app)}/overview`;
+  const d = await api(`${path}?${query(q)}`);
+  const t = d.totals;
+  root.append(
+    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}; devices by UTC day`),
+    h('div', { class: 'cards' },
+      card('DAU (last day)', t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
+      card('Sessions', t.sessions, 'sessions'), card('Avg session (s)', t.avg_session_s, 'avg-session'), card('Events', t.events, 'events'),
+      card('Impressions', t.ad_impressions, 'impressions'), card('Clicks', t.ad_clicks, 'clicks')),
+  );
+  const c1 = h('div', { class: 'panel', 'data-testid': 'series-chart' });
+  const c2 = h('div', { class: 'panel', 'data-testid': 'dau-chart' });
+  root.append(h('h2', {}, `Events and sessions per ${d.bucket}`), c1, h('h2', {}, 'Daily active devices'), c2);
+  chart(c1, d.series.map((s) => xOf(s.t)), { events: d.series.map((s) => s.events), sessions: d.series.map((s) => s.sessions), impressions: d.series.map((s) => s.ad_impressions) });
+  chart(c2, d.dau.map((s) => xOf(s.day)), { devices: d.dau.map((s) => s.devices) });
+  root.append(h('h2', {}, 'Series'), h('div', { class: 'panel' }, table(d.series, { csv: csvUrl(path, q, 'series'), testid: 'series-table' })));
+  if (app !== 'all') root.append(h('p', {}, h('a', { href: `#/app?${query({ ...q, app })}` }, 'Breakdowns and custom events of this app →')));
+}
+
+const DIMS = ['platform', 'os_version', 'app_version', 'device_class', 'country'];
+
+export async function appPage(root, params) {
+  const { sel, apps } = await appPicker(params, 'app');
+  const app = params.get('app') || apps[0]?.id;
+  if (!app) return root.append(h('p', {}, 'No apps.'));
+  const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
+  root.append(h('h1', {}, `App ${app}`), rangeControls(params, (r) => go('app', { ...r, app }), [sel]));
+  const grid = h('div', { class: 'grid2' });
+  root.append(grid);
+  await Promise.all(DIMS.map(async (dim) => {
+    const path = `/api/apps/${encodeURIComponent(app)}/breakdown`;
+    const d = await api(`${path}?${query({ ...q, dim })}`);
+    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${dim.replace('_', ' ')}`), table(d.rows, { csv: csvUrl(path, { ...q, dim }, 'rows'), cols: ['value', 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` })));
+  }));
+  // Custom events explorer: name -> prop -> value.
+  const name = params.get('name') || '';
+  const prop = params.get('prop') || '';
+  const path = `/api/apps/${encodeURIComponent(app)}/custom`;
+  const cq = { ...q, name, prop };
+  const d = await api(`${path}?${query(cq)}`);
+  const crumbs = h('p', {}, h('a', { href: `#/app?${query({ ...q, app })}` }, 'all events'), name ? [' › ', h('a', { href: `#/app?${query({ ...q, app, name })}` }, name)] : null, prop ? [' › ', prop] : null);
+  const drill = d.level === 'value' ? undefined : (r) => go('app', { ...q, app, name: name || r.name, prop: d.level === 'prop' ? r.prop : '' });
+  root.append(h('h2', {}, 'Custom events'), h('div', { class: 'panel', 'data-testid': 'custom-explorer' }, crumbs, table(d.rows, { csv: csvUrl(path, cq, 'rows'), onRow: drill, testid: `custom-${d.level}` })));
+}
+
+export async function adsPage(root, params) {
+  const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
+  if (state.user.role === 'publisher') {
+    const { sel } = await appPicker(params, 'ads');
+    const app = params.get('app') || 'all';
+    root.append(h('h1', {}, 'Ads on your apps'), rangeControls(params, (r) => go('ads', { ...r, app }), [sel]));
+    const grid = h('div', { class: 'grid2' });
+    root.append(grid);
+    for (const by of ['campaign_id', 'creative_id', 'slot_id', 'platform', 'country']) {
+      const path = `/api/apps/${encodeURIComponent(app)}/ads`;
+      const d = await api(`${path}?${query({ ...q, by })}`);
+      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
+    }
+    return;
+  }
+  const { campaigns } = await api('/api/campaigns');
+  const id = params.get('campaign') || campaigns[0]?.id;
+  const sel = h('select', { 'data-testid': 'campaign-picker', onchange: () => go('ads', { ...q, campaign: sel.value }) }, ...campaigns.map((c) => h('option', { value: c.id }, `${c.name} (${c.id})`)));
+  if (id) sel.value = id;
+  root.append(h('h1', {}, 'Campaigns'), rangeControls(params, (r) => go('ads', { ...r, campaign: id }), [h('label', {}, 'campaign', sel)]));
+  if (!id) return root.append(h('p', {}, 'No campaigns.'));
+  const dpath = `/api/campaigns/${encodeURIComponent(id)}/delivery`;
+  const del = await api(`${dpath}?${query(q)}`);
+  const c = h('div', { class: 'panel', 'data-testid': 'delivery-chart' });
+  root.append(h('h2', {}, 'Delivery against the pacing target (cumulative)'), c);
+  const hours = [...new Set(del.rows.map((r) => r.hour))];
+  const series = {};
+  for (const li of del.line_items) {
+    const rows = del.rows.filter((r) => r.line_item_id === li.id);
+    series[`${li.name} delivered`] = rows.map((r) => r.cumulative);
+    series[`${li.name} target`] = rows.map((r) => r.target);
+  }
+  chart(c, hours.map(xOf), series);
+  root.append(h('div', { class: 'panel' }, table(del.line_items.map((li) => ({ line_item: li.name, id: li.id, goal: li.goal, goal_type: li.goal_type, delivery: li.delivery, delivered_to_date: li.delivered_to_date, delivered_in_range: li.delivered_in_range })), { csv: csvUrl(dpath, q, 'line_items'), testid: 'line-items' })));
+  const grid = h('div', { class: 'grid2' });
+  root.append(grid);
+  for (const by of ['creative_id', 'slot_id', 'platform', 'country']) {
+    const path = `/api/campaigns/${encodeURIComponent(id)}/report`;
+    const d = await api(`${path}?${query({ ...q, by })}`);
+    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
+  }
+  const wpath = `/api/campaigns/${encodeURIComponent(id)}/why-not`;
+  const w = await api(wpath).catch((e) => ({ rows: [], source: e.message }));
+  root.append(h('h2', {}, 'Why not served'), h('div', { class: 'panel' }, h('p', { class: 'muted' }, `source: ${w.source}`), table(w.rows, { csv: csvUrl(wpath, {}, 'rows'), testid: 'why-not' })));
+}
+
+export { errorBox };

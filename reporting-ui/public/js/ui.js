@@ -1,0 +1,97 @@
+// Shared helpers of the pages: API calls, range controls, tables with CSV links, charts.
+export const state = { user: null, tz: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+    this.details = body?.error?.details;
+  }
+}
+
+export async function api(path, opts = {}) {
+  const res = await fetch(path, { credentials: 'same-origin', headers: opts.body ? { 'content-type': 'application/json' } : {}, ...opts, body: opts.body ? JSON.stringify(opts.body) : undefined });
+  if (res.status === 204) return null;
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    if (res.status === 401 && !path.startsWith('/api/login')) location.hash = '#/login';
+    throw new ApiError(res.status, body);
+  }
+  return body;
+}
+
+export function h(tag, attrs = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of kids.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+const fmt = new Intl.NumberFormat('en');
+export const num = (v) => (typeof v === 'number' ? fmt.format(v) : v ?? '');
+
+export function today(tz = state.tz) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+export function daysBefore(day, n) {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - n * 86400000).toISOString().slice(0, 10);
+}
+
+/** From/to/time zone controls; values persist in the URL query of the hash. */
+export function rangeControls(params, onChange, extra = []) {
+  const to = params.get('to') || today();
+  const from = params.get('from') || daysBefore(to, 29);
+  const tz = params.get('tz') || state.tz;
+  const f = h('input', { type: 'date', value: from, 'data-testid': 'range-from' });
+  const t = h('input', { type: 'date', value: to, 'data-testid': 'range-to' });
+  const z = h('input', { value: tz, size: 18, 'data-testid': 'range-tz' });
+  const go = () => onChange({ from: f.value, to: t.value, tz: z.value });
+  const quick = (n) => h('button', { class: 'secondary', onclick: () => ((t.value = today(z.value)), (f.value = daysBefore(t.value, n - 1)), go()) }, `${n}d`);
+  return h('div', { class: 'controls' }, ...extra, h('label', {}, 'from', f), h('label', {}, 'to', t), h('label', {}, 'time zone', z), h('button', { onclick: go, 'data-testid': 'range-apply' }, 'Apply'), quick(1), quick(7), quick(30), quick(90));
+}
+
+export function query(obj) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  return p.toString();
+}
+
+/** A table of rows (array of flat objects) with a CSV download of the same report. */
+export function table(rows, { csv, cols, onRow, testid } = {}) {
+  const keys = cols ?? (rows[0] ? Object.keys(rows[0]) : []);
+  const head = h('tr', {}, ...keys.map((k) => h('th', { class: typeof rows[0]?.[k] === 'number' ? 'n' : '' }, k)));
+  const body = rows.map((r) => h('tr', { class: onRow ? 'click' : '', onclick: onRow ? () => onRow(r) : undefined }, ...keys.map((k) => h('td', { class: typeof r[k] === 'number' ? 'n' : '' }, num(r[k])))));
+  const t = h('table', { 'data-testid': testid }, h('thead', {}, head), h('tbody', {}, ...body));
+  return h('div', {}, csv ? h('a', { class: 'csv', href: csv, download: '' }, 'CSV') : null, rows.length ? t : h('p', { class: 'muted' }, 'No data in this range.'));
+}
+
+export const csvUrl = (path, params, tableName) => `${path}?${query({ ...params, format: 'csv', table: tableName })}`;
+
+/** A uPlot line chart: x as seconds or categories, one series per name. */
+export function chart(el, xs, series, { width = 1180, height = 260, timeX = true } = {}) {
+  const colors = ['#2f6fed', '#e0702b', '#1f8a4c', '#a03fd1', '#c62f2f', '#6b7384'];
+  const opts = {
+    width: Math.min(width, (el.clientWidth || width) - 10), height,
+    scales: { x: { time: timeX } },
+    series: [{}, ...Object.keys(series).map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2 }))],
+    axes: [{}, { size: 70 }],
+  };
+  el.replaceChildren();
+  if (xs.length === 0) return el.append(h('p', { class: 'muted' }, 'No data in this range.'));
+  // eslint-disable-next-line no-undef
+  return new uPlot(opts, [xs, ...Object.values(series)], el);
+}
+
+export function card(k, v, testid) {
+  return h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': testid }, num(v)), h('div', { class: 'k' }, k));
+}
+
+export function errorBox(err) {
+  return h('p', { class: 'error', 'data-testid': 'error' }, `${err.code ?? 'error'}: ${err.message}`);
+}

@@ -1,0 +1,112 @@
+/**
+ * App reports (publishers and admins): overview with DAU/WAU/MAU and a time series, breakdowns
+ * by dimension, the custom events explorer, and the ad numbers on the apps. `:app` is an app
+ * id or `all` (every app the user sees).
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { Hll } from '../../common/hll.js';
+import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
+import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
+import { RangeQuery, type RangeQueryT } from '../report-query.js';
+import { respond } from '../respond.js';
+import type { UiAppOptions } from '../server.js';
+import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
+
+const AppParam = Type.Object({ app: Type.String({ description: "an app id, or 'all'" }) });
+
+export function appRoutes(o: UiAppOptions) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see' } }, async (req) => ({ apps: await req.scope!.visibleApps() }));
+
+    app.get('/api/apps/:app/overview', {
+      schema: { tags: ['apps'], summary: 'DAU/WAU/MAU, sessions, average session length, events, and their time series (hourly up to 3 days, else daily, in tz)', params: AppParam, querystring: Type.Object({ ...RangeQuery, bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }) },
+    }, async (req, reply) => {
+      const { app: appId } = req.params as { app: string };
+      const q = req.query as RangeQueryT & { bucket?: 'hour' | 'day' };
+      const r = parseRange(q);
+      const ids = await req.scope!.appIds(appId);
+      const bucket = q.bucket ?? (r.days <= 3 ? 'hour' : 'day');
+      const monthStart = dayMinus(r.toDay, 29);
+      const [hours, daily] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay)]);
+      const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];
+      let cur: (typeof series)[number] | undefined;
+      for (const h of hours) {
+        const t = bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz);
+        if (!cur || cur.t !== t) series.push((cur = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 }));
+        cur.events += h.events;
+        cur.sessions += h.sessions;
+        cur.session_ms += h.session_ms;
+        cur.ad_impressions += h.ad_impression;
+        cur.ad_clicks += h.ad_click;
+        cur.custom += h.custom;
+      }
+      for (const s of series) s.avg_session_s = s.sessions ? Math.round(s.session_ms / s.sessions / 100) / 10 : 0;
+      // Devices by UTC day: exact per app (a device has one platform, so platforms add up), a sketch across apps.
+      const byDay = new Map<string, { exact: number; hll: Hll }>();
+      for (const d of daily) {
+        let x = byDay.get(d.day);
+        if (!x) byDay.set(d.day, (x = { exact: 0, hll: new Hll() }));
+        x.exact += d.devices;
+        x.hll.merge(Hll.fromBase64(d.devices_hll));
+      }
+      const uniques = (from: string, to: string): number => {
+        const h = new Hll();
+        let exact = 0;
+        let n = 0;
+        for (const day of utcDays(from, to)) {
+          const x = byDay.get(day);
+          if (x) h.merge(x.hll), (exact += x.exact), n++;
+        }
+        return n === 1 && ids.length === 1 ? exact : Math.round(h.estimate());
+      };
+      const dau = utcDays(r.fromDay, r.toDay).map((day) => {
+        const x = byDay.get(day);
+        return { day, devices: x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0 };
+      });
+      const totals = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
+      const body = {
+        app: appId, from: r.from, to: r.to, tz: r.tz, bucket,
+        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: dau.length ? dau[dau.length - 1]!.devices : 0, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
+        series,
+        dau,
+      };
+      return respond(req, reply, body, `overview-${appId}`);
+    });
+
+    app.get('/api/apps/:app/breakdown', {
+      schema: { tags: ['apps'], summary: 'events, sessions and ads per value of one dimension (UTC days of the range)', params: AppParam, querystring: Type.Object({ ...RangeQuery, dim: Type.Union(REPORT_DIMENSIONS.map((d) => Type.Literal(d))) }) },
+    }, async (req, reply) => {
+      const { app: appId } = req.params as { app: string };
+      const q = req.query as RangeQueryT & { dim: ReportDimension };
+      const r = parseRange(q);
+      const rows = await o.store.dimensionTotals(await req.scope!.appIds(appId), q.dim, r.fromDay, r.toDay);
+      return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, rows: rows.map((x) => ({ ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
+    });
+
+    app.get('/api/apps/:app/custom', {
+      schema: { tags: ['apps'], summary: 'custom events explorer: counts per name; with name, per prop; with name and prop, per value', params: AppParam, querystring: Type.Object({ ...RangeQuery, name: Type.Optional(Type.String()), prop: Type.Optional(Type.String()) }) },
+    }, async (req, reply) => {
+      const { app: appId } = req.params as { app: string };
+      const q = req.query as RangeQueryT & { name?: string; prop?: string };
+      const r = parseRange(q);
+      // prop '' rows count the events by name; a prop level lists real props only.
+      const rows = (await o.store.customTotals(await req.scope!.appIds(appId), r.fromDay, r.toDay, q.name || undefined, q.name ? (q.prop ?? undefined) : undefined)).filter((x) => !(q.name && !q.prop && x.key === ''));
+      const level = !q.name ? 'name' : !q.prop ? 'prop' : 'value';
+      return respond(req, reply, { app: appId, level, name: q.name ?? null, prop: q.prop ?? null, rows: rows.map((x) => ({ [level]: x.key, count: x.count })) }, `custom-${level}`);
+    });
+
+    app.get('/api/apps/:app/ads', {
+      schema: { tags: ['apps'], summary: 'ad requests, impressions, clicks and CTR on the apps, grouped by one column', params: AppParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
+    }, async (req, reply) => {
+      const { app: appId } = req.params as { app: string };
+      const q = req.query as RangeQueryT & { by?: CampaignGroup };
+      const r = parseRange(q);
+      const by = q.by ?? 'campaign_id';
+      const rows = await o.store.campaignTotals({ appIds: await req.scope!.appIds(appId) }, by, r.fromHour, r.toHour);
+      return respond(req, reply, { app: appId, by, rows: rows.map((x) => ({ [by]: by === 'hour' ? new Date(Number(x.key)).toISOString() : x.key, requests: x.requests, impressions: x.impressions, clicks: x.clicks, ctr: ctr(x.clicks, x.impressions) })) }, `ads-${by}`);
+    });
+  };
+}
+
+export const ctr = (clicks: number, impressions: number): number => (impressions ? Math.round((clicks / impressions) * 1e5) / 1e3 : 0);

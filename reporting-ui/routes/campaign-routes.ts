@@ -1,0 +1,87 @@
+/**
+ * Campaign reports (advertisers and admins): delivery against the pacing curve per line item,
+ * impressions, clicks and CTR by creative, slot, platform, country, and why line items were
+ * not served (from the ad server's /metrics).
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { targetShare } from '../../common/pacing-curve.js';
+import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
+import { RangeQuery, type RangeQueryT } from '../report-query.js';
+import { respond } from '../respond.js';
+import type { UiAppOptions } from '../server.js';
+import { parseRange } from '../time-range.js';
+import { ctr } from './app-routes.js';
+
+const HOUR_MS = 3_600_000;
+const IdParam = Type.Object({ id: Type.String() });
+
+export function campaignRoutes(o: UiAppOptions) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/campaigns', { schema: { tags: ['campaigns'], summary: 'the campaigns you see, with their line items' } }, async (req) => {
+      const campaigns = await req.scope!.visibleCampaigns();
+      const items = await Promise.all(campaigns.map((c) => o.store.listLineItems({ campaign_id: c.id })));
+      return { campaigns: campaigns.map((c, i) => ({ ...c, line_items: items[i]! })) };
+    });
+
+    app.get('/api/campaigns/:id/report', {
+      schema: { tags: ['campaigns'], summary: 'requests, impressions, clicks, CTR of a campaign grouped by one column', params: IdParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
+    }, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as RangeQueryT & { by?: CampaignGroup };
+      await req.scope!.campaign(id);
+      const r = parseRange(q);
+      const by = q.by ?? 'creative_id';
+      const rows = await o.store.campaignTotals({ campaignIds: [id] }, by, r.fromHour, r.toHour);
+      return respond(req, reply, { campaign: id, by, rows: rows.map((x) => ({ [by]: by === 'hour' ? new Date(Number(x.key)).toISOString() : x.key, requests: x.requests, impressions: x.impressions, clicks: x.clicks, interactions: x.interactions, ctr: ctr(x.clicks, x.impressions) })) }, `campaign-${by}`);
+    });
+
+    app.get('/api/campaigns/:id/delivery', {
+      schema: { tags: ['campaigns'], summary: 'cumulative delivery per line item per hour against its pacing target curve', params: IdParam, querystring: Type.Object(RangeQuery) },
+    }, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const campaign = await req.scope!.campaign(id);
+      const items = await o.store.listLineItems({ campaign_id: id });
+      const r = parseRange(req.query as RangeQueryT);
+      // Cumulative from the flight start, whatever the range shows.
+      const flightStart = Math.min(...items.map((li) => li.start_at), campaign.start_at);
+      const from = Math.floor(flightStart / HOUR_MS) * HOUR_MS;
+      const facts = await o.store.campaignHourly({ campaign_id: id, fromHour: from, toHour: r.toHour });
+      const perItem = new Map<string, Map<number, number>>();
+      for (const f of facts) {
+        let m = perItem.get(f.line_item_id);
+        if (!m) perItem.set(f.line_item_id, (m = new Map()));
+        const li = items.find((x) => x.id === f.line_item_id);
+        const v = li?.goal_type === 'clicks' ? f.clicks : f.impressions;
+        m.set(f.hour, (m.get(f.hour) ?? 0) + v);
+      }
+      const rows: { line_item_id: string; hour: string; delivered: number; cumulative: number; target: number }[] = [];
+      const lineItems = items.map((li) => {
+        const m = perItem.get(li.id) ?? new Map<number, number>();
+        let cum = 0;
+        let delivered = 0;
+        for (let h = from; h <= r.toHour; h += HOUR_MS) {
+          const v = m.get(h) ?? 0;
+          cum += v;
+          if (h < r.fromHour) continue;
+          delivered += v;
+          const x = (h + HOUR_MS - li.start_at) / (li.end_at - li.start_at);
+          rows.push({ line_item_id: li.id, hour: new Date(h).toISOString(), delivered: v, cumulative: cum, target: Math.round(li.goal * targetShare(li.delivery, x)) });
+        }
+        return { id: li.id, name: li.name, goal_type: li.goal_type, goal: li.goal, delivery: li.delivery, start_at: li.start_at, end_at: li.end_at, delivered_in_range: delivered, delivered_to_date: cum };
+      });
+      return respond(req, reply, { campaign: id, from: r.from, to: r.to, line_items: lineItems, rows }, `delivery-${id}`);
+    });
+
+    app.get('/api/campaigns/:id/why-not', {
+      schema: { tags: ['campaigns'], summary: "why the campaign's line items were not served (ad server counters since its start)", params: IdParam },
+    }, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      await req.scope!.campaign(id);
+      const items = new Set((await o.store.listLineItems({ campaign_id: id })).map((li) => li.id));
+      const samples = o.monitor.latest('adserver', 'sluice_adserver_not_served_total');
+      const rows = samples.filter((s) => items.has(s.labels.line_item ?? '')).map((s) => ({ line_item_id: s.labels.line_item!, reason: s.labels.reason ?? '', count: s.value }));
+      return respond(req, reply, { campaign: id, source: o.monitor.has('adserver') ? 'adserver /metrics' : 'no ad server configured (--metrics-urls adserver=...)', rows }, `why-not-${id}`);
+    });
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Data health (publishers for their apps, admins for all): completeness from per-device seq
+ * gaps, duplicates removed, late-data restatements, ingest lag; admins also see job runs and
+ * the monitoring rules evaluated over the tiers' /metrics.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { RangeQuery, type RangeQueryT } from '../report-query.js';
+import { respond } from '../respond.js';
+import type { UiAppOptions } from '../server.js';
+import { parseRange } from '../time-range.js';
+
+const HOUR_MS = 3_600_000;
+
+export function healthRoutes(o: UiAppOptions) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/health', {
+      schema: { tags: ['health'], summary: 'completeness, duplicates removed, restatements and ingest lag per app (admins: and job runs)', querystring: Type.Object({ ...RangeQuery, app: Type.Optional(Type.String({ description: "an app id or 'all' (default)" })) }) },
+    }, async (req, reply) => {
+      const q = req.query as RangeQueryT & { app?: string };
+      const r = parseRange(q);
+      const scope = req.scope!;
+      const ids = await scope.appIds(q.app ?? 'all');
+      const [daily, latest, restated, runs] = await Promise.all([
+        o.store.dayDevices(ids, r.fromDay, r.toDay),
+        o.store.latestHours(ids),
+        scope.isAdmin && (q.app ?? 'all') === 'all' ? o.store.restatements({ since: r.fromHour, limit: 500 }) : Promise.all(ids.map((a) => o.store.restatements({ app_id: a, since: r.fromHour, limit: 200 }))).then((x) => x.flat()),
+        scope.isAdmin ? o.store.listJobRuns({ limit: 50 }) : Promise.resolve([]),
+      ]);
+      const days = new Map<string, { app_id: string; day: string; events: number; seq_gaps: number; duplicates: number }>();
+      for (const d of daily) {
+        const k = `${d.app_id}|${d.day}`;
+        const x = days.get(k) ?? { app_id: d.app_id, day: d.day, events: 0, seq_gaps: 0, duplicates: 0 };
+        x.events += d.events;
+        x.seq_gaps += d.seq_gaps;
+        x.duplicates += d.duplicates;
+        days.set(k, x);
+      }
+      const now = Date.now();
+      const body = {
+        from: r.from, to: r.to,
+        completeness: [...days.values()].map((d) => ({ ...d, completeness_pct: d.events + d.seq_gaps ? Math.round((d.events / (d.events + d.seq_gaps)) * 1e4) / 100 : 100 })),
+        ingest_lag: ids.map((a) => ({ app_id: a, last_hour: latest.has(a) ? new Date(latest.get(a)!).toISOString() : null, lag_minutes: latest.has(a) ? Math.max(0, Math.round((now - latest.get(a)! - HOUR_MS) / 60_000)) : null })),
+        restatements: restated.sort((a, b) => b.at - a.at).map((x) => ({ ...x, hour: new Date(x.hour).toISOString(), at: new Date(x.at).toISOString(), change: x.new_value - x.old_value })),
+        job_runs: runs.map((x) => ({ ...x, started_at: new Date(x.started_at).toISOString(), finished_at: x.finished_at === null ? null : new Date(x.finished_at).toISOString(), duration_ms: x.finished_at === null ? null : x.finished_at - x.started_at })),
+      };
+      return respond(req, reply, body, 'health');
+    });
+
+    app.get('/api/monitoring', { schema: { tags: ['health'], summary: "admins: the alert rules evaluated over the tiers' /metrics, and the scrape targets" } }, async (req, reply) => {
+      req.scope!.requireAdmin('see monitoring');
+      return respond(req, reply, o.monitor.status(), 'monitoring');
+    });
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The reporting UI's HTTP side: the JSON API (OpenAPI at /docs), the single-page app, the
+ * live WebSocket. Authentication happens once per request here (session cookie, or an API
+ * key as `Authorization: Bearer sk_...`); every route then asks the request's Scope.
+ */
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../common/logger.js';
+import type { ReportStore } from '../store/store.js';
+import type { User } from '../store/users.js';
+import { UiError, UiErrorCode } from './errors.js';
+import type { LiveFeed } from './live-feed.js';
+import type { Monitor } from './monitor.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { appRoutes } from './routes/app-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { campaignRoutes } from './routes/campaign-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { liveRoutes } from './routes/live-routes.js';
+import { Scope } from './scope.js';
+import { SESSION_COOKIE, type Sessions } from './sessions.js';
+import type { UiMetrics } from './ui-metrics.js';
+
+export interface UiAppOptions {
+  store: ReportStore;
+  sessions: Sessions;
+  log: Logger;
+  secureCookies: boolean;
+  sessionHours: number;
+  loginRatePerMinute: number;
+  live: LiveFeed;
+  monitor: Monitor;
+  metrics: UiMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The logged-in user, or null (public routes). */
+    user: User | null;
+    scope: Scope | null;
+  }
+}
+
+const PUBLIC = fileURLToPath(new URL('../../reporting-ui/public/', import.meta.url));
+const UPLOT = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
+/** Routes answered without a log-in. */
+const OPEN = new Set(['/api/login', '/healthz', '/metrics']);
+
+export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1 << 20,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
+  });
+  app.decorateRequest('user', null);
+  app.decorateRequest('scope', null);
+
+  app.setErrorHandler((err: FastifyError | UiError, req, reply) => {
+    const e = err as FastifyError & { details?: unknown };
+    let code = e.code ?? UiErrorCode.INTERNAL;
+    let status = e.statusCode ?? 500;
+    let message = e.message;
+    if (e.validation) (code = UiErrorCode.BAD_REQUEST), (status = 400);
+    else if (status >= 500 && !(err instanceof UiError)) {
+      req.log.error({ err }, 'ui request failed');
+      (code = UiErrorCode.INTERNAL), (message = 'internal error');
+    } else if (typeof code !== 'string' || !/^[A-Z]+_ERR_/.test(code)) code = status === 404 ? UiErrorCode.NOT_FOUND : UiErrorCode.BAD_REQUEST;
+    void reply.code(status).send({ error: { code, message, details: e.details ?? null } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    // The SPA owns every other path (deep links); unknown API paths are 404s.
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: { code: UiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null } });
+    return reply.sendFile('index.html', PUBLIC);
+  });
+
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sluice reporting API', version: '1', description: 'Reports for publishers, advertisers and admins. Log in with POST /api/login (cookie) or send an API key as `Authorization: Bearer sk_...`. Add `format=csv` to any GET report for a CSV download.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyStatic, { root: PUBLIC, prefix: '/', index: false, wildcard: false });
+  await app.register(fastifyStatic, { root: UPLOT, prefix: '/vendor/uplot/', decorateReply: false });
+
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    o.metrics.requests++;
+    if (!path.startsWith('/api/') || OPEN.has(path)) return;
+    let user: User | undefined;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) {
+      user = await o.store.userForApiKey(auth.slice(7).trim());
+      if (!user) throw new UiError(UiErrorCode.UNAUTHENTICATED, 'unknown API key');
+    } else user = o.sessions.user(req.cookies[SESSION_COOKIE]);
+    if (!user) throw new UiError(UiErrorCode.UNAUTHENTICATED, 'log in first (POST /api/login) or send an API key');
+    req.user = user;
+    req.scope = new Scope(user, o.store);
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await o.metrics.text(o.sessions, o.live)));
+
+  await app.register(authRoutes(o));
+  await app.register(appRoutes(o));
+  await app.register(campaignRoutes(o));
+  await app.register(healthRoutes(o));
+  await app.register(adminRoutes(o));
+  await app.register(liveRoutes(o));
+  return app;
+}
