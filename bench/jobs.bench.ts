@@ -2,7 +2,9 @@
  * bench:jobs — a fleet's events (default 5M, 10 % replays) through the pipeline into Parquet
  * once (cached under data/bench-jobs-<events>), then in the same run, each in its own process
  * so its peak RSS is its own:
- *   - `sluice jobs run events`' engine: dedupe + sessions + aggregates (and the SQLite load);
+ *   - the jobs engine alone: discover, dedupe (with its state), sessions and aggregates on the
+ *     worker pool, the facts counted but not stored (as DuckDB is measured);
+ *   - the whole `sluice jobs run events` workflow, with the load into SQLite;
  *   - DuckDB (@duckdb/node-api, 2 threads): the same dedupe and hourly aggregates in SQL over
  *     the same Parquet files.
  * Prints events/s, peak RSS, the ratio of times, and whether the hourly event counts agree.
@@ -21,6 +23,9 @@ import { startPipeline } from '../pipeline/run.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { jobsOptions } from '../test/helpers/jobs.js';
 import { startJobs } from '../jobs/run.js';
+import { aggregatePending, dedupe, discover, emptyStats, type JobsContext } from '../jobs/batch.js';
+import { loadManifest } from '../jobs/state.js';
+import { Piscina } from 'piscina';
 import { fleetSegments } from './fleet-lake.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '5000000' }, threads: { type: 'string', default: String(cpus().length) }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' }, keep: { type: 'boolean', default: true } } });
@@ -50,7 +55,34 @@ if (values.mode === 'jobs') {
   await store.close();
   writeFileSync(join(dir, 'jobs-hourly.json'), JSON.stringify([...hourly]));
   const steps = Object.fromEntries(r.steps.map((s) => [s.name, s.ms]));
-  console.log(JSON.stringify({ status: r.status, error: r.error, events: r.stats.rows, duplicates: r.stats.duplicates, appDays: r.stats.appDays, steps, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ status: r.status, error: r.error, events: r.stats.rows, duplicates: r.stats.duplicates, appDays: r.stats.appDays, storeMs: r.stats.storeMs, steps, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+if (values.mode === 'compute') {
+  // The engine alone, as DuckDB is measured: discover, dedupe (with its state files) and the
+  // sessions and aggregates of every pending app-day on the pool, results counted, not stored.
+  const dir = values.dir!;
+  const run = join(dir, 'compute');
+  rmSync(run, { recursive: true, force: true });
+  mkdirSync(run, { recursive: true });
+  const opts = jobsOptions({ stateDir: join(run, 'state'), threads });
+  const lake = new LocalLake({ dir: join(dir, 'lake') });
+  const pool = threads > 0 ? new Piscina({ filename: new URL('../jobs/worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads }) : null;
+  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: null as never, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [] };
+  if (pool) await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'warm' }).catch(() => undefined)));
+  const t0 = performance.now();
+  await discover(ctx);
+  const t1 = performance.now();
+  await dedupe(ctx);
+  const t2 = performance.now();
+  let factRows = 0;
+  await aggregatePending(ctx, await loadManifest(opts.stateDir, opts.dedupePartitions), async (r) => {
+    for (const f of Object.values(r.facts)) factRows += f.hourly.length + f.daily.length + f.campaign.length + f.custom.length + f.touches.length;
+  });
+  const t3 = performance.now();
+  await pool?.destroy();
+  console.log(JSON.stringify({ events: ctx.stats.rows, factRows, discoverMs: t1 - t0, dedupeMs: t2 - t1, aggregateMs: t3 - t2, ms: t3 - t0, rssMb: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
 
@@ -88,15 +120,19 @@ if (!existsSync(join(dir, 'ready'))) {
 }
 
 const child = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Record<string, unknown>;
-const j = child('jobs') as { status: string; error: string | null; events: number; duplicates: number; appDays: number; steps: Record<string, number>; rssMb: number };
+const c = child('compute') as { events: number; factRows: number; discoverMs: number; dedupeMs: number; aggregateMs: number; ms: number; rssMb: number };
+const j = child('jobs') as { status: string; error: string | null; events: number; duplicates: number; appDays: number; storeMs: number; steps: Record<string, number>; rssMb: number };
 if (j.status !== 'succeeded') throw new Error(`jobs run ${j.status}: ${j.error}`);
-const engineMs = (j.steps.discover ?? 0) + (j.steps.dedupe ?? 0) + (j.steps.load ?? 0);
+const fullMs = (j.steps.discover ?? 0) + (j.steps.dedupe ?? 0) + (j.steps.load ?? 0);
 const d = child('duckdb') as { ms: number; groups: number; rssMb: number };
-console.log(`sluice jobs (${threads} threads): ${j.events.toLocaleString('en')} events, ${j.duplicates.toLocaleString('en')} duplicates removed, ${j.appDays} app-days`);
+const rate = (ms: number) => Math.round(c.events / (ms / 1000)).toLocaleString('en');
+console.log(`input: ${c.events.toLocaleString('en')} events in Parquet (${j.duplicates.toLocaleString('en')} duplicates), ${j.appDays} app-days, ${threads} threads`);
+console.log(`sluice engine, dedupe + sessions + aggregates (no store): ${(c.ms / 1000).toFixed(2)} s = ${rate(c.ms)} events/s, peak RSS ${c.rssMb.toFixed(0)} MB`);
+console.log(`  discover ${(c.discoverMs / 1000).toFixed(2)} s, dedupe ${(c.dedupeMs / 1000).toFixed(2)} s, sessions + aggregates ${(c.aggregateMs / 1000).toFixed(2)} s; ${c.factRows.toLocaleString('en')} fact rows`);
+console.log(`DuckDB (${threads} threads), dedupe + hourly aggregates in SQL: ${(d.ms / 1000).toFixed(2)} s = ${rate(d.ms)} events/s, peak RSS ${d.rssMb.toFixed(0)} MB, ${d.groups.toLocaleString('en')} hourly groups`);
+console.log(`time ratio sluice engine / DuckDB: ${(c.ms / d.ms).toFixed(2)} (below 1 = faster than DuckDB; goal >= 1M events/s and <= 1)`);
+console.log(`whole 'jobs run events' with the SQLite load: ${(fullMs / 1000).toFixed(2)} s = ${rate(fullMs)} events/s (of which store writes ${(j.storeMs / 1000).toFixed(2)} s), peak RSS ${j.rssMb.toFixed(0)} MB`);
 console.log(`  steps: ${Object.entries(j.steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`);
-console.log(`  dedupe + sessions + aggregates + load: ${(engineMs / 1000).toFixed(2)} s = ${Math.round(j.events / (engineMs / 1000)).toLocaleString('en')} events/s, peak RSS ${j.rssMb.toFixed(0)} MB`);
-console.log(`DuckDB (${threads} threads), dedupe + hourly aggregates in SQL: ${(d.ms / 1000).toFixed(2)} s = ${Math.round(j.events / (d.ms / 1000)).toLocaleString('en')} events/s, peak RSS ${d.rssMb.toFixed(0)} MB, ${d.groups.toLocaleString('en')} hourly groups`);
-console.log(`time ratio sluice / DuckDB: ${(engineMs / d.ms).toFixed(2)} (below 1 = faster than DuckDB)`);
 const { readFileSync } = await import('node:fs');
 const mine = new Map(JSON.parse(readFileSync(join(dir, 'jobs-hourly.json'), 'utf8')) as [string, number][]);
 const theirs = new Map(JSON.parse(readFileSync(join(dir, 'duck-hourly.json'), 'utf8')) as [string, number][]);

@@ -2,9 +2,18 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
-/** UTC day of a millisecond timestamp as YYYY-MM-DD. */
+const dayNames = new Map<number, string>();
+
+/** UTC day of a millisecond timestamp as YYYY-MM-DD (memoised per day: the batch jobs name a day per row; 1.1 s of 52 in bench:jobs' profile). */
 export function utcDay(ms: number): string {
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+  const d = Math.floor(ms / DAY_MS);
+  let s = dayNames.get(d);
+  if (s === undefined) {
+    s = new Date(d * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 100_000) dayNames.clear();
+    dayNames.set(d, s);
+  }
+  return s;
 }
 
 /** Milliseconds of UTC midnight for a YYYY-MM-DD string; NaN when it is not a date. */

@@ -35,6 +35,8 @@ export interface BatchStats {
   appDays: number;
   factRows: number;
   restatements: number;
+  /** Time spent writing facts to the store (and committing the manifest after each window), ms. */
+  storeMs: number;
 }
 
 export interface JobsContext {
@@ -58,7 +60,7 @@ export interface JobsContext {
 const EVENT_FILE = /^events\/app_id=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
 
 export function emptyStats(): BatchStats {
-  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0 };
+  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0, storeMs: 0 };
 }
 
 async function onPool<R>(ctx: JobsContext, t: WorkerTask): Promise<R> {
@@ -154,6 +156,16 @@ function windows(days: readonly string[], max: number): string[][] {
 /** Step 3: (re)computes the pending app-days and replaces them in the store, window by window. */
 export async function load(ctx: JobsContext): Promise<number> {
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  // Aggregation runs on the pool; loads go to the store one window at a time, in order.
+  let chain: Promise<void> = Promise.resolve();
+  return aggregatePending(ctx, m, (r) => (chain = chain.then(() => storeWindow(ctx, m, r))));
+}
+
+/**
+ * The sessions and aggregates of the manifest's pending app-days, window by window on the
+ * pool; each result goes to `consume` (the load stores it; bench:jobs also times this alone).
+ */
+export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (r: AggregateAppResult) => Promise<void>): Promise<number> {
   const work: { app: string; days: string[] }[] = [];
   for (const app of Object.keys(m.pending).sort()) {
     if (!m.apps[app]) continue;
@@ -162,8 +174,6 @@ export async function load(ctx: JobsContext): Promise<number> {
   const total = work.reduce((s, w) => s + w.days.length, 0);
   let done = 0;
   let events = 0;
-  // Aggregation runs on the pool; loads go to the store one window at a time, in order.
-  let chain: Promise<void> = Promise.resolve();
   await inParallel(work, lanes(ctx), async ({ app, days }) => {
     const state = m.apps[app]!;
     const lo = utcDay(parseUtcDay(days[0]!) - DAY_MS);
@@ -179,8 +189,7 @@ export async function load(ctx: JobsContext): Promise<number> {
     );
     const task: AggregateAppTask = { app, days, files, counters: await readCounters(ctx.opts.stateDir, app, state.counters), sessionTimeoutMs: ctx.opts.sessionTimeoutMs, conversionEvent: ctx.opts.conversionEvent };
     const r = await onPool<AggregateAppResult>(ctx, { kind: 'aggregate', lake: ctx.lakeOptions, task });
-    const loaded = (chain = chain.then(() => storeWindow(ctx, m, r)));
-    await loaded;
+    await consume(r);
     done += days.length;
     events += r.rowsCounted;
     ctx.onProgress({ phase: 'load', done, total, events });
@@ -189,6 +198,7 @@ export async function load(ctx: JobsContext): Promise<number> {
 }
 
 async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult): Promise<void> {
+  const t0 = performance.now();
   for (const [day, facts] of Object.entries(r.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
     ctx.restated.push(...restated);
@@ -201,6 +211,7 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
   if (m.pending[r.app]!.length === 0) delete m.pending[r.app];
   m.derived[r.app] = [...new Set([...(m.derived[r.app] ?? []), ...days])].sort();
   await commitManifest(ctx.opts.stateDir, m);
+  ctx.stats.storeMs += performance.now() - t0;
 }
 
 /** Step 4: attribution of the loaded apps' conversions, over the days their new clicks and conversions can reach. */

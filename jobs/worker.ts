@@ -9,7 +9,9 @@ export type WorkerTask = { kind: 'dedupe'; lake: Partial<LakeOptions>; task: Ded
 const lakes = new Map<string, Lake>();
 
 /** Piscina entry: one app's dedupe or aggregation, on a lake opened once per thread. */
-export default async function run(t: WorkerTask): Promise<DedupeAppResult | AggregateAppResult> {
+export default async function run(t: WorkerTask | { kind: 'warm' }): Promise<DedupeAppResult | AggregateAppResult | null> {
+  // A warm-up call loads the modules before timing starts.
+  if (t.kind === 'warm') return null;
   const key = JSON.stringify(t.lake);
   let lake = lakes.get(key);
   if (!lake) lakes.set(key, (lake = createLake(t.lake, 'jobs')));
