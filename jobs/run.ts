@@ -59,7 +59,14 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
   const totals = { runs: 0, failed: 0, skipped: 0, events: 0, duplicates: 0, appDays: 0, restatements: 0, lastSuccess: 0, lastMs: 0 };
   const stepSeconds = new Map<string, number>();
 
-  const run: JobsTier['run'] = async (name, range = null, onProgress = () => {}) => {
+  // Runs of this tier go one at a time: the store locks are per owner, and this process is one owner.
+  let queue: Promise<unknown> = Promise.resolve();
+  const run: JobsTier['run'] = (name, range = null, onProgress = () => {}) => {
+    const next = queue.then(() => runNow(name, range, onProgress));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const runNow: JobsTier['run'] = async (name, range = null, onProgress = () => {}) => {
     const wf = WORKFLOWS[name];
     if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`, 400);
     if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to', 400);

@@ -15,6 +15,8 @@ import { UiMetrics } from './ui-metrics.js';
 
 export interface UiTier {
   url: string;
+  /** 'METHOD /url' of every API route. */
+  routes: readonly string[];
   monitor: Monitor;
   live: LiveFeed;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startUi(o: UiTierOptions, store: ReportStore, log: Logger)
   log.info({ url, live: live.enabled, monitoring: o.metricsUrls !== '' }, 'reporting UI is up');
   return {
     url,
+    routes: app.apiRoutes,
     monitor,
     live,
     async close() {

@@ -39,6 +39,9 @@ export interface UiAppOptions {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    apiRoutes: string[];
+  }
   interface FastifyRequest {
     /** The logged-in user, or null (public routes). */
     user: User | null;
@@ -49,7 +52,7 @@ declare module 'fastify' {
 const PUBLIC = fileURLToPath(new URL('../../reporting-ui/public/', import.meta.url));
 const UPLOT = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
 /** Routes answered without a log-in. */
-const OPEN = new Set(['/api/login', '/healthz', '/metrics']);
+const OPEN = new Set(['/api/login', '/api/logout', '/healthz', '/metrics']);
 
 export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -59,6 +62,13 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   });
+  // Every API route, 'METHOD /url', for the authorization test that walks them all.
+  const apiRoutes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    if (!r.url.startsWith('/api/')) return;
+    for (const m of [r.method].flat()) if (m !== 'HEAD') apiRoutes.push(`${m} ${r.url}`);
+  });
+  app.decorate('apiRoutes', apiRoutes);
   app.decorateRequest('user', null);
   app.decorateRequest('scope', null);
 

@@ -34,7 +34,7 @@ install() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq -o DPkg::Lock::Timeout=600 mariadb-server >&2
-  ) 9>/tmp/sluice-mariadb-install.lock
+  ) 9>/tmp/sluice-apt.lock
   find_server >/dev/null || { echo "mariadb.sh: mariadb-server installed but no mariadbd found" >&2; exit 1; }
 }
 

@@ -19,6 +19,8 @@ export interface SendOptions extends Omit<FleetOptions, 'out' | 'shards' | 'work
   /** First backoff step, ms; doubles per failed attempt up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Index of the first device (default 0): a later round of the same world sends new devices. */
+  firstDevice?: number;
   /** Called for each upload the server answered 2xx, with its answer. */
   onAck?: (device: SimDevice, upload: Upload, answer: Answer) => void;
 }
@@ -75,7 +77,8 @@ export async function sendFleet(o: SendOptions, log: Logger, onProgress?: (event
   const backoff = o.backoffMs ?? 250;
   const maxBackoff = o.maxBackoffMs ?? 30_000;
   const warned = new Set<string>();
-  let nextDevice = 0;
+  const first = o.firstDevice ?? 0;
+  let nextDevice = first;
   let eventsMade = 0;
   let devicesDone = 0;
   let nextSlot = Date.now();
@@ -149,7 +152,7 @@ export async function sendFleet(o: SendOptions, log: Logger, onProgress?: (event
   };
 
   const deviceLoop = async (): Promise<void> => {
-    for (let i = nextDevice++; i < o.devices; i = nextDevice++) {
+    for (let i = nextDevice++; i < first + o.devices; i = nextDevice++) {
       const d = simulateDevice(world, appCum, o, i);
       truth.addDevice(d);
       eventsMade += d.events.length;

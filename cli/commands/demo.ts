@@ -1,15 +1,21 @@
 import { Type } from '@sinclair/typebox';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type CommandSpec } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
-import { DAY_MS } from '../../common/time.js';
+import { DAY_MS, utcDay } from '../../common/time.js';
 import { adserverSpec } from '../../adserver/options.js';
 import { startAdServer } from '../../adserver/run.js';
+import { jobsSpec } from '../../jobs/options.js';
+import { startJobs } from '../../jobs/run.js';
 import { createLake } from '../../lake/create-lake.js';
 import { pipelineSpec } from '../../pipeline/options.js';
 import { startPipeline } from '../../pipeline/run.js';
-import { resolveStart } from '../../sdk-mock/options.js';
+import { uiSpec } from '../../reporting-ui/options.js';
+import { ensureUser, startUi } from '../../reporting-ui/run.js';
+import { sendFleet } from '../../sdk-mock/http-sender.js';
+import { resolveStart, simSpec } from '../../sdk-mock/options.js';
 import { buildWorld } from '../../sdk-mock/world.js';
 import { createStore } from '../../store/create-store.js';
 import { trackingSpec } from '../../tracking/options.js';
@@ -24,22 +30,28 @@ export const demoSchema = Type.Object({
   trackingPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: 'port of the demo tracking server' }),
   adserverPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8082, description: 'port of the demo ad server' }),
   pipelinePort: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'port of the demo pipeline metrics' }),
+  jobsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8084, description: 'port of the demo jobs metrics' }),
+  uiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'port of the demo reporting UI' }),
+  liveDevices: Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'new devices uploading each round after the first load, as live traffic (0 = none)' }),
   keepRunning: Type.Boolean({ default: true, description: 'keep the servers up after the fleet is done (Ctrl-C stops them); --no-keep-running exits' }),
 });
 
 export const demoSpec: CommandSpec<typeof demoSchema> = {
   name: 'demo',
-  summary: 'run every tier that exists on embedded defaults, with a simulated fleet',
+  summary: 'every tier on embedded defaults (SQLite, local lake) with a simulated fleet; prints the UI URL and demo log-ins',
   schema: demoSchema,
 };
 
 const SECRET = 'sluice-demo-secret-for-this-machine';
+/** The demo's log-ins (printed at start; local demo data only). */
+export const DEMO_PASSWORD = 'sluice-demo';
 
 /**
- * `sluice demo` (= `npm start`): the tiers that exist, on embedded defaults (SQLite, a local
- * lake under the data directory): the simulated world goes into the report store; tracking
- * (checking the apps' keys), the ad server and the pipeline start; two weeks of a device fleet
- * upload to tracking over HTTP; the segments are shipped and turned into Parquet.
+ * `sluice demo` (= `npm start`): every tier on embedded defaults (SQLite, a local lake under
+ * the data directory). The simulated world goes into the report store with an admin, a
+ * publisher and an advertiser log-in; tracking, the ad server, the pipeline, the jobs (every
+ * minute) and the reporting UI start; two weeks of a device fleet upload over HTTP, go through
+ * the pipeline and one jobs run, so numbers are there at once; then new devices keep uploading.
  */
 export async function demoCommand(argv: readonly string[]): Promise<void> {
   const cfg = loadConfig(demoSpec, argv);
@@ -54,17 +66,32 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const lakeArgs = ['--lake', 'local', '--lake-dir', join(cfg.dataDir, 'lake')];
   const store = await createStore(loadConfig(adserverSpec, storeArgs, {}));
   await seedWorld(store, world, start - DAY_MS, Date.now() + 30 * DAY_MS);
+  const logins = [
+    { email: 'admin@sluice.demo', role: 'admin' as const },
+    { email: 'publisher@sluice.demo', role: 'publisher' as const, publisher_id: world.publishers[0]!.publisher_id },
+    { email: 'advertiser@sluice.demo', role: 'advertiser' as const, advertiser_id: world.advertisers[0]!.advertiser_id },
+  ];
+  for (const u of logins) await ensureUser(store, { ...u, password: DEMO_PASSWORD });
+  const liveToken = randomBytes(18).toString('base64url');
 
-  const trkCfg = loadConfig(trackingSpec, ['--port', String(cfg.trackingPort), '--data-dir', join(cfg.dataDir, 'tracking'), ...lakeArgs, '--roll-seconds', '10', '--ship-interval-ms', '1000', '--node-id', 'demo', '--log-level', 'warn', '--beacon-secret', SECRET, '--app-keys', keysFile], {});
+  const trkCfg = loadConfig(trackingSpec, ['--port', String(cfg.trackingPort), '--data-dir', join(cfg.dataDir, 'tracking'), ...lakeArgs, '--roll-seconds', '10', '--ship-interval-ms', '1000', '--node-id', 'demo', '--log-level', 'warn', '--beacon-secret', SECRET, '--app-keys', keysFile, '--live-token', liveToken], {});
   const lake = createLake(trkCfg, 'demo');
   const tracking = await startTracking(trkCfg, lake, log);
   const adsCfg = loadConfig(adserverSpec, ['--port', String(cfg.adserverPort), '--tracking-url', tracking.url, '--beacon-secret', SECRET, '--log-level', 'warn', ...storeArgs], {});
   const ads = await startAdServer(adsCfg, store, log);
   const pipeCfg = loadConfig(pipelineSpec, ['--port', String(cfg.pipelinePort), ...lakeArgs, ...storeArgs, '--log-level', 'warn'], {});
   const pipeline = await startPipeline(pipeCfg, createLake(pipeCfg, 'demo'), store, log, false);
+  const jobsCfg = loadConfig(jobsSpec, ['--port', String(cfg.jobsPort), '--state-dir', join(cfg.dataDir, 'jobs'), '--schedule', '* * * * *', ...lakeArgs, ...storeArgs, '--log-level', 'warn'], {});
+  const jobsLake = createLake(jobsCfg, 'demo');
+  // The jobs tier's own cron (every minute); a tick while a run works is skipped, and the store lock keeps runs apart.
+  const jobs = await startJobs({ ...jobsCfg, scheduled: cfg.keepRunning }, jobsCfg, jobsLake, store, log);
+  const metricsUrls = `adserver=${ads.url}/metrics,tracking=${tracking.url}/metrics,pipeline=${pipeline.url}/metrics,jobs=${jobs.url}/metrics`;
+  const uiCfg = loadConfig(uiSpec, ['--port', String(cfg.uiPort), '--tracking-url', tracking.url, '--live-token', liveToken, '--metrics-urls', metricsUrls, ...storeArgs, '--log-level', 'warn'], {});
+  const ui = await startUi(uiCfg, store, log);
   const slot = world.apps[0]!.slots[0]!;
   console.log(
-    `sluice demo: tracking on ${tracking.url}, ad server on ${ads.url}, pipeline metrics on ${pipeline.url}/metrics\n` +
+    `sluice demo: reporting UI on ${ui.url} (API docs ${ui.url}/docs); tracking ${tracking.url}, ad server ${ads.url}, pipeline ${pipeline.url}/metrics, jobs ${jobs.url}/metrics\n` +
+      `  log in as ${logins.map((u) => u.email).join(', ')} with password '${DEMO_PASSWORD}'\n` +
       `  try: curl '${ads.url}/v1/ad?app=${world.apps[0]!.app_id}&slot=${slot.slot_id}&device=demo-device&platform=ios&os=17.2&country=US'`,
   );
   const simOut = join(cfg.dataDir, 'sim');
@@ -73,28 +100,42 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   await tracking.segments.roll();
   const shipped = await tracking.shipper.shipOnce();
   const done = await pipeline.runOnce();
-  console.log(
-    `sluice demo: ${shipped} segment(s) shipped to ${lake.location}/segments; the pipeline wrote ${done.reduce((n, r) => n + r.events, 0)} events ` +
-      `into ${done.reduce((n, r) => n + r.files.length, 0)} Parquet files under ${lake.location}/events; the exact expected numbers are in ${join(simOut, 'truth.json')}.\n` +
-      'The batch jobs and the reporting UI are not built yet; the demo will start them here as they land.',
-  );
+  console.log(`sluice demo: ${shipped} segment(s) shipped to ${lake.location}/segments; the pipeline wrote ${done.reduce((n, r) => n + r.events, 0)} events into ${done.reduce((n, r) => n + r.files.length, 0)} Parquet files`);
+  const first = await jobs.run('events');
+  console.log(`sluice demo: jobs ${first.status}: ${first.stats.rows} events, ${first.stats.duplicates} duplicates removed, ${first.stats.appDays} app-days in the store; the numbers are in the UI now (${ui.url}); exact expected numbers in ${join(simOut, 'truth.json')}`);
+
   const stopAll = async () => {
+    await ui.close();
+    await jobs.close();
     await pipeline.close();
     await ads.close();
     await tracking.close();
+    await Promise.all([jobsLake.close(), lake.close()]);
     await store.close();
   };
   if (!cfg.keepRunning) {
     await stopAll();
     return;
   }
-  // From here on the pipeline picks up each segment tracking seals.
-  const timer = setInterval(() => void pipeline.runOnce().catch((err: unknown) => log.error({ err }, 'pipeline pass failed')), pipeCfg.pollIntervalMs);
-  console.log('sluice demo: servers keep running; press Ctrl-C to stop.');
+  // From here on: the pipeline picks up each sealed segment, the jobs run every minute, new devices keep uploading.
+  const pipeTimer = setInterval(() => void pipeline.runOnce().catch((err: unknown) => log.error({ err }, 'pipeline pass failed')), pipeCfg.pollIntervalMs);
+  let stopping = false;
+  void (async () => {
+    const simCfg = loadConfig(simSpec, ['--seed', String(cfg.seed), '--no-progress', '--target', tracking.url], {});
+    for (let round = 1; !stopping && cfg.liveDevices > 0; round++) {
+      // Yesterday's activity of devices not seen before: late uploads, as from phones coming online.
+      const day = Date.parse(`${utcDay(Date.now() - DAY_MS)}T00:00:00Z`);
+      await sendFleet({ ...simCfg, target: tracking.url, start: day, days: 1, devices: cfg.liveDevices, firstDevice: cfg.devices + round * cfg.liveDevices, rate: 20, concurrency: 8 }, log).catch((err: unknown) => log.warn({ err }, 'live round failed'));
+    }
+  })();
+  console.log('sluice demo: servers keep running, live devices keep uploading, jobs run every minute; press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  clearInterval(timer);
+  stopping = true;
+  clearInterval(pipeTimer);
   await stopAll();
+  // A live round may still be sending; its uploads are the SDK's to retry.
+  process.exit(0);
 }
