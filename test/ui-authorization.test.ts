@@ -44,7 +44,7 @@ const CASES: Case[] = [
   { route: 'POST /api/admin/:entity', method: 'POST', url: '/api/admin/advertisers', body: { name: 'Made by a test' }, want: adminOnly(201) },
   { route: 'PATCH /api/admin/:entity/:id', method: 'PATCH', url: '/api/admin/advertisers/adv_y', body: { name: 'Advertiser Y' }, want: adminOnly(200) },
   { route: 'DELETE /api/admin/:entity/:id', method: 'DELETE', url: '/api/admin/publishers/__ID__', want: adminOnly(204) },
-  { route: 'POST /api/admin/targeting/check', method: 'POST', url: '/api/admin/targeting/check', body: { targeting: "platform == 'ios'" }, want: adminOnly(200) },
+  { route: 'POST /api/admin/targeting/check', method: 'POST', url: '/api/admin/targeting/check', body: { targeting: 'platform == "ios"' }, want: adminOnly(200) },
   { route: 'POST /api/logout', method: 'POST', url: '/api/logout', body: {}, want: { ...anyUser, anon: 200 } },
 ];
 const WS_ROUTE = 'GET /api/live';
