@@ -13,6 +13,8 @@ import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
 import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
 
+const HOUR_MS = 3_600_000;
+
 const AppParam = Type.Object({ app: Type.String({ description: "an app id, or 'all'" }) });
 
 export function appRoutes(o: UiAppOptions) {
@@ -30,10 +32,19 @@ export function appRoutes(o: UiAppOptions) {
       const monthStart = dayMinus(r.toDay, 29);
       const [hours, daily] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay)]);
       const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];
-      let cur: (typeof series)[number] | undefined;
+      // Every bucket of the range, zeros included, so charts and exports show quiet days.
+      const byT = new Map<string, (typeof series)[number]>();
+      const add = (t: string) => {
+        if (!byT.has(t)) {
+          const b = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 };
+          byT.set(t, b);
+          series.push(b);
+        }
+      };
+      if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
+      else for (const d of utcDays(r.from, r.to)) add(d);
       for (const h of hours) {
-        const t = bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz);
-        if (!cur || cur.t !== t) series.push((cur = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 }));
+        const cur = byT.get(bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz))!;
         cur.events += h.events;
         cur.sessions += h.sessions;
         cur.session_ms += h.session_ms;
@@ -64,10 +75,12 @@ export function appRoutes(o: UiAppOptions) {
         const x = byDay.get(day);
         return { day, devices: x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0 };
       });
+      // DAU of the last day in range that has data (today is still filling up).
+      const latest = [...dau].reverse().find((d) => d.devices > 0);
       const totals = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
       const body = {
         app: appId, from: r.from, to: r.to, tz: r.tz, bucket,
-        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: dau.length ? dau[dau.length - 1]!.devices : 0, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
+        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
         series,
         dau,
       };

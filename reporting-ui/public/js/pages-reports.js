@@ -25,7 +25,7 @@ export async function overviewPage(root, params) {
   root.append(
     h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}; devices by UTC day`),
     h('div', { class: 'cards' },
-      card('DAU (last day)', t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
+      card(`DAU (${t.dau_day ?? 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
       card('Sessions', t.sessions, 'sessions'), card('Avg session (s)', t.avg_session_s, 'avg-session'), card('Events', t.events, 'events'),
       card('Impressions', t.ad_impressions, 'impressions'), card('Clicks', t.ad_clicks, 'clicks')),
   );

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger } from '../common/logger.js';
+import { startAdServer, type RunningAdServer } from '../adserver/run.js';
+import { parseRange } from '../reporting-ui/time-range.js';
+import { PASSWORD, startUiFixture, type UiFixture } from './helpers/ui.js';
+
+/**
+ * The reporting UI in real Chromium (Debian's, installed by scripts/chromium.sh), driven by
+ * playwright-core, against a real UI server and ad server on one SQLite store. Screenshots
+ * go to .test-artifacts/ui/.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = join(ROOT, '.test-artifacts', 'ui');
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+function browserPath(): string {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'chromium.sh'), 'install'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error(`scripts/chromium.sh install failed (exit ${String(r.status)}); install Debian's chromium as root`);
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+describe('the reporting UI in a browser', () => {
+  let fx: UiFixture;
+  let ads: RunningAdServer;
+  let browser: Browser;
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    fx = await startUiFixture();
+    ads = await startAdServer(
+      { host: '127.0.0.1', port: 0, trackingUrl: 'http://127.0.0.1:9', beaconSecret: 'browser-test-secret', decisionTtlSeconds: 600, reloadIntervalMs: 200, planIntervalMs: 60_000, capMaxDevices: 10_000, maxAds: 1, prefetchMaxDays: 7 },
+      fx.store, createLogger('ads', 'silent'),
+    );
+    browser = await chromium.launch({ executablePath: browserPath(), headless: true, args: FLAGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await ads?.close();
+    await fx?.close();
+  });
+
+  async function logIn(email: string): Promise<Page> {
+    const ctx = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1300, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(`${fx.url}/#/login`);
+    await page.getByTestId('login-email').fill(email);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    return page;
+  }
+
+  test('a publisher logs in and sees the numbers of the store for its apps', async () => {
+    const page = await logIn(fx.world.users.pubA.email);
+    await page.getByTestId('events').waitFor();
+    await page.getByTestId('series-chart').locator('canvas').waitFor();
+    const r = parseRange({ tz: 'UTC' });
+    const hours = await fx.store.hourTotals(['app_a1', 'app_a2'], r.fromHour, r.toHour);
+    const sum = (k: 'events' | 'sessions' | 'ad_impression') => hours.reduce((s, h) => s + h[k], 0);
+    const shown = async (id: string) => Number((await page.getByTestId(id).textContent())!.replace(/,/g, ''));
+    assert.ok(sum('events') > 0);
+    assert.equal(await shown('events'), sum('events'));
+    assert.equal(await shown('sessions'), sum('sessions'));
+    assert.equal(await shown('impressions'), sum('ad_impression'));
+    await page.screenshot({ path: join(SHOTS, 'publisher-overview.png'), fullPage: true });
+    // The app page: breakdowns and the custom events explorer, drilled down by clicking.
+    await page.goto(`${fx.url}/#/app?app=app_a1`);
+    await page.getByTestId('breakdown-country').waitFor();
+    await page.getByTestId('custom-name').getByText('level_up').click();
+    await page.getByTestId('custom-prop').getByText('level').click();
+    await page.getByTestId('custom-value').waitFor();
+    assert.deepEqual(await page.getByTestId('custom-value').locator('tbody tr td:first-child').allTextContents(), ['10', '9']);
+    await page.screenshot({ path: join(SHOTS, 'publisher-app.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  test("another publisher's app by URL or API answers not found, the admin API forbidden", async () => {
+    const page = await logIn(fx.world.users.pubA.email);
+    await page.getByTestId('events').waitFor();
+    await page.goto(`${fx.url}/#/overview?app=app_b1`);
+    await page.getByTestId('error').waitFor();
+    assert.match((await page.getByTestId('error').textContent())!, /UI_ERR_NOT_FOUND/);
+    await page.screenshot({ path: join(SHOTS, 'publisher-other-tenant.png') });
+    const statuses = await page.evaluate(async () => Promise.all(['/api/apps/app_b1/overview', '/api/apps/app_b1/breakdown?dim=country', '/api/admin/advertisers', '/api/campaigns'].map(async (u) => (await fetch(u)).status)));
+    assert.deepEqual(statuses, [404, 404, 403, 403]);
+    // The picker offers only its own apps.
+    assert.deepEqual((await page.getByTestId('app-picker').locator('option').allTextContents()).filter((t) => t.includes('(')).map((t) => t.match(/\((.+)\)/)![1]).sort(), ['app_a1', 'app_a2']);
+    await page.context().close();
+  });
+
+  test('an admin creates a campaign in the UI, with a targeting error shown in place, and the ad server serves it within 5 s', async () => {
+    const page = await logIn(fx.world.users.admin.email);
+    await page.getByTestId('events').waitFor();
+    const create = async (entity: string, fields: Record<string, string>, query = ''): Promise<string> => {
+      await page.goto(`${fx.url}/#/admin?entity=${entity}${query}`);
+      await page.getByTestId('admin-create').waitFor();
+      for (const [k, v] of Object.entries(fields)) await page.getByTestId(`field-${k}`).fill(v);
+      await page.getByTestId('admin-create').click();
+      const msg = await page.getByTestId('admin-created').textContent({ timeout: 5000 });
+      return msg!.replace('created ', '');
+    };
+    const campaign = await create('campaigns', { advertiser_id: 'adv_x', name: 'Made in the browser', priority: '9' });
+    // A typo in the targeting: the error and a caret under the spot appear as it is typed.
+    await page.goto(`${fx.url}/#/admin?entity=line-items&campaign_id=${campaign}`);
+    await page.getByTestId('field-targeting').fill('platform == "ios" and contry == "US"');
+    await page.getByTestId('targeting-error').getByText(/\^/).waitFor();
+    assert.match((await page.getByTestId('targeting-error').textContent())!, /country/);
+    await page.screenshot({ path: join(SHOTS, 'admin-targeting-error.png'), fullPage: true });
+    await page.getByTestId('field-targeting').fill('platform == "ios" and country == "US"');
+    await page.getByTestId('field-slot_ids').fill('["slot_a1"]');
+    await page.getByTestId('field-targeting').press('End');
+    await page.getByTestId('preview-table').getByText('slot_a1').waitFor();
+    assert.equal(await page.getByTestId('targeting-error').textContent(), '');
+    await page.getByTestId('field-name').fill('iOS in the US');
+    await page.getByTestId('admin-create').click();
+    const lineItem = (await page.getByTestId('admin-created').textContent({ timeout: 5000 }))!.replace('created ', '');
+    await page.screenshot({ path: join(SHOTS, 'admin-line-item.png'), fullPage: true });
+    const creative = await create('creatives', { line_item_id: lineItem, name: 'Browser banner', size: '320x50', payload: 'https://cdn.example/browser.png' }, `&line_item_id=${lineItem}`);
+    const created = Date.now();
+    // The ad server picks the change up from the store without a restart.
+    const url = `${ads.url}/v1/ad?app=app_a1&slot=slot_a1&device=browser-device&platform=ios&os=17.2&country=US`;
+    let served = false;
+    while (!served && Date.now() - created < 5000) {
+      const res = await fetch(url);
+      served = res.status === 200 && (await res.text()).includes(creative);
+      if (!served) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(served, `creative ${creative} served within 5 s (${Date.now() - created} ms)`);
+    const other = await fetch(`${ads.url}/v1/ad?app=app_a1&slot=slot_a1&device=browser-device&platform=android&os=14&country=US`);
+    assert.ok(other.status === 204 || !(await other.text()).includes(creative), 'the targeting keeps Android out');
+    await page.context().close();
+  });
+});
