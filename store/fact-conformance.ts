@@ -17,6 +17,7 @@ const A = 'app_a';
 const B = 'app_b';
 const t0 = dayStart(D0);
 const t1 = dayStart(D1);
+const t2end = () => dayStart(D2) + DAY_MS - H;
 const NONE: AppDayFacts = { hourly: [], daily: [], campaign: [], custom: [], touches: [] };
 
 /** Everything the readers give for one app-day, in the shape of a load. */
@@ -175,6 +176,47 @@ export function factConformance(h: ConformanceHarness): void {
         await rejectsWith(s.appHourly(A, Number.NaN, t0), 'STORE_ERR_INVALID');
         await rejectsWith(s.campaignHourly({ fromHour: 0, toHour: 1.5 }), 'STORE_ERR_INVALID');
         await rejectsWith(s.touches(A, D0, '2026-1-2'), 'STORE_ERR_INVALID');
+      }));
+
+    it('answers the report reads from its rollups exactly as sums over the hourly facts, for ranges that cut days anywhere', () =>
+      withStore(async (s) => {
+        const facts = [appDay(A, D0), appDay(A, D1, 2), appDay(B, D0, 3), appDay(A, D2, 4)];
+        for (const f of facts) await s.replaceAppDay(f.hourly[0]!.app_id, f.hourly[0]!.day, f, 'run_1', t1);
+        // Reload one day with other numbers: the rollups follow.
+        const again = appDay(A, D1, 5);
+        await s.replaceAppDay(A, D1, again, 'run_2', t1);
+        facts[1] = again;
+        const hourly = facts.flatMap((f) => f.hourly);
+        const campaign = facts.flatMap((f) => f.campaign);
+        // Whole days, a range starting and ending inside days, and one inside a single day.
+        const ranges: [number, number][] = [[t0, t0 + 3 * DAY_MS - H], [t0 + H, t1 + 5 * H], [t0 + H, t0 + 5 * H], [t1 + 6 * H, t1 + 20 * H]];
+        for (const [from, to] of ranges) {
+          const inRange = <T extends { hour: number }>(rows: T[], apps: string[]) => rows.filter((r) => r.hour >= from && r.hour <= to && apps.includes((r as unknown as { app_id: string }).app_id));
+          const hours = new Map<number, number>();
+          for (const r of inRange(hourly, [A, B])) hours.set(r.hour, (hours.get(r.hour) ?? 0) + r.events);
+          assert.deepEqual((await s.hourTotals([A, B], from, to)).map((r) => [r.hour, r.events]), [...hours].sort((a, b) => a[0] - b[0]));
+          for (const dim of ['platform', 'os_version', 'app_version', 'country', 'device_class'] as const) {
+            const want = new Map<string, number>();
+            for (const r of inRange(hourly, [A])) want.set(r[dim], (want.get(r[dim]) ?? 0) + r.sessions);
+            const got = await s.dimensionTotals([A], dim, from, to);
+            assert.deepEqual(new Map(got.map((r) => [r.value, r.sessions])), want, `${dim} ${from - t0}..${to - t0}`);
+          }
+          for (const by of ['creative_id', 'country', 'line_item_id', 'app_id', 'hour'] as const) {
+            const want = new Map<string, number>();
+            for (const r of inRange(campaign, [A, B]).filter((r) => r.campaign_id === 'cmp_1')) want.set(String(r[by]), (want.get(String(r[by])) ?? 0) + r.impressions);
+            const got = await s.campaignTotals({ campaignIds: ['cmp_1'] }, by, from, to);
+            assert.deepEqual(new Map(got.map((r) => [r.key, r.impressions])), want, `${by} ${from - t0}..${to - t0}`);
+          }
+        }
+        const li = await s.lineItemHours('cmp_2', t0, t2end());
+        const perLi = new Map<string, number>();
+        for (const c of campaign.filter((c) => c.campaign_id === 'cmp_2')) perLi.set(`${c.line_item_id}@${c.hour}`, (perLi.get(`${c.line_item_id}@${c.hour}`) ?? 0) + c.impressions);
+        assert.deepEqual(new Map(li.map((r) => [`${r.line_item_id}@${r.hour}`, r.impressions])), perLi);
+        assert.ok(li.every((r, i) => i === 0 || r.hour >= li[i - 1]!.hour), 'in hour order');
+        assert.deepEqual((await s.customTotals([A], D0, D2)).map((r) => r.key), ['level_up', 'purchase']);
+        assert.deepEqual(await s.latestHours([A, B, 'app_none']), new Map([[A, dayStart(D2) + 5 * H], [B, t0 + 5 * H]]));
+        await rejectsWith(s.dimensionTotals([A], 'device_model' as never, t0, t1), 'STORE_ERR_INVALID');
+        await rejectsWith(s.campaignTotals({ campaignIds: ['cmp_1'] }, 'slot_id; DROP TABLE x' as never, t0, t1), 'STORE_ERR_INVALID');
       }));
 
     it('replaces attribution for a range of days only, keeping fractional credit', () =>

@@ -10,7 +10,7 @@ import { APP_DAILY, APP_HOURLY, ATTRIBUTION, CAMPAIGN_HOURLY, CUSTOM_DAILY, inse
 import type { FactTable } from './fact-tables.js';
 import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, RestatementRow, TouchRow } from './facts.js';
 import type { SqlAccess } from './sql-store.js';
-import { REPORT_DIMENSIONS, ROLLUP_HOUR_SELECT, rollupDimSelect } from './migrations.js';
+import { AD_DIMENSIONS, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimSelect } from './migrations.js';
 
 /** The restated metrics, in the order the database sorts them (binary). */
 const METRICS = ['devices', 'events', 'session_ms', 'sessions'] as const;
@@ -36,11 +36,15 @@ const SQL = {
     [`DELETE FROM touches WHERE ${DAY_IS}`, 'day'],
     [`DELETE FROM agg_app_hour_total WHERE ${HOUR_RANGE}`, 'hours'],
     [`DELETE FROM agg_app_dim_daily WHERE ${DAY_IS}`, 'day'],
+    [`DELETE FROM agg_campaign_hour_li WHERE ${HOUR_RANGE}`, 'hours'],
+    [`DELETE FROM agg_campaign_dim_daily WHERE ${DAY_IS}`, 'day'],
   ] as const,
   /** The report rollups of the app-day, from the hourly rows just inserted (hours, then the day). */
   rollups: [
     `INSERT INTO agg_app_hour_total ${ROLLUP_HOUR_SELECT} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day`,
     ...REPORT_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_daily ${rollupDimSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, day, ${d}`),
+    `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
+    ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, day, campaign_id, ${d}`),
   ],
   deleteAttribution: `DELETE FROM agg_attribution_daily WHERE ${DAYS}`,
   deleteDelivery: 'DELETE FROM delivery WHERE hour >= ? AND hour <= ?',
@@ -146,11 +150,11 @@ export class FactSql {
       let deleted = 0;
       for (const [sql, key] of SQL.deletes) deleted += await x.run(sql, key === 'hours' ? [appId, from, to] : [appId, dayStr]);
       await insertRows(x, APP_HOURLY, facts.hourly);
-      for (const sql of SQL.rollups) await x.run(sql, [appId, from, to]);
       await insertRows(x, APP_DAILY, facts.daily);
       await insertRows(x, CAMPAIGN_HOURLY, facts.campaign);
       await insertRows(x, CUSTOM_DAILY, facts.custom);
       await insertRows(x, TOUCHES, facts.touches);
+      for (const sql of SQL.rollups) await x.run(sql, [appId, from, to]);
       // A first load restates nothing; after that every changed (hour, metric) is logged.
       const restated: RestatementRow[] = [];
       if (deleted === 0) return restated;

@@ -51,6 +51,16 @@ export const ROLLUP_HOUR_SELECT = `SELECT app_id, hour, day, ${SUMS} FROM agg_ap
 /** SELECT of one dimension's daily rows from agg_app_hourly (a WHERE may follow). */
 export const rollupDimSelect = (d: ReportDimension): string => `SELECT app_id, day, '${d}', ${d}, ${SUMS} FROM agg_app_hourly`;
 
+/** The columns of agg_campaign_hourly that agg_campaign_dim_daily rolls up, one at a time. */
+export const AD_DIMENSIONS = ['creative_id', 'slot_id', 'platform', 'country'] as const;
+export type AdDimension = (typeof AD_DIMENSIONS)[number];
+const AD_SUMS = 'SUM(requests), SUM(impressions), SUM(clicks), SUM(interactions)';
+const AD_COUNTS = ['requests', 'impressions', 'clicks', 'interactions'].map((c) => `${c} ${COUNT}`).join(', ');
+/** SELECT of the per line item hour rows from agg_campaign_hourly (a WHERE may follow). */
+export const ROLLUP_AD_HOUR_SELECT = `SELECT app_id, hour, day, campaign_id, line_item_id, ${AD_SUMS} FROM agg_campaign_hourly`;
+/** SELECT of one ad dimension's daily rows from agg_campaign_hourly (a WHERE may follow). */
+export const rollupAdDimSelect = (d: AdDimension): string => `SELECT app_id, day, campaign_id, '${d}', ${d}, ${AD_SUMS} FROM agg_campaign_hourly`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -185,7 +195,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // hour, and per app, day and one dimension. replaceAppDay keeps them in step with
     // agg_app_hourly in the same transaction; the INSERTs here fill them from facts loaded before.
     version: 4,
-    name: 'report rollups: app hour totals, app day by dimension; users by tenant',
+    name: 'report rollups: app hour totals, app day by dimension, ads per line item and hour, ads per day by dimension; users by tenant',
     statements: [
       table(`CREATE TABLE agg_app_hour_total (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, ${EVENT_COUNTS}, PRIMARY KEY (app_id, hour))`),
       table(
@@ -194,6 +204,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
       `INSERT INTO agg_app_hour_total ${ROLLUP_HOUR_SELECT} GROUP BY app_id, hour, day`,
       ...REPORT_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_daily ${rollupDimSelect(d)} GROUP BY app_id, day, ${d}`),
+      table(
+        `CREATE TABLE agg_campaign_hour_li (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, campaign_id ${DIM(64)}, line_item_id ${DIM(64)}, ${AD_COUNTS},
+          PRIMARY KEY (app_id, hour, campaign_id, line_item_id))`,
+      ),
+      'CREATE INDEX agg_campaign_hour_li_campaign ON agg_campaign_hour_li (campaign_id, hour)',
+      table(
+        `CREATE TABLE agg_campaign_dim_daily (app_id ${ID}, day ${DAY}, campaign_id ${DIM(64)}, dim VARCHAR(16) NOT NULL, value ${DIM(64)}, ${AD_COUNTS},
+          PRIMARY KEY (app_id, day, campaign_id, dim, value))`,
+      ),
+      'CREATE INDEX agg_campaign_dim_daily_campaign ON agg_campaign_dim_daily (campaign_id, day)',
+      `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
+      ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} GROUP BY app_id, day, campaign_id, ${d}`),
       'CREATE INDEX users_publisher ON users (publisher_id)',
       'CREATE INDEX users_advertiser ON users (advertiser_id)',
     ],

@@ -54,17 +54,26 @@ export interface CampaignTotals {
   interactions: number;
 }
 
+export interface LineItemHour {
+  line_item_id: string;
+  hour: number;
+  impressions: number;
+  clicks: number;
+}
+
 export interface ReportQueries {
   /** Totals per hour over the apps, hours in [fromHour, toHour]. */
   hourTotals(appIds: readonly string[], fromHour: number, toHour: number): Promise<HourTotals[]>;
   /** agg_app_daily rows (devices, sketch, gaps, duplicates) of the apps, days in [fromDay, toDay]. */
   dayDevices(appIds: readonly string[], fromDay: string, toDay: string): Promise<DayDevices[]>;
-  /** Totals per value of one dimension over the apps and days, most events first. */
-  dimensionTotals(appIds: readonly string[], dim: ReportDimension, fromDay: string, toDay: string): Promise<DimensionTotals[]>;
+  /** Totals per value of one dimension over the apps and hours in [fromHour, toHour], most events first. */
+  dimensionTotals(appIds: readonly string[], dim: ReportDimension, fromHour: number, toHour: number): Promise<DimensionTotals[]>;
   /** Custom events: counts per name; with a name, per prop key; with both, per value. */
   customTotals(appIds: readonly string[], fromDay: string, toDay: string, name?: string, prop?: string): Promise<CustomTotals[]>;
   /** Ad events grouped by one column, over apps and/or campaigns (at least one list), hours in [fromHour, toHour]. */
   campaignTotals(filter: { appIds?: readonly string[]; campaignIds?: readonly string[] }, by: CampaignGroup, fromHour: number, toHour: number): Promise<CampaignTotals[]>;
+  /** Impressions and clicks per line item and hour of one campaign, hours in [fromHour, toHour]. */
+  lineItemHours(campaignId: string, fromHour: number, toHour: number): Promise<LineItemHour[]>;
   /** The last hour with facts, per app (for ingest lag). */
   latestHours(appIds: readonly string[]): Promise<Map<string, number>>;
 }

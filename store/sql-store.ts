@@ -294,6 +294,7 @@ export abstract class SqlStore implements ReportStore {
   dimensionTotals: ReportQueries['dimensionTotals'] = (...a) => this.reports.dimensionTotals(...a);
   customTotals: ReportQueries['customTotals'] = (...a) => this.reports.customTotals(...a);
   campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
+  lineItemHours: ReportQueries['lineItemHours'] = (...a) => this.reports.lineItemHours(...a);
   latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);

@@ -88,12 +88,12 @@ export function appRoutes(o: UiAppOptions) {
     });
 
     app.get('/api/apps/:app/breakdown', {
-      schema: { tags: ['apps'], summary: 'events, sessions and ads per value of one dimension (UTC days of the range)', params: AppParam, querystring: Type.Object({ ...RangeQuery, dim: Type.Union(REPORT_DIMENSIONS.map((d) => Type.Literal(d))) }) },
+      schema: { tags: ['apps'], summary: 'events, sessions and ads per value of one dimension over the local days of the range', params: AppParam, querystring: Type.Object({ ...RangeQuery, dim: Type.Union(REPORT_DIMENSIONS.map((d) => Type.Literal(d))) }) },
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { dim: ReportDimension };
       const r = parseRange(q);
-      const rows = await o.store.dimensionTotals(await req.scope!.appIds(appId), q.dim, r.fromDay, r.toDay);
+      const rows = await o.store.dimensionTotals(await req.scope!.appIds(appId), q.dim, r.fromHour, r.toHour);
       return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, rows: rows.map((x) => ({ ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
     });
 

@@ -46,14 +46,13 @@ export function campaignRoutes(o: UiAppOptions) {
       // Cumulative from the flight start, whatever the range shows.
       const flightStart = Math.min(...items.map((li) => li.start_at), campaign.start_at);
       const from = Math.floor(flightStart / HOUR_MS) * HOUR_MS;
-      const facts = await o.store.campaignHourly({ campaign_id: id, fromHour: from, toHour: r.toHour });
+      const facts = await o.store.lineItemHours(id, from, r.toHour);
+      const goalType = new Map(items.map((li) => [li.id, li.goal_type]));
       const perItem = new Map<string, Map<number, number>>();
       for (const f of facts) {
         let m = perItem.get(f.line_item_id);
         if (!m) perItem.set(f.line_item_id, (m = new Map()));
-        const li = items.find((x) => x.id === f.line_item_id);
-        const v = li?.goal_type === 'clicks' ? f.clicks : f.impressions;
-        m.set(f.hour, (m.get(f.hour) ?? 0) + v);
+        m.set(f.hour, (m.get(f.hour) ?? 0) + (goalType.get(f.line_item_id) === 'clicks' ? f.clicks : f.impressions));
       }
       const rows: { line_item_id: string; hour: string; delivered: number; cumulative: number; target: number }[] = [];
       const lineItems = items.map((li) => {
