@@ -96,6 +96,20 @@ describe('the reports of the reporting API', () => {
     assert.equal(none.status, 400);
   });
 
+  test('the OpenAPI document at /docs describes every API route, and admin lists download as CSV too', async () => {
+    const doc = (await (await fetch(`${fx.url}/docs/json`)).json()) as Json;
+    assert.equal(doc.openapi.slice(0, 2), '3.');
+    const paths = new Set(Object.keys(doc.paths));
+    // The WebSocket route is not an HTTP operation; OpenAPI 3.0 does not describe it.
+    for (const r of fx.ui.routes.filter((x) => x !== 'GET /api/live')) {
+      const path = r.split(' ')[1]!.replace(/:(\w+)/g, '{$1}');
+      assert.ok(paths.has(path), `${path} documented`);
+    }
+    assert.equal((await fetch(`${fx.url}/docs/`)).status, 200);
+    const csv = await fetch(`${fx.url}/api/admin/advertisers?format=csv`, { headers: { cookie: admin } });
+    assert.deepEqual((await csv.text()).trim().split('\r\n'), ['id,name', 'adv_x,Advertiser X', 'adv_y,Advertiser Y']);
+  });
+
   test('a campaign shows delivery against its even pacing curve', async () => {
     const adv = await fx.login(fx.world.users.advX.email);
     const d = await get(adv, `/api/campaigns/cmp_x/delivery?from=${fx.world.days[0]}&to=${fx.world.days[2]}&tz=UTC`);

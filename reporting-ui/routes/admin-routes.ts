@@ -12,6 +12,7 @@ import { badRequest, notVisible } from '../errors.js';
 import { hashPassword } from '../passwords.js';
 import type { UiAppOptions } from '../server.js';
 import { previewTargeting } from '../targeting-preview.js';
+import { respond } from '../respond.js';
 
 type Body = Record<string, unknown>;
 interface Crud {
@@ -68,9 +69,10 @@ export function adminRoutes(o: UiAppOptions) {
     app.addHook('preHandler', async (req) => {
       if (req.url.startsWith('/api/admin/')) req.scope!.requireAdmin('use the admin API');
     });
-    app.get('/api/admin/:entity', { schema: { tags, summary: 'list (filter by parent: ?publisher_id, ?app_id, ?advertiser_id, ?campaign_id, ?line_item_id)', params: EntityParam } }, async (req) => {
+    app.get('/api/admin/:entity', { schema: { tags, summary: 'list (filter by parent: ?publisher_id, ?app_id, ?advertiser_id, ?campaign_id, ?line_item_id; format=csv)', params: EntityParam } }, async (req, reply) => {
       const { entity } = req.params as { entity: string };
-      return { [entity]: await crud[entity]!.list(req.query as Record<string, string>) };
+      const rows = (await crud[entity]!.list(req.query as Record<string, string>)) as Record<string, unknown>[];
+      return respond(req, reply, { [entity]: rows }, entity);
     });
     app.get('/api/admin/:entity/:id', { schema: { tags, summary: 'one', params: EntityIdParam } }, async (req) => {
       const { entity, id } = req.params as { entity: string; id: string };

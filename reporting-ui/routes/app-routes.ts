@@ -19,7 +19,7 @@ const AppParam = Type.Object({ app: Type.String({ description: "an app id, or 'a
 
 export function appRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
-    app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see' } }, async (req) => ({ apps: await req.scope!.visibleApps() }));
+    app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see (format=csv)' } }, async (req, reply) => respond(req, reply, { apps: await req.scope!.visibleApps() }, 'apps'));
 
     app.get('/api/apps/:app/overview', {
       schema: { tags: ['apps'], summary: 'DAU/WAU/MAU, sessions, average session length, events, and their time series (hourly up to 3 days, else daily, in tz)', params: AppParam, querystring: Type.Object({ ...RangeQuery, bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }) },

@@ -18,10 +18,10 @@ const IdParam = Type.Object({ id: Type.String() });
 
 export function campaignRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
-    app.get('/api/campaigns', { schema: { tags: ['campaigns'], summary: 'the campaigns you see, with their line items' } }, async (req) => {
+    app.get('/api/campaigns', { schema: { tags: ['campaigns'], summary: 'the campaigns you see, with their line items (format=csv)' } }, async (req, reply) => {
       const campaigns = await req.scope!.visibleCampaigns();
       const items = await Promise.all(campaigns.map((c) => o.store.listLineItems({ campaign_id: c.id })));
-      return { campaigns: campaigns.map((c, i) => ({ ...c, line_items: items[i]! })) };
+      return respond(req, reply, { campaigns: campaigns.map((c, i) => ({ ...c, line_items: items[i]! })) }, 'campaigns');
     });
 
     app.get('/api/campaigns/:id/report', {

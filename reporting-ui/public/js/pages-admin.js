@@ -66,7 +66,7 @@ export async function adminPage(root, params) {
   const list = async () => {
     const d = await api(`/api/admin/${entity}`);
     const rows = d[entity].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : v])));
-    listEl.replaceChildren(h('h2', {}, entity), table(rows, { testid: `admin-list-${entity}`, onRow: async (r) => {
+    listEl.replaceChildren(h('h2', {}, entity), table(rows, { csv: `/api/admin/${entity}?format=csv`, testid: `admin-list-${entity}`, onRow: async (r) => {
       if (!confirm(`Delete ${r.id}${entity === 'users' ? '' : ' and everything under it'}?`)) return;
       await api(`/api/admin/${entity}/${encodeURIComponent(r.id)}`, { method: 'DELETE' }).catch((e) => msg.replaceChildren(errorBox(e)));
       await list();
