@@ -2,11 +2,10 @@
  * The jobs tier: the workflows over a lake and a store, run once (`sluice jobs run`) or on a
  * cron schedule (`sluice jobs`), with a worker pool, a metrics endpoint and run history.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
+import { startMetricsServer } from '../common/metrics-server.js';
 import { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import type { Lake } from '../lake/lake.js';
@@ -109,13 +108,8 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     for (const [k, v] of stepSeconds) L.push(`sluice_jobs_step_seconds_total{step="${k}"} ${v}`);
     return L.join('\n') + '\n';
   };
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
-    else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...totals }));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(o.port, o.host, r));
-  const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
+  const server = await startMetricsServer(o.host, o.port, metrics, () => totals);
+  const url = server.url;
 
   // protect: a tick while the previous run still works is skipped, not queued.
   const cron = o.scheduled
@@ -128,7 +122,7 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     run,
     async close() {
       cron?.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       await pool?.destroy();
     },
   };

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startMetricsServer } from '../common/metrics-server.js';
 import { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import type { Lake } from '../lake/lake.js';
@@ -100,13 +99,8 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     L.push(`sluice_pipeline_enrich_cache_hit_ratio ${enricher.hitRatio}`);
     return L.join('\n') + '\n';
   };
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
-    else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...totals }));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(o.port, o.host, r));
-  const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
+  const server = await startMetricsServer(o.host, o.port, metrics, () => totals);
+  const url = server.url;
   let timer: NodeJS.Timeout | null = null;
   if (poll) {
     const tick = () => {
@@ -125,7 +119,7 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
       if (timer) clearTimeout(timer);
       timer = null;
       await running?.catch(() => undefined);
-      server.close();
+      await server.close();
       await Promise.all([decodePool.destroy(), encodePool.destroy()]);
     },
   };

@@ -3,16 +3,11 @@
  * every watcher), derives events/s, and hands each new batch of events to the subscribers,
  * who each keep only the apps their user may see.
  */
-export interface LiveEvent {
-  app_id: string;
-  type: string;
-  name: string;
-  ts: number;
-  platform: string;
-  country: string;
-  app_version: string;
-  seq: number;
-}
+import type { LiveEvent as TrackedEvent } from '../common/live-event.js';
+import { everyInterval } from '../common/ticker.js';
+
+/** A live event numbered by the tracking tier. */
+export type LiveEvent = TrackedEvent & { seq: number };
 
 export interface LiveTick {
   at: number;
@@ -27,7 +22,7 @@ type Listener = (t: LiveTick) => void;
 
 export class LiveFeed {
   private readonly listeners = new Set<Listener>();
-  private timer: NodeJS.Timeout | null = null;
+  private stopTimer: (() => void) | null = null;
   private seq = 0;
   private last: { at: number; accepted: number; byApp: Record<string, number> } | null = null;
   /** The latest events of each app, for a watcher that just arrived. */
@@ -44,19 +39,14 @@ export class LiveFeed {
 
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
-    if (this.enabled && !this.timer) {
-      let busy = false;
-      this.timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        void this.poll().finally(() => (busy = false));
-      }, this.intervalMs).unref();
+    if (this.enabled && !this.stopTimer) {
+      this.stopTimer = everyInterval(() => this.poll(), this.intervalMs);
       void this.poll();
     }
     return () => {
       this.listeners.delete(fn);
       // Nobody watching: stop polling tracking.
-      if (this.listeners.size === 0 && this.timer) clearInterval(this.timer), (this.timer = null);
+      if (this.listeners.size === 0 && this.stopTimer) this.stopTimer(), (this.stopTimer = null);
     };
   }
 
@@ -102,8 +92,8 @@ export class LiveFeed {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTimer?.();
+    this.stopTimer = null;
     this.listeners.clear();
   }
 }

@@ -5,6 +5,8 @@
  *   - latency: the average decision time over the last 10 s above 4x its norm (the average
  *     over the 10 minutes before), once the window has at least 20 decisions.
  */
+import { everyInterval } from '../common/ticker.js';
+
 export interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -64,7 +66,7 @@ export class Monitor {
     { name: 'adserver_latency_vs_norm', description: 'average ad server latency over 10 s above 4x its norm (the 10 minutes before)', state: 'no data', value: null, since: null },
   ];
   readonly history: { rule: string; state: string; at: string; value: number | null }[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private stopTimer: (() => void) | null = null;
 
   constructor(urls: Record<string, string>, private readonly intervalMs = 1000) {
     for (const [name, url] of Object.entries(urls)) this.targets.set(name, { name, url, up: false, lastScrape: 0, error: null, samples: [] });
@@ -75,19 +77,13 @@ export class Monitor {
   }
 
   start(): void {
-    if (this.targets.size === 0 || this.timer) return;
-    let busy = false;
-    // A scrape still waiting on a slow target skips the tick instead of piling up.
-    this.timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.scrapeAll().finally(() => (busy = false));
-    }, this.intervalMs).unref();
+    if (this.targets.size === 0 || this.stopTimer) return;
+    this.stopTimer = everyInterval(() => this.scrapeAll(), this.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTimer?.();
+    this.stopTimer = null;
   }
 
   async scrapeAll(now = Date.now()): Promise<void> {

@@ -1,3 +1,4 @@
+import type { LiveEvent } from '../common/live-event.js';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
@@ -33,16 +34,6 @@ export interface IngestResult {
   receivedAt: number;
   /** The last few accepted events, small, for the live view (no device id). */
   latest: LiveEvent[];
-}
-
-export interface LiveEvent {
-  app_id: string;
-  type: string;
-  name: string;
-  ts: number;
-  platform: string;
-  country: string;
-  app_version: string;
 }
 
 const LIVE_PER_BATCH = 3;

@@ -1,4 +1,4 @@
-import type { LiveEvent } from './ingest.js';
+import type { LiveEvent } from '../common/live-event.js';
 
 const PER_APP = 20;
 const MAX_ANSWER = 500;

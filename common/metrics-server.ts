@@ -1,0 +1,21 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface MetricsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The small HTTP side of a batch tier: Prometheus text on /metrics, a JSON status on /healthz. */
+export async function startMetricsServer(host: string, port: number, metrics: () => string, health: () => object): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
+    else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
