@@ -17,7 +17,8 @@ import { attribute } from './attribution.js';
 import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
 import type { JobsOptions } from './options.js';
 import { collectGarbage, commitManifest, emptyApp, loadManifest, readCounters, type Manifest } from './state.js';
-import type { WorkerTask } from './worker.js';
+import type { PackedAggregateResult, WorkerTask } from './worker.js';
+import { unpackFacts } from './packed-facts.js';
 
 export type BatchOptions = Pick<JobsOptions, 'stateDir' | 'dedupePartitions' | 'maxRuns' | 'retentionDays' | 'windowDays' | 'sessionTimeoutMs' | 'conversionEvent'>;
 
@@ -64,7 +65,14 @@ export function emptyStats(): BatchStats {
 }
 
 async function onPool<R>(ctx: JobsContext, t: WorkerTask): Promise<R> {
-  if (ctx.pool) return (await ctx.pool.run(t)) as R;
+  if (ctx.pool) {
+    const r = (await ctx.pool.run(t)) as R | PackedAggregateResult;
+    if (t.kind === 'aggregate') {
+      const { packed, ...rest } = r as PackedAggregateResult;
+      return { ...rest, facts: unpackFacts(packed) } as R;
+    }
+    return r as R;
+  }
   return (t.kind === 'dedupe' ? await dedupeApp(t.task, ctx.lake) : await aggregateApp(t.task, ctx.lake)) as R;
 }
 
