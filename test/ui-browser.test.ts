@@ -119,6 +119,14 @@ describe('the reporting UI in a browser', () => {
     await page.getByTestId('admin-create').click();
     const lineItem = (await page.getByTestId('admin-created').textContent({ timeout: 5000 }))!.replace('created ', '');
     await page.screenshot({ path: join(SHOTS, 'admin-line-item.png'), fullPage: true });
+    // Editing: pick the row, change the goal, save; the store has it.
+    await page.goto(`${fx.url}/#/admin?entity=line-items`);
+    await page.getByTestId('admin-list-line-items').getByText(lineItem).click();
+    await page.getByTestId('field-goal').fill('250000');
+    await page.getByTestId('admin-create').click();
+    await page.getByTestId('admin-saved').waitFor();
+    assert.equal((await fx.store.getLineItem(lineItem))!.goal, 250_000);
+    assert.equal((await fx.store.getLineItem(lineItem))!.targeting, 'platform == "ios" and country == "US"');
     const creative = await create('creatives', { line_item_id: lineItem, name: 'Browser banner', size: '320x50', payload: 'https://cdn.example/browser.png' }, `&line_item_id=${lineItem}`);
     const created = Date.now();
     // The ad server picks the change up from the store without a restart.

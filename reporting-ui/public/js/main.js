@@ -55,7 +55,11 @@ async function route() {
   }
   const allowed = Object.entries(PAGES).filter(([, p]) => p.roles.includes(state.user.role));
   nav.replaceChildren(...allowed.map(([k, p]) => h('a', { href: `#/${k}`, class: k === path ? 'active' : '' }, p.title)));
-  who.replaceChildren(`${state.user.email} (${state.user.role})`, h('button', { class: 'secondary', 'data-testid': 'logout', onclick: async () => {
+  const newKey = h('button', { class: 'secondary', 'data-testid': 'new-api-key', title: 'an API key for scripts: Authorization: Bearer <key>', onclick: async () => {
+    const { key } = await api('/api/me/api-keys', { method: 'POST' });
+    window.prompt('Your new API key (shown once; send it as "Authorization: Bearer <key>"):', key);
+  } }, 'API key');
+  who.replaceChildren(`${state.user.email} (${state.user.role})`, newKey, h('button', { class: 'secondary', 'data-testid': 'logout', onclick: async () => {
     await api('/api/logout', { method: 'POST' });
     state.user = null;
     location.hash = '#/login';
