@@ -46,6 +46,7 @@ if (values.mode === 'jobs') {
   mkdirSync(run, { recursive: true });
   cpSync(join(dir, 'sluice.db'), join(run, 'sluice.db'));
   const store = new SqliteStore({ path: join(run, 'sluice.db') });
+  await store.migrate();
   const lake = new LocalLake({ dir: join(dir, 'lake') });
   const tier = await startJobs({ ...jobsOptions({ stateDir: join(run, 'state'), threads }), scheduled: false }, { lake: 'local', lakeDir: join(dir, 'lake') }, lake, store, createLogger('bench', 'warn'));
   const r = await tier.run('events');

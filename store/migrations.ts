@@ -195,7 +195,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // hour, and per app, day and one dimension. replaceAppDay keeps them in step with
     // agg_app_hourly in the same transaction; the INSERTs here fill them from facts loaded before.
     version: 4,
-    name: 'report rollups: app hour totals, app day by dimension, ads per line item and hour, ads per day by dimension; users by tenant',
+    name: 'report rollups: app hour totals, app day by dimension; users by tenant',
     statements: [
       table(`CREATE TABLE agg_app_hour_total (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, ${EVENT_COUNTS}, PRIMARY KEY (app_id, hour))`),
       table(
@@ -204,6 +204,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
       `INSERT INTO agg_app_hour_total ${ROLLUP_HOUR_SELECT} GROUP BY app_id, hour, day`,
       ...REPORT_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_daily ${rollupDimSelect(d)} GROUP BY app_id, day, ${d}`),
+      'CREATE INDEX users_publisher ON users (publisher_id)',
+      'CREATE INDEX users_advertiser ON users (advertiser_id)',
+    ],
+  },
+  {
+    // Ad rollups for the reports: per line item and hour (delivery, and groupings by campaign,
+    // line item, app, hour or day), and per day and one ad dimension (creative, slot, platform,
+    // country). replaceAppDay keeps them in step; the INSERTs fill them from earlier loads.
+    version: 5,
+    name: 'report rollups: ads per line item and hour, ads per day by dimension',
+    statements: [
       table(
         `CREATE TABLE agg_campaign_hour_li (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, campaign_id ${DIM(64)}, line_item_id ${DIM(64)}, ${AD_COUNTS},
           PRIMARY KEY (app_id, hour, campaign_id, line_item_id))`,
@@ -216,8 +227,6 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX agg_campaign_dim_daily_campaign ON agg_campaign_dim_daily (campaign_id, day)',
       `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
       ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} GROUP BY app_id, day, campaign_id, ${d}`),
-      'CREATE INDEX users_publisher ON users (publisher_id)',
-      'CREATE INDEX users_advertiser ON users (advertiser_id)',
     ],
   },
 ];
