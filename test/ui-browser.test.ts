@@ -92,7 +92,7 @@ describe('the reporting UI in a browser', () => {
     await page.context().close();
   });
 
-  test('an admin creates a campaign in the UI, with a targeting error shown in place, and the ad server serves it within 5 s', async () => {
+  test('an admin creates a campaign in the UI, with a targeting error shown in place, and the ad server serves it within 5 s', async (t) => {
     const page = await logIn(fx.world.users.admin.email);
     await page.getByTestId('events').waitFor();
     const create = async (entity: string, fields: Record<string, string>, query = ''): Promise<string> => {
@@ -138,6 +138,7 @@ describe('the reporting UI in a browser', () => {
       if (!served) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(served, `creative ${creative} served within 5 s (${Date.now() - created} ms)`);
+    t.diagnostic(`the new creative was served ${Date.now() - created} ms after it was created`);
     const other = await fetch(`${ads.url}/v1/ad?app=app_a1&slot=slot_a1&device=browser-device&platform=android&os=14&country=US`);
     assert.ok(other.status === 204 || !(await other.text()).includes(creative), 'the targeting keeps Android out');
     await page.context().close();
