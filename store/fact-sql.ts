@@ -51,7 +51,7 @@ const SQL = {
   /** Delivery is what the ad server paces on: every ad with a line item, per hour and country. */
   insertDelivery: `INSERT INTO delivery (line_item_id, hour, country, impressions, clicks)
     SELECT line_item_id, hour, country, SUM(impressions), SUM(clicks) FROM agg_campaign_hourly
-    WHERE hour >= ? AND hour <= ? AND line_item_id <> '' GROUP BY line_item_id, hour, country`,
+    WHERE app_id IN (SELECT DISTINCT app_id FROM agg_app_hour_total) AND hour >= ? AND hour <= ? AND line_item_id <> '' GROUP BY line_item_id, hour, country`,
   appHourly: `${APP_HOURLY.select} WHERE app_id = ? AND hour >= ? AND hour <= ? ORDER BY hour, platform, os_version, app_version, country, device_class`,
   appDaily: `${APP_DAILY.select} WHERE ${DAYS} ORDER BY day, platform`,
   campaignHourly: {
@@ -149,11 +149,12 @@ export class FactSql {
       const before = hourSums(await x.all(SQL.oldSums, [appId, from, to]));
       let deleted = 0;
       for (const [sql, key] of SQL.deletes) deleted += await x.run(sql, key === 'hours' ? [appId, from, to] : [appId, dayStr]);
-      await insertRows(x, APP_HOURLY, facts.hourly);
-      await insertRows(x, APP_DAILY, facts.daily);
-      await insertRows(x, CAMPAIGN_HOURLY, facts.campaign);
-      await insertRows(x, CUSTOM_DAILY, facts.custom);
-      await insertRows(x, TOUCHES, facts.touches);
+      const most = this.db.kind === 'sqlite' ? 1 : undefined;
+      await insertRows(x, APP_HOURLY, facts.hourly, most);
+      await insertRows(x, APP_DAILY, facts.daily, most);
+      await insertRows(x, CAMPAIGN_HOURLY, facts.campaign, most);
+      await insertRows(x, CUSTOM_DAILY, facts.custom, most);
+      await insertRows(x, TOUCHES, facts.touches, most);
       for (const sql of SQL.rollups) await x.run(sql, [appId, from, to]);
       // A first load restates nothing; after that every changed (hour, metric) is logged.
       const restated: RestatementRow[] = [];

@@ -227,6 +227,9 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX agg_campaign_dim_daily_campaign ON agg_campaign_dim_daily (campaign_id, day)',
       `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
       ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} GROUP BY app_id, day, campaign_id, ${d}`),
+      // The delivery refresh reads the hour ranges by primary key (app_id, hour) now; this index
+      // only slowed every load (the campaign facts are the largest table).
+      { sqlite: 'DROP INDEX agg_campaign_hourly_hour', mysql: 'DROP INDEX agg_campaign_hourly_hour ON agg_campaign_hourly' },
     ],
   },
 ];
