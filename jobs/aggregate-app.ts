@@ -16,7 +16,7 @@ import type { Lake } from '../lake/lake.js';
 import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
 import { JobError } from './errors.js';
 import { Hll } from '../common/hll.js';
-import { dictionaryIds, newDictionary, readParquetColumns, strAt, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import type { Counters } from './state.js';
 
 export interface AggregateAppTask {

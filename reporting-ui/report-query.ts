@@ -9,3 +9,6 @@ export const RangeQuery = {
   table: Type.Optional(Type.String({ description: 'with format=csv: which table (default the first)' })),
 };
 export type RangeQueryT = { from?: string; to?: string; tz?: string; format?: string; table?: string };
+
+/** Click-through rate in percent, three decimals. */
+export const ctr = (clicks: number, impressions: number): number => (impressions ? Math.round((clicks / impressions) * 1e5) / 1e3 : 0);

@@ -49,13 +49,6 @@ export class Scope {
     return c;
   }
 
-  /** Ad numbers: a publisher's are those on its apps, an advertiser's those of its campaigns. */
-  async adFilter(): Promise<{ appIds?: string[]; campaignIds?: string[] }> {
-    if (this.user.role === 'admin') return { appIds: (await this.store.listApps()).map((a) => a.id) };
-    if (this.user.role === 'publisher') return { appIds: (await this.visibleApps()).map((a) => a.id) };
-    return { campaignIds: (await this.visibleCampaigns()).map((c) => c.id) };
-  }
-
   requireAdmin(what: string): void {
     if (!this.isAdmin) throw forbidden(what);
   }

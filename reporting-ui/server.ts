@@ -119,7 +119,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await o.metrics.text(o.sessions, o.live)));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(o.metrics.text(o.live)));
 
   await app.register(authRoutes(o));
   await app.register(appRoutes(o));

@@ -1,12 +1,11 @@
 import type { LiveFeed } from './live-feed.js';
-import type { Sessions } from './sessions.js';
 
 /** The UI's own counters, as Prometheus text on its /metrics. */
 export class UiMetrics {
   requests = 0;
   failedLogins = 0;
 
-  async text(_sessions: Sessions, live: LiveFeed): Promise<string> {
+  text(live: LiveFeed): string {
     return [
       '# TYPE sluice_ui_requests_total counter', `sluice_ui_requests_total ${this.requests}`,
       '# TYPE sluice_ui_failed_logins_total counter', `sluice_ui_failed_logins_total ${this.failedLogins}`,

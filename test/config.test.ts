@@ -8,6 +8,7 @@ import { trackingSpec } from '../tracking/options.js';
 import { demoSpec } from '../cli/commands/demo.js';
 import { adserverSpec } from '../adserver/options.js';
 import { pipelineSpec } from '../pipeline/options.js';
+import { uiSpec } from '../reporting-ui/options.js';
 import { jobsSpec } from '../jobs/options.js';
 
 describe('configuration', () => {
@@ -57,6 +58,19 @@ describe('configuration', () => {
       for (const bit of ['--schedule', '--from', '--threads']) assert.ok(err.message.includes(bit), `mentions ${bit}: ${err.message}`);
     }
     assert.throws(() => loadConfig(jobsSpec, ['--from', '2026-02-03', '--to', '2026-02-01'], {}), /after --to/);
+  });
+
+  test('refuses a bad reporting UI configuration with every problem at once', () => {
+    try {
+      loadConfig(uiSpec, ['--tracking-url', 'tracking:8081', '--metrics-urls', 'adserver=http://127.0.0.1:8082/metrics,nonsense', '--admin-email', 'a@b.example', '--port', '70000'], {});
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      for (const bit of ['--tracking-url', "'nonsense' is not name=url", '--admin-email and --admin-password go together', 'port']) assert.ok(err.message.includes(bit), `mentions ${bit}: ${err.message}`);
+    }
+    const ok = loadConfig(uiSpec, ['--metrics-urls', 'adserver=http://127.0.0.1:8082/metrics'], {});
+    assert.equal(ok.port, 8080);
+    assert.ok(Object.isFrozen(ok));
   });
 
   test('names every option the same way as flag and variable', () => {

@@ -110,6 +110,13 @@ describe('the reports of the reporting API', () => {
     assert.deepEqual((await csv.text()).trim().split('\r\n'), ['id,name', 'adv_x,Advertiser X', 'adv_y,Advertiser Y']);
   });
 
+  test('the UI counts its requests and failed log-ins on /metrics', async () => {
+    await fetch(`${fx.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@test.example', password: 'nope-nope' }) });
+    const text = await (await fetch(`${fx.url}/metrics`)).text();
+    assert.match(text, /^sluice_ui_requests_total \d+$/m);
+    assert.ok(Number(/^sluice_ui_failed_logins_total (\d+)$/m.exec(text)![1]) >= 1);
+  });
+
   test('a campaign shows delivery against its even pacing curve', async () => {
     const adv = await fx.login(fx.world.users.advX.email);
     const d = await get(adv, `/api/campaigns/cmp_x/delivery?from=${fx.world.days[0]}&to=${fx.world.days[2]}&tz=UTC`);

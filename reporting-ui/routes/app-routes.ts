@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
-import { RangeQuery, type RangeQueryT } from '../report-query.js';
+import { ctr, RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
 import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
@@ -121,5 +121,3 @@ export function appRoutes(o: UiAppOptions) {
     });
   };
 }
-
-export const ctr = (clicks: number, impressions: number): number => (impressions ? Math.round((clicks / impressions) * 1e5) / 1e3 : 0);

@@ -7,11 +7,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { targetShare } from '../../common/pacing-curve.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
-import { RangeQuery, type RangeQueryT } from '../report-query.js';
+import { ctr, RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
-import { ctr } from './app-routes.js';
 
 const HOUR_MS = 3_600_000;
 const IdParam = Type.Object({ id: Type.String() });
