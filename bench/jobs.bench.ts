@@ -39,6 +39,33 @@ const HOURLY_SQL = (glob: string) => `
          count(*) filter (where type = 'ad_click') as ad_click, count(*) filter (where type = 'custom') as custom, count(distinct device_id) as devices
   from d group by all`;
 
+/**
+ * The same hourly aggregates with sessions, by the rules of common/sessions.ts in window
+ * functions: an event is in an open session unless the one before was app_close or a
+ * background more than 30 s before it; app_open, or an event outside a session (not a close),
+ * starts one; a session ends at its close, else at its last event + 30 s, but never after an
+ * app_open that starts the next. Counted in the hour of its first event, with its dimensions.
+ */
+const SESSIONS_SQL = (glob: string) => `
+  with d as (select distinct on (dedupe_key) app_id, device_id, seq, type, event_time, platform, os_version, app_version, country, device_class
+             from read_parquet('${glob}', hive_partitioning = false)),
+  e as (select *, lag(type) over w as pt, lag(event_time) over w as ptime from d window w as (partition by app_id, device_id order by seq, event_time)),
+  f as (select *, coalesce(pt <> 'app_close' and not (pt = 'app_background' and event_time - ptime > 30000), false) as ob from e),
+  g as (select *, (type = 'app_open' or (not ob and type <> 'app_close')) as st from f),
+  h as (select *, sum(st::int) over (partition by app_id, device_id order by seq, event_time rows unbounded preceding) as sid from g),
+  s as (select app_id, device_id, sid, min(event_time) as start_t, arg_max(event_time, seq) as last_t, arg_max(type, seq) = 'app_close' as closed,
+               arg_min(type = 'app_open' and ob, seq) as opened_while_open, arg_min(platform, seq) as platform, arg_min(os_version, seq) as os_version,
+               arg_min(app_version, seq) as app_version, arg_min(country, seq) as country, arg_min(device_class, seq) as device_class
+        from h where st or ob group by all),
+  n as (select *, lead(start_t) over w as next_t, lead(opened_while_open) over w as next_while_open from s window w as (partition by app_id, device_id order by sid)),
+  ss as (select app_id, (start_t // 3600000) * 3600000 as hour, platform, os_version, app_version, country, device_class, count(*) as sessions,
+                sum(case when closed then last_t when coalesce(next_while_open, false) then least(last_t + 30000, next_t) else last_t + 30000 end - start_t) as session_ms
+         from n group by all),
+  ev as (select app_id, (event_time // 3600000) * 3600000 as hour, platform, os_version, app_version, country, device_class,
+                count(*) as events, count(distinct device_id) as devices from d group by all)
+  select coalesce(ev.app_id, ss.app_id), coalesce(ev.hour, ss.hour), coalesce(events, 0), coalesce(devices, 0), coalesce(sessions, 0), coalesce(session_ms, 0)
+  from ev full outer join ss using (app_id, hour, platform, os_version, app_version, country, device_class)`;
+
 if (values.mode === 'jobs') {
   const dir = values.dir!;
   const run = join(dir, 'run');
@@ -51,7 +78,16 @@ if (values.mode === 'jobs') {
   const tier = await startJobs({ ...jobsOptions({ stateDir: join(run, 'state'), threads }), scheduled: false }, { lake: 'local', lakeDir: join(dir, 'lake') }, lake, store, createLogger('bench', 'warn'));
   const r = await tier.run('events');
   const hourly = new Map<string, number>();
-  for (const a of await store.listApps()) for (const h of await store.appHourly(a.id, 0, 4e12)) hourly.set(`${a.id}|${h.hour}`, (hourly.get(`${a.id}|${h.hour}`) ?? 0) + h.events);
+  const sessions = new Map<string, [number, number]>();
+  for (const a of await store.listApps()) {
+    for (const h of await store.appHourly(a.id, 0, 4e12)) {
+      const k = `${a.id}|${h.hour}`;
+      hourly.set(k, (hourly.get(k) ?? 0) + h.events);
+      const x = sessions.get(k) ?? [0, 0];
+      sessions.set(k, [x[0] + h.sessions, x[1] + h.session_ms]);
+    }
+  }
+  writeFileSync(join(dir, 'jobs-sessions.json'), JSON.stringify([...sessions].filter(([, [n]]) => n > 0).map(([k, [n, ms]]) => [k, `${n}/${ms}`])));
   await tier.close();
   await store.close();
   writeFileSync(join(dir, 'jobs-hourly.json'), JSON.stringify([...hourly]));
@@ -91,13 +127,24 @@ if (values.mode === 'duckdb') {
   const dir = values.dir!;
   const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const c = await db.connect();
+  const glob = join(dir, 'lake', 'events', '**', '*.parquet');
   const t0 = performance.now();
-  const rows = (await c.runAndReadAll(HOURLY_SQL(join(dir, 'lake', 'events', '**', '*.parquet')))).getRows();
+  const rows = (await c.runAndReadAll(HOURLY_SQL(glob))).getRows();
   const ms = performance.now() - t0;
   const hourly = new Map<string, number>();
   for (const r of rows) hourly.set(`${String(r[0])}|${Number(r[1])}`, (hourly.get(`${String(r[0])}|${Number(r[1])}`) ?? 0) + Number(r[7]));
   writeFileSync(join(dir, 'duck-hourly.json'), JSON.stringify([...hourly]));
-  console.log(JSON.stringify({ ms, groups: rows.length, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  const t1 = performance.now();
+  const srows = (await c.runAndReadAll(SESSIONS_SQL(glob))).getRows();
+  const sessionsMs = performance.now() - t1;
+  const sessions = new Map<string, [number, number]>();
+  for (const r of srows) {
+    const k = `${String(r[0])}|${Number(r[1])}`;
+    const x = sessions.get(k) ?? [0, 0];
+    sessions.set(k, [x[0] + Number(r[4]), x[1] + Number(r[5])]);
+  }
+  writeFileSync(join(dir, 'duck-sessions.json'), JSON.stringify([...sessions].map(([k, [n, ms2]]) => [k, `${n}/${ms2}`])));
+  console.log(JSON.stringify({ ms, sessionsMs, groups: rows.length, rssMb: process.resourceUsage().maxRSS / 1024 }));
   c.closeSync();
   process.exit(0);
 }
@@ -125,13 +172,14 @@ const c = child('compute') as { events: number; factRows: number; discoverMs: nu
 const j = child('jobs') as { status: string; error: string | null; events: number; duplicates: number; appDays: number; storeMs: number; steps: Record<string, number>; rssMb: number };
 if (j.status !== 'succeeded') throw new Error(`jobs run ${j.status}: ${j.error}`);
 const fullMs = (j.steps.discover ?? 0) + (j.steps.dedupe ?? 0) + (j.steps.load ?? 0);
-const d = child('duckdb') as { ms: number; groups: number; rssMb: number };
+const d = child('duckdb') as { ms: number; sessionsMs: number; groups: number; rssMb: number };
 const rate = (ms: number) => Math.round(c.events / (ms / 1000)).toLocaleString('en');
 console.log(`input: ${c.events.toLocaleString('en')} events in Parquet (${j.duplicates.toLocaleString('en')} duplicates), ${j.appDays} app-days, ${threads} threads`);
 console.log(`sluice engine, dedupe + sessions + aggregates (no store): ${(c.ms / 1000).toFixed(2)} s = ${rate(c.ms)} events/s, peak RSS ${c.rssMb.toFixed(0)} MB`);
 console.log(`  discover ${(c.discoverMs / 1000).toFixed(2)} s, dedupe ${(c.dedupeMs / 1000).toFixed(2)} s, sessions + aggregates ${(c.aggregateMs / 1000).toFixed(2)} s; ${c.factRows.toLocaleString('en')} fact rows`);
-console.log(`DuckDB (${threads} threads), dedupe + hourly aggregates in SQL: ${(d.ms / 1000).toFixed(2)} s = ${rate(d.ms)} events/s, peak RSS ${d.rssMb.toFixed(0)} MB, ${d.groups.toLocaleString('en')} hourly groups`);
-console.log(`time ratio sluice engine / DuckDB: ${(c.ms / d.ms).toFixed(2)} (below 1 = faster than DuckDB; goal >= 1M events/s and <= 1)`);
+console.log(`DuckDB (${threads} threads), dedupe + hourly event counts and devices in SQL: ${(d.ms / 1000).toFixed(2)} s = ${rate(d.ms)} events/s, ${d.groups.toLocaleString('en')} hourly groups`);
+console.log(`DuckDB (${threads} threads), the same with sessions and session time (window functions): ${(d.sessionsMs / 1000).toFixed(2)} s = ${rate(d.sessionsMs)} events/s; peak RSS ${d.rssMb.toFixed(0)} MB`);
+console.log(`time ratio sluice engine / DuckDB: ${(c.ms / d.ms).toFixed(2)} against the counts alone, ${(c.ms / d.sessionsMs).toFixed(2)} against the aggregates with sessions (below 1 = faster than DuckDB; goal >= 1M events/s and <= 1)`);
 console.log(`whole 'jobs run events' with the SQLite load: ${(fullMs / 1000).toFixed(2)} s = ${rate(fullMs)} events/s (of which store writes ${(j.storeMs / 1000).toFixed(2)} s), peak RSS ${j.rssMb.toFixed(0)} MB`);
 console.log(`  steps: ${Object.entries(j.steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`);
 const { readFileSync } = await import('node:fs');
@@ -140,4 +188,9 @@ const theirs = new Map(JSON.parse(readFileSync(join(dir, 'duck-hourly.json'), 'u
 let differ = 0;
 for (const [k, v] of theirs) if (mine.get(k) !== v) differ++;
 console.log(`hourly event counts per app and hour: ${theirs.size - differ} of ${theirs.size} agree with DuckDB${differ ? ` (${differ} differ)` : ''}${mine.size !== theirs.size ? `; sluice has ${mine.size} app-hours` : ''}`);
+const mineS = new Map(JSON.parse(readFileSync(join(dir, 'jobs-sessions.json'), 'utf8')) as [string, string][]);
+const theirsS = new Map(JSON.parse(readFileSync(join(dir, 'duck-sessions.json'), 'utf8')) as [string, string][]);
+let differS = 0;
+for (const [k, v] of theirsS) if ((mineS.get(k) ?? '0/0') !== v) differS++;
+console.log(`hourly sessions and session time per app and hour: ${theirsS.size - differS} of ${theirsS.size} agree with DuckDB${differS ? ` (${differS} differ)` : ''}`);
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
