@@ -19,8 +19,9 @@ export interface ConformanceHarness {
   dump(store: ReportStore): Promise<string>;
 }
 
-export function storeConformance(h: ConformanceHarness): void {
-  const withStore = async (fn: (s: ReportStore) => Promise<void>): Promise<void> => {
+/** Runs fn on a freshly opened, migrated store of the harness, and closes it. */
+export function storeRunner(h: ConformanceHarness) {
+  return async (fn: (s: ReportStore) => Promise<void>): Promise<void> => {
     const s = await h.open();
     try {
       await s.migrate();
@@ -29,6 +30,10 @@ export function storeConformance(h: ConformanceHarness): void {
       await s.close();
     }
   };
+}
+
+export function storeConformance(h: ConformanceHarness): void {
+  const withStore = storeRunner(h);
 
   describe(`report store conformance (${h.name})`, () => {
     it('applies every migration once, and a second migrate, from any process, is a no-op', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DAY_MS } from '../common/time.js';
-import type { ConformanceHarness } from './conformance.js';
+import { storeRunner, type ConformanceHarness } from './conformance.js';
 import { appDay, attributionRow, customRow, D0, D1, D2, daily, dayStart, hourly, touch } from './fact-fixtures.js';
 import type { AppDayFacts, RestatementRow } from './facts.js';
 import { H, rejectsWith } from './fixtures.js';
@@ -33,15 +33,7 @@ async function readDay(s: ReportStore, app: string, day: string): Promise<AppDay
 }
 
 export function factConformance(h: ConformanceHarness): void {
-  const withStore = async (fn: (s: ReportStore) => Promise<void>): Promise<void> => {
-    const s = await h.open();
-    try {
-      await s.migrate();
-      await fn(s);
-    } finally {
-      await s.close();
-    }
-  };
+  const withStore = storeRunner(h);
 
   describe(`fact store conformance (${h.name})`, () => {
     it('replaces an app-day idempotently: the same facts twice leave the same rows and restate nothing', () =>
