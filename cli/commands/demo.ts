@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type CommandSpec } from '../../common/config.js';
+import { everyInterval } from '../../common/ticker.js';
 import { createLogger } from '../../common/logger.js';
 import { DAY_MS, utcDay } from '../../common/time.js';
 import { adserverSpec } from '../../adserver/options.js';
@@ -32,9 +33,26 @@ export const demoSchema = Type.Object({
   pipelinePort: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'port of the demo pipeline metrics' }),
   jobsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8084, description: 'port of the demo jobs metrics' }),
   uiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'port of the demo reporting UI' }),
+  adRequestsPerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 5, description: 'ad requests per second the demo devices make after the first load (impressions follow through the beacons)' }),
   liveDevices: Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'new devices uploading each round after the first load, as live traffic (0 = none)' }),
   keepRunning: Type.Boolean({ default: true, description: 'keep the servers up after the fleet is done (Ctrl-C stops them); --no-keep-running exits' }),
 });
+
+const PLATFORMS = [['ios', '17.4'], ['android', '14']] as const;
+const COUNTRIES = ['US', 'GB', 'DE', 'IN', 'BR', 'FR'];
+
+/** One device's ad request, and its impression beacon when an ad comes back. */
+async function askForAd(adsUrl: string, world: ReturnType<typeof buildWorld>, r: number): Promise<void> {
+  const app = world.apps[r % world.apps.length]!;
+  const slot = app.slots[r % app.slots.length]!;
+  const [platform, os] = PLATFORMS[r % 2]!;
+  const q = new URLSearchParams({ app: app.app_id, slot: slot.slot_id, device: `demo-ads-${r % 5000}`, platform, os, country: COUNTRIES[r % COUNTRIES.length]! });
+  const res = await fetch(`${adsUrl}/v1/ad?${q}`, { signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) return void (await res.arrayBuffer());
+  const answer = (await res.json()) as { ads?: { impression_url?: string }[] };
+  const imp = answer.ads?.[0]?.impression_url;
+  if (imp) await (await fetch(imp, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
+}
 
 export const demoSpec: CommandSpec<typeof demoSchema> = {
   name: 'demo',
@@ -128,12 +146,16 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
       await sendFleet({ ...simCfg, target: tracking.url, start: day, days: 1, devices: cfg.liveDevices, firstDevice: cfg.devices + round * cfg.liveDevices, rate: 20, concurrency: 8 }, log).catch((err: unknown) => log.warn({ err }, 'live round failed'));
     }
   })();
-  console.log('sluice demo: servers keep running, live devices keep uploading, jobs run every minute; press Ctrl-C to stop.');
+  // Devices also ask for ads (and show the ones they get), so the ad server's latency,
+  // why-not-served counters and the monitoring rules have traffic to show.
+  const stopAds = everyInterval(() => askForAd(ads.url, world, Math.floor(Math.random() * 1e9)), 1000 / cfg.adRequestsPerSecond);
+  console.log('sluice demo: servers keep running, live devices keep uploading and asking for ads, jobs run every minute; press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   stopping = true;
+  stopAds();
   clearInterval(pipeTimer);
   await stopAll();
   // A live round may still be sending; its uploads are the SDK's to retry.
