@@ -16,7 +16,7 @@ import type { Lake } from '../lake/lake.js';
 import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
 import { JobError } from './errors.js';
 import { Hll } from '../common/hll.js';
-import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import type { Counters } from './state.js';
 
 export interface AggregateAppTask {
@@ -76,13 +76,6 @@ class AdCell {
   clicks = 0;
   interactions = 0;
   constructor(readonly hour: number, readonly ad: number, readonly pc: number) {}
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<AggregateAppResult> {

@@ -16,7 +16,7 @@ import { addSeqs, type DeviceSeqs } from './device-seqs.js';
 import { JobError } from './errors.js';
 import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
-import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import { appDir, readCounters, type AppState, type Counters } from './state.js';
 
 export interface DedupeAppTask {
@@ -44,14 +44,6 @@ export interface DedupeAppResult {
 }
 
 const COLUMNS = ['dedupe_key', 'device_id', 'seq', 'event_time', 'platform'];
-
-/** Grows typed arrays by doubling (rows arrive file by file, counts unknown up front). */
-function grow<T extends Uint32Array | Float64Array | Int32Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<DedupeAppResult> {
   const { app, stateDir, generation } = task;

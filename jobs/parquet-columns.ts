@@ -245,3 +245,11 @@ export function strAt(col: StrColumn, i: number): string | null {
   const s = col.start[i]!;
   return s < 0 ? null : (col.data as Utf8Sliceable).utf8Slice(s, col.end[i]!);
 }
+
+/** The array itself when it holds `need` values, else a copy at least twice as long (amortised growth of per-row columns). */
+export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/errors.js';
+import { JobError } from '../errors.js';
 
 /** Errors of the map/reduce jobs, with stable codes. */
 export const MrErrorCode = {
@@ -12,7 +12,8 @@ export const MrErrorCode = {
   UNKNOWN_JOB: 'JOB_ERR_MR_UNKNOWN_JOB',
 } as const;
 
-export class MrError extends SluiceError {
+/** A JobError of the map/reduce jobs (same codes family, JOB_ERR_MR_*). */
+export class MrError extends JobError {
   constructor(code: string, message: string, statusCode = 500, details?: unknown) {
     super(code, message, statusCode, details);
     this.name = 'MrError';
