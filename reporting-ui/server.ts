@@ -38,7 +38,14 @@ export interface UiAppOptions {
   metrics: UiMetrics;
 }
 
+/** Who may call a route: anyone, a logged-in user (whose Scope then decides), or an admin. */
+export type Access = 'public' | 'user' | 'admin';
+
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; unset is 'user' for an /api/ route pattern and 'public' otherwise. */
+    access?: Access;
+  }
   interface FastifyInstance {
     apiRoutes: string[];
   }
@@ -51,8 +58,23 @@ declare module 'fastify' {
 
 const PUBLIC = fileURLToPath(new URL('../../reporting-ui/public/', import.meta.url));
 const UPLOT = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
-/** Routes answered without a log-in. */
-const OPEN = new Set(['/api/login', '/api/logout', '/healthz', '/metrics']);
+/**
+ * Access is decided on the route the router matched (its config, else its URL pattern), never on
+ * the raw URL: `/%61pi/admin/users` matches `/api/admin/:entity` and must be treated as such.
+ */
+function accessOf(route: { url?: string; config: { access?: Access } }): Access {
+  return route.config.access ?? (route.url?.startsWith('/api/') ? 'user' : 'public');
+}
+/** An unmatched path that looks like the API (decoded, any case, any slashes) answers JSON 404, not the SPA. */
+function looksLikeApi(url: string): boolean {
+  let path = url.split('?')[0]!;
+  try {
+    path = new URL(decodeURIComponent(path).replace(/\/{2,}/g, '/'), 'http://x').pathname;
+  } catch {
+    return true;
+  }
+  return /^\/api(\/|$)/i.test(path);
+}
 
 export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -86,7 +108,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => {
     // The SPA owns every other path (deep links); unknown API paths are 404s.
-    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: { code: UiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null } });
+    if (req.method !== 'GET' || looksLikeApi(req.url)) return reply.code(404).send({ error: { code: UiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null } });
     return reply.sendFile('index.html', PUBLIC);
   });
 
@@ -104,9 +126,9 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: UPLOT, prefix: '/vendor/uplot/', decorateReply: false });
 
   app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?')[0]!;
     o.metrics.requests++;
-    if (!path.startsWith('/api/') || OPEN.has(path)) return;
+    const access = accessOf(req.routeOptions);
+    if (access === 'public') return;
     let user: User | undefined;
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
@@ -116,10 +138,12 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
     if (!user) throw new UiError(UiErrorCode.UNAUTHENTICATED, 'log in first (POST /api/login) or send an API key');
     req.user = user;
     req.scope = new Scope(user, o.store);
+    if (access === 'admin') req.scope.requireAdmin(`call ${req.routeOptions.method} ${req.routeOptions.url}`);
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(o.metrics.text(o.live)));
+  const open = { access: 'public' as const };
+  app.get('/healthz', { schema: { hide: true }, config: open }, async () => ({ status: 'ok' }));
+  app.get('/metrics', { schema: { hide: true }, config: open }, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(o.metrics.text(o.live)));
 
   await app.register(authRoutes(o));
   await app.register(appRoutes(o));

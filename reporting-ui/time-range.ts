@@ -60,13 +60,19 @@ export interface Range {
   days: number;
 }
 
+/** A calendar day YYYY-MM-DD that exists (not 2026-02-30), between years 1970 and 9999; 400 otherwise. */
+function checkDay(name: string, v: string): string {
+  const t = DAY_RE.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+  if (Number.isNaN(t) || t < 0 || new Date(t).toISOString().slice(0, 10) !== v) throw badRequest(`${name}: expected a day YYYY-MM-DD, got ${JSON.stringify(v.slice(0, 40))}`);
+  return v;
+}
+
 /** Checks from/to (local days, default the last 30 days) and tz; 400 with the reason when they are off. */
 export function parseRange(q: { from?: string; to?: string; tz?: string }, now = Date.now()): Range {
   const tz = q.tz || 'UTC';
   formatter(tz);
-  const to = q.to || localDay(now, tz);
-  const from = q.from || new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
-  for (const [k, v] of [['from', from], ['to', to]] as const) if (!DAY_RE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw badRequest(`${k}: expected a day YYYY-MM-DD, got '${v}'`);
+  const to = checkDay('to', q.to || localDay(now, tz));
+  const from = checkDay('from', q.from || new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10));
   if (from > to) throw badRequest(`from ${from} is after to ${to}`);
   const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
   if (days > MAX_DAYS) throw badRequest(`the range has ${days} days; at most ${MAX_DAYS}`);

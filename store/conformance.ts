@@ -286,6 +286,31 @@ export function storeConformance(h: ConformanceHarness): void {
         for (const k of [key, simKey, key.slice(3), simKey.slice(3)]) assert.ok(!dump.includes(k), 'a raw key is in the database');
       }));
 
+    it('keeps API keys as hashes, refuses a revoked or expired key, and revokes only the owner\'s key', () =>
+      withStore(async (s) => {
+        const a = await tree(s);
+        const u = await s.createUser({ email: 'Key.Owner@test.example', password_hash: 'scrypt$0123456789abcdef', role: 'publisher', publisher_id: a.pub.id });
+        const other = await s.createUser({ email: 'admin@test.example', password_hash: 'scrypt$0123456789abcdef', role: 'admin' });
+        const now = Date.now();
+        const forever = await s.createApiKey(u.id);
+        const soon = await s.createApiKey(u.id, now + 60_000);
+        assert.match(forever.key, /^sk_[A-Za-z0-9_-]{32}$/);
+        assert.equal(forever.expires_at, null);
+        assert.equal((await s.userForApiKey(forever.key))?.id, u.id);
+        assert.equal((await s.userForApiKey(soon.key, now))?.id, u.id);
+        assert.equal(await s.userForApiKey(soon.key, now + 60_000), undefined, 'expired at its expiry');
+        assert.deepEqual((await s.listApiKeys(u.id)).map((k) => k.id).sort(), [forever.id, soon.id].sort());
+        assert.deepEqual(await s.listApiKeys(other.id), []);
+        await rejectsWith(s.revokeApiKey(other.id, forever.id), 'STORE_ERR_NOT_FOUND');
+        assert.equal((await s.userForApiKey(forever.key))?.id, u.id, "another user's revoke changed nothing");
+        await s.revokeApiKey(u.id, forever.id);
+        assert.equal(await s.userForApiKey(forever.key), undefined);
+        assert.deepEqual((await s.listApiKeys(u.id)).map((k) => k.id), [soon.id]);
+        await rejectsWith(s.revokeApiKey(u.id, forever.id), 'STORE_ERR_NOT_FOUND');
+        const dump = await h.dump(s);
+        assert.ok(!dump.includes(soon.key) && !dump.includes(soon.key.slice(3)), 'a raw API key is in the database');
+      }));
+
     it('sets delivery idempotently and sums it per line item from a given hour', () =>
       withStore(async (s) => {
         const rows = [

@@ -232,4 +232,16 @@ export const MIGRATIONS: readonly Migration[] = [
       { sqlite: 'DROP INDEX agg_campaign_hourly_hour', mysql: 'DROP INDEX agg_campaign_hourly_hour ON agg_campaign_hourly' },
     ],
   },
+  {
+    // API keys get a public id (to list and revoke them) and an optional expiry. Keys made
+    // before take an id from their hash (the hash of a 192-bit secret reveals nothing of it).
+    version: 6,
+    name: 'api keys: id for revocation, optional expiry',
+    statements: [
+      'ALTER TABLE api_keys ADD COLUMN id VARCHAR(64) NULL',
+      'ALTER TABLE api_keys ADD COLUMN expires_at BIGINT NULL',
+      { sqlite: "UPDATE api_keys SET id = 'key_' || SUBSTR(hash, 1, 16)", mysql: "UPDATE api_keys SET id = CONCAT('key_', SUBSTR(hash, 1, 16))" },
+      'CREATE UNIQUE INDEX api_keys_id ON api_keys (id)',
+    ],
+  },
 ];

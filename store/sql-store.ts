@@ -288,6 +288,8 @@ export abstract class SqlStore implements ReportStore {
   deleteUser: UserStore['deleteUser'] = (...a) => this.users.deleteUser(...a);
   createApiKey: UserStore['createApiKey'] = (...a) => this.users.createApiKey(...a);
   userForApiKey: UserStore['userForApiKey'] = (...a) => this.users.userForApiKey(...a);
+  listApiKeys: UserStore['listApiKeys'] = (...a) => this.users.listApiKeys(...a);
+  revokeApiKey: UserStore['revokeApiKey'] = (...a) => this.users.revokeApiKey(...a);
 
   hourTotals: ReportQueries['hourTotals'] = (...a) => this.reports.hourTotals(...a);
   dayDevices: ReportQueries['dayDevices'] = (...a) => this.reports.dayDevices(...a);

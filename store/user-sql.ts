@@ -6,7 +6,7 @@ import { conflict, invalid, notFound, StoreError, StoreErrorCode } from './error
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 import { hashAppKey, newAppKey, newId } from './store.js';
-import type { NewUser, Role, User, UserStore } from './users.js';
+import type { ApiKeyInfo, NewApiKey, NewUser, Role, User, UserStore } from './users.js';
 
 const COLUMNS = 'id, email, role, publisher_id, advertiser_id, created_at';
 const SQL = {
@@ -15,8 +15,11 @@ const SQL = {
   byEmail: `SELECT ${COLUMNS}, password_hash FROM users WHERE email = ?`,
   list: `SELECT ${COLUMNS} FROM users ORDER BY email`,
   delete: 'DELETE FROM users WHERE id = ?',
-  insertKey: 'INSERT INTO api_keys (hash, user_id, created_at) VALUES (?, ?, ?)',
-  userForKey: `SELECT ${COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = ?`,
+  insertKey: 'INSERT INTO api_keys (hash, user_id, created_at, id, expires_at) VALUES (?, ?, ?, ?, ?)',
+  userForKey: `SELECT ${COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM api_keys k JOIN users u ON u.id = k.user_id
+    WHERE k.hash = ? AND (k.expires_at IS NULL OR k.expires_at > ?)`,
+  listKeys: 'SELECT id, created_at, expires_at FROM api_keys WHERE user_id = ? ORDER BY created_at DESC, id',
+  revokeKey: 'DELETE FROM api_keys WHERE user_id = ? AND id = ?',
   publisher: 'SELECT id FROM publishers WHERE id = ?',
   advertiser: 'SELECT id FROM advertisers WHERE id = ?',
 } as const;
@@ -81,18 +84,30 @@ export class UserSql implements UserStore {
     if (n === 0) throw notFound('user', id);
   }
 
-  async createApiKey(userId: string): Promise<string> {
+  async createApiKey(userId: string, expiresAt: number | null = null): Promise<NewApiKey> {
+    if (expiresAt !== null && !Number.isSafeInteger(expiresAt)) throw invalid('api key', [`expires_at: expected epoch ms, got ${JSON.stringify(expiresAt)}`]);
     const key = 'sk_' + newAppKey().slice(3);
+    const out: NewApiKey = { key, id: newId('key_'), created_at: Date.now(), expires_at: expiresAt };
     await this.db.transaction('write', async (x) => {
       if ((await x.all(SQL.byId, [userId])).length === 0) throw notFound('user', userId);
-      await x.run(SQL.insertKey, [hashAppKey(key), userId, Date.now()]);
+      await x.run(SQL.insertKey, [hashAppKey(key), userId, out.created_at, out.id, expiresAt]);
     });
-    return key;
+    return out;
   }
 
-  async userForApiKey(key: string): Promise<User | undefined> {
+  async listApiKeys(userId: string): Promise<ApiKeyInfo[]> {
+    const rows = await this.db.query((x) => x.all(SQL.listKeys, [userId]));
+    return rows.map((r) => ({ id: String(r.id), created_at: Number(r.created_at), expires_at: r.expires_at == null ? null : Number(r.expires_at) }));
+  }
+
+  async revokeApiKey(userId: string, keyId: string): Promise<void> {
+    const n = await this.db.transaction('write', (x) => x.run(SQL.revokeKey, [userId, keyId]));
+    if (n === 0) throw notFound('api key', keyId);
+  }
+
+  async userForApiKey(key: string, now = Date.now()): Promise<User | undefined> {
     if (typeof key !== 'string' || key.length > 128) return undefined;
-    const rows = await this.db.query((x) => x.all(SQL.userForKey, [hashAppKey(key)]));
+    const rows = await this.db.query((x) => x.all(SQL.userForKey, [hashAppKey(key), now]));
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 }

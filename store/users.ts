@@ -25,6 +25,18 @@ export interface NewUser {
   advertiser_id?: string | null;
 }
 
+export interface ApiKeyInfo {
+  id: string;
+  created_at: number;
+  /** Epoch ms after which the key is refused; null: no expiry. */
+  expires_at: number | null;
+}
+
+export interface NewApiKey extends ApiKeyInfo {
+  /** The secret, shown once. */
+  key: string;
+}
+
 export interface UserStore {
   /** STORE_ERR_CONFLICT for a taken e-mail, STORE_ERR_INVALID for a role without its tenant. */
   createUser(u: NewUser): Promise<User>;
@@ -33,8 +45,12 @@ export interface UserStore {
   userByEmail(email: string): Promise<(User & { password_hash: string }) | undefined>;
   listUsers(): Promise<User[]>;
   deleteUser(id: string): Promise<void>;
-  /** A new API key for the user (`sk_` + 32 base64url characters); only its hash is kept. */
-  createApiKey(userId: string): Promise<string>;
-  /** The user an API key belongs to, or undefined. */
-  userForApiKey(key: string): Promise<User | undefined>;
+  /** A new API key for the user (`sk_` + 32 base64url characters), valid until expiresAt (epoch ms) or for ever (null); only its hash is kept. */
+  createApiKey(userId: string, expiresAt?: number | null): Promise<NewApiKey>;
+  /** The user's keys (never the secret), newest first. */
+  listApiKeys(userId: string): Promise<ApiKeyInfo[]>;
+  /** Revokes one of the user's keys at once; STORE_ERR_NOT_FOUND when the user has no key of that id. */
+  revokeApiKey(userId: string, keyId: string): Promise<void>;
+  /** The user an API key belongs to, or undefined (unknown, revoked or expired at `now`). */
+  userForApiKey(key: string, now?: number): Promise<User | undefined>;
 }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { disguise, rawRequest } from './helpers/disguise.js';
 import { startUiFixture, type UiFixture } from './helpers/ui.js';
 
 /**
  * Walks every API route of the reporting UI as each role and as another tenant, over real
  * HTTP against a real store. The table must name every route the server has: a new route
- * without an expectation here fails the first test.
+ * without an expectation here fails the first test. Every route is walked again under disguised
+ * spellings of its path (percent-encoding, case, slashes, dot segments): each answers as the
+ * plain path does, or is not found; none ever answers more than the plain path would.
  */
 type Who = 'anon' | 'admin' | 'pubA' | 'pubB' | 'advX' | 'advY';
 const WHO: Who[] = ['anon', 'admin', 'pubA', 'pubB', 'advX', 'advY'];
@@ -28,6 +31,9 @@ const CASES: Case[] = [
   { route: 'POST /api/login', method: 'POST', url: '/api/login', body: { email: 'nobody@test.example', password: 'wrong-password' }, want: { anon: 401, admin: 401, pubA: 401, pubB: 401, advX: 401, advY: 401 } },
   { route: 'GET /api/me', method: 'GET', url: '/api/me', want: anyUser },
   { route: 'POST /api/me/api-keys', method: 'POST', url: '/api/me/api-keys', body: {}, want: anyUser },
+  { route: 'GET /api/me/api-keys', method: 'GET', url: '/api/me/api-keys', want: anyUser },
+  // Another user's key id, or none at all, is not found for everyone.
+  { route: 'DELETE /api/me/api-keys/:id', method: 'DELETE', url: '/api/me/api-keys/key_of_nobody', want: { admin: 404, pubA: 404, pubB: 404, advX: 404, advY: 404 } },
   { route: 'GET /api/apps', method: 'GET', url: '/api/apps', want: { admin: 200, pubA: 200, pubB: 200, advX: 403, advY: 403 } },
   { route: 'GET /api/apps/:app/overview', method: 'GET', url: '/api/apps/app_a1/overview', want: appRead },
   { route: 'GET /api/apps/:app/breakdown', method: 'GET', url: '/api/apps/app_a1/breakdown?dim=country', want: appRead },
@@ -75,6 +81,28 @@ describe('authorization of the reporting API', () => {
   });
 
   for (const who of WHO) {
+    test(`every route under every disguised path answers ${who} as the plain path does, or not found`, async () => {
+      for (const c of CASES) {
+        const want = c.want[who] ?? 401;
+        for (let i = 0; i < disguise(c.url).length; i++) {
+          // A fresh publisher to delete for each spelling.
+          const plain = c.url.includes('__ID__') ? c.url.replace('__ID__', (await fx.store.createPublisher({ name: 'to delete' })).id) : c.url;
+          const v = disguise(plain)[i]!;
+          const path = v.path;
+          const r = await rawRequest(fx.url, c.method, path, cookies[who] ? { cookie: cookies[who]! } : {}, c.body ? JSON.stringify(c.body) : undefined);
+          const code = r.type.includes('json') && r.body ? (JSON.parse(r.body) as { error?: { code: string } }).error?.code : undefined;
+          const what = `${who} ${c.method} ${path} (${v.kind}, plain ${want}): ${r.status} ${r.body.slice(0, 160)}`;
+          // The router decodes percent-encoded letters, so these are the same route and must get the same answer.
+          if (v.kind === 'percent' || v.kind === 'percent-all') assert.equal(r.status, want, what);
+          else assert.ok(r.status === want || (r.status === 404 && code === 'UI_ERR_NOT_FOUND'), what);
+          if (want >= 400) assert.ok(r.status >= 400, what);
+          if (c.route === 'POST /api/logout' && who !== 'anon' && r.status === 200) cookies[who] = await fx.login(fx.world.users[who as Exclude<Who, 'anon'>].email);
+        }
+      }
+      assert.ok(await fx.store.getAdvertiser('adv_y'), 'adv_y still exists');
+      assert.equal((await fx.store.listUsers()).length, 5, 'no user was made through a disguised path');
+    });
+
     test(`every route answers ${who} as its role and tenant allow`, async () => {
       for (const c of CASES) {
         const want = c.want[who] ?? 401;

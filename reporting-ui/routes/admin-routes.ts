@@ -66,8 +66,9 @@ export function adminRoutes(o: UiAppOptions) {
   const EntityIdParam = Type.Object({ entity: Type.Union(names.map((n) => Type.Literal(n))), id: Type.String() });
   const tags = ['admin'];
   return async (app: FastifyInstance) => {
-    app.addHook('preHandler', async (req) => {
-      if (req.url.startsWith('/api/admin/')) req.scope!.requireAdmin('use the admin API');
+    // Every route of this plugin is for admins; the server's onRequest hook enforces it on the matched route.
+    app.addHook('onRoute', (r) => {
+      r.config = { ...r.config, access: 'admin' };
     });
     app.get('/api/admin/:entity', { schema: { tags, summary: 'list (filter by parent: ?publisher_id, ?app_id, ?advertiser_id, ?campaign_id, ?line_item_id; format=csv)', params: EntityParam } }, async (req, reply) => {
       const { entity } = req.params as { entity: string };

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { UiError, UiErrorCode } from '../errors.js';
+import { StoreError, StoreErrorCode } from '../../store/errors.js';
+import { badRequest, notVisible, UiError, UiErrorCode } from '../errors.js';
 import { verifyPassword } from '../passwords.js';
 import type { UiAppOptions } from '../server.js';
 import { SESSION_COOKIE } from '../sessions.js';
@@ -30,6 +31,7 @@ export function authRoutes(o: UiAppOptions) {
   const limiter = new LoginLimiter(o.loginRatePerMinute);
   return async (app: FastifyInstance) => {
     app.post('/api/login', {
+      config: { access: 'public' },
       schema: { tags: ['auth'], summary: 'log in: sets the HttpOnly session cookie', body: Type.Object({ email: Type.String({ maxLength: 255 }), password: Type.String({ maxLength: 1024 }) }), response: { 200: Type.Object({ user: User }) } },
     }, async (req, reply) => {
       if (!limiter.take(req.ip)) {
@@ -49,7 +51,7 @@ export function authRoutes(o: UiAppOptions) {
       return { user };
     });
 
-    app.post('/api/logout', { schema: { tags: ['auth'], summary: 'ends the session' } }, async (req, reply) => {
+    app.post('/api/logout', { config: { access: 'public' }, schema: { tags: ['auth'], summary: 'ends the session' } }, async (req, reply) => {
       o.sessions.end(req.cookies[SESSION_COOKIE]);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };
@@ -57,8 +59,32 @@ export function authRoutes(o: UiAppOptions) {
 
     app.get('/api/me', { schema: { tags: ['auth'], summary: 'who is logged in', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: req.user! }));
 
+    const KeyInfo = { id: Type.String(), created_at: Type.Integer(), expires_at: Type.Union([Type.Integer(), Type.Null()]) };
     app.post('/api/me/api-keys', {
-      schema: { tags: ['auth'], summary: 'a new API key for scripts (shown once; only its hash is kept)', response: { 200: Type.Object({ key: Type.String() }) } },
-    }, async (req) => ({ key: await o.store.createApiKey(req.user!.id) }));
+      schema: {
+        tags: ['auth'], summary: 'a new API key for scripts (shown once; only its hash is kept), optionally expiring after expires_in_days (1 to 3650) given in the body',
+        response: { 200: Type.Object({ key: Type.String(), ...KeyInfo }) },
+      },
+    }, async (req) => {
+      // The body is optional (a bare POST makes a key that never expires), so it is checked here, not by a schema.
+      const days = (req.body as { expires_in_days?: unknown } | null | undefined)?.expires_in_days;
+      if (days !== undefined && !(Number.isInteger(days) && (days as number) >= 1 && (days as number) <= 3650)) throw badRequest('expires_in_days: expected a whole number of days from 1 to 3650', { field: 'expires_in_days' });
+      return o.store.createApiKey(req.user!.id, days === undefined ? null : Date.now() + (days as number) * 86_400_000);
+    });
+    app.get('/api/me/api-keys', {
+      schema: { tags: ['auth'], summary: 'your API keys (ids and expiry, never the secret)', response: { 200: Type.Object({ api_keys: Type.Array(Type.Object(KeyInfo)) }) } },
+    }, async (req) => ({ api_keys: await o.store.listApiKeys(req.user!.id) }));
+    app.delete('/api/me/api-keys/:id', {
+      schema: { tags: ['auth'], summary: 'revoke one of your API keys at once', params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
+    }, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      try {
+        await o.store.revokeApiKey(req.user!.id, id);
+      } catch (err) {
+        if (err instanceof StoreError && err.code === StoreErrorCode.NOT_FOUND) throw notVisible('api key', id);
+        throw err;
+      }
+      return reply.code(204).send();
+    });
   };
 }

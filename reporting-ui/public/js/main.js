@@ -1,5 +1,6 @@
 // The router: hash routes, log-in, navigation by role.
 import { adminPage } from './pages-admin.js';
+import { keysPage } from './pages-keys.js';
 import { healthPage, livePage, monitoringPage } from './pages-ops.js';
 import { adsPage, appPage, overviewPage } from './pages-reports.js';
 import { api, errorBox, h, state } from './ui.js';
@@ -12,6 +13,7 @@ const PAGES = {
   live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },
   admin: { title: 'Admin', run: adminPage, roles: ['admin'] },
   monitoring: { title: 'Monitoring', run: monitoringPage, roles: ['admin'] },
+  keys: { title: 'API keys', run: keysPage, roles: ['admin', 'publisher', 'advertiser'], hidden: true },
 };
 let cleanup = null;
 
@@ -54,11 +56,8 @@ async function route() {
     return loginPage(root);
   }
   const allowed = Object.entries(PAGES).filter(([, p]) => p.roles.includes(state.user.role));
-  nav.replaceChildren(...allowed.map(([k, p]) => h('a', { href: `#/${k}`, class: k === path ? 'active' : '' }, p.title)));
-  const newKey = h('button', { class: 'secondary', 'data-testid': 'new-api-key', title: 'an API key for scripts: Authorization: Bearer <key>', onclick: async () => {
-    const { key } = await api('/api/me/api-keys', { method: 'POST' });
-    window.prompt('Your new API key (shown once; send it as "Authorization: Bearer <key>"):', key);
-  } }, 'API key');
+  nav.replaceChildren(...allowed.filter(([, p]) => !p.hidden).map(([k, p]) => h('a', { href: `#/${k}`, class: k === path ? 'active' : '' }, p.title)));
+  const newKey = h('a', { class: 'button secondary', href: '#/keys', 'data-testid': 'new-api-key', title: 'API keys for scripts: Authorization: Bearer <key>' }, 'API keys');
   who.replaceChildren(`${state.user.email} (${state.user.role})`, newKey, h('button', { class: 'secondary', 'data-testid': 'logout', onclick: async () => {
     await api('/api/logout', { method: 'POST' });
     state.user = null;

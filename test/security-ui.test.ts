@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { rawRequest } from './helpers/disguise.js';
+import { startUiFixture, type UiFixture } from './helpers/ui.js';
+
+/**
+ * The reporting API's findings from the adversarial review, over real HTTP: the admin API behind
+ * an encoded path, malformed ranges answering 500, and API keys that could not be revoked and
+ * never expired. The walk of every route under disguised paths is in ui-authorization.test.ts.
+ */
+describe('security of the reporting API', () => {
+  let fx: UiFixture;
+  let pubA = '';
+  before(async () => {
+    fx = await startUiFixture();
+    pubA = await fx.login(fx.world.users.pubA.email);
+  });
+  after(() => fx.close());
+
+  const json = async (r: Response) => (await r.json()) as { error?: { code: string; message: string } } & Record<string, unknown>;
+
+  test('nobody reads or creates users through a percent-encoded admin path without logging in', async () => {
+    const list = await rawRequest(fx.url, 'GET', '/%61pi/admin/users');
+    assert.equal(list.status, 401, list.body);
+    assert.ok(!list.body.includes('admin@test.example'), 'no user leaks');
+    const before = (await fx.store.listUsers()).length;
+    const made = await rawRequest(fx.url, 'POST', '/%61pi/admin/users', {}, JSON.stringify({ email: 'intruder@test.example', password: 'intruder-pass', role: 'admin' }));
+    assert.equal(made.status, 401, made.body);
+    assert.equal((await fx.store.listUsers()).length, before);
+    assert.equal(await fx.store.userByEmail('intruder@test.example'), undefined);
+  });
+
+  test("a publisher cannot change another tenant's app through an encoded admin path", async () => {
+    const r = await rawRequest(fx.url, 'PATCH', '/api/%61dmin/apps/app_b1', { cookie: pubA }, JSON.stringify({ name: 'taken over' }));
+    assert.equal(r.status, 403, r.body);
+    assert.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, 'UI_ERR_FORBIDDEN');
+    assert.equal((await fx.store.getApp('app_b1'))?.name, 'App app_b1');
+  });
+
+  test('a malformed or impossible date answers 400 with the field, never 500', async () => {
+    for (const q of ["to='", 'to=2026-02-30', 'from=2026-13-01&to=2026-12-01', 'to=1969-12-31', "from='&to='", 'to=2026-1-1']) {
+      const r = await fetch(`${fx.url}/api/apps/all/overview?${q}`, { headers: { cookie: pubA } });
+      const b = await json(r);
+      assert.equal(r.status, 400, `${q}: ${JSON.stringify(b)}`);
+      assert.equal(b.error?.code, 'UI_ERR_BAD_REQUEST');
+      assert.match(b.error?.message ?? '', /^(from|to): expected a day YYYY-MM-DD/);
+    }
+  });
+
+  test('an API key can be listed and revoked, and a revoked key is refused at once', async () => {
+    const made = (await json(await fetch(`${fx.url}/api/me/api-keys`, { method: 'POST', headers: { cookie: pubA } }))) as unknown as { key: string; id: string; expires_at: number | null };
+    assert.equal(made.expires_at, null);
+    const as = (key: string) => fetch(`${fx.url}/api/apps/app_a1/overview`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await as(made.key)).status, 200);
+    const listed = (await json(await fetch(`${fx.url}/api/me/api-keys`, { headers: { cookie: pubA } }))).api_keys as { id: string }[];
+    assert.ok(listed.some((k) => k.id === made.id));
+    assert.ok(!JSON.stringify(listed).includes(made.key), 'the list never shows the secret');
+    // Another user cannot revoke it: not found, and the key still works.
+    const pubB = await fx.login(fx.world.users.pubB.email);
+    assert.equal((await fetch(`${fx.url}/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { cookie: pubB } })).status, 404);
+    assert.equal((await as(made.key)).status, 200);
+    assert.equal((await fetch(`${fx.url}/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { cookie: pubA } })).status, 204);
+    const refused = await as(made.key);
+    assert.equal(refused.status, 401);
+    assert.equal((await json(refused)).error?.code, 'UI_ERR_UNAUTHENTICATED');
+  });
+
+  test('an API key with an expiry is refused once it has passed, and a bad expiry is a 400', async () => {
+    const post = (body: unknown) => fetch(`${fx.url}/api/me/api-keys`, { method: 'POST', headers: { cookie: pubA, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const week = (await json(await post({ expires_in_days: 7 }))) as unknown as { key: string; expires_at: number };
+    assert.ok(Math.abs(week.expires_at - (Date.now() + 7 * 86_400_000)) < 60_000);
+    for (const bad of [0, -1, 1.5, 'seven', 3651]) {
+      const r = await post({ expires_in_days: bad });
+      assert.equal(r.status, 400, String(bad));
+      assert.equal((await json(r)).error?.code, 'UI_ERR_BAD_REQUEST');
+    }
+    // A key whose expiry has passed (made through the store: the API only makes future expiries).
+    const user = await fx.store.userByEmail(fx.world.users.pubA.email);
+    const old = await fx.store.createApiKey(user!.id, Date.now() - 1);
+    const r = await fetch(`${fx.url}/api/apps`, { headers: { authorization: `Bearer ${old.key}` } });
+    assert.equal(r.status, 401);
+    assert.equal((await fetch(`${fx.url}/api/apps`, { headers: { authorization: `Bearer ${week.key}` } })).status, 200);
+  });
+});
