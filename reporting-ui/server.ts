@@ -33,6 +33,8 @@ export interface UiAppOptions {
   secureCookies: boolean;
   sessionHours: number;
   loginRatePerMinute: number;
+  /** Headers and body must arrive within this long; a slow client's connection is closed. */
+  requestTimeoutMs: number;
   live: LiveFeed;
   monitor: Monitor;
   metrics: UiMetrics;
@@ -81,6 +83,10 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
     loggerInstance: o.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
+    // Slow clients (a byte every few seconds) are cut off: headers and body within requestTimeoutMs,
+    // checked every second (node's default check runs every 30 s). Upgraded WebSockets are not affected.
+    requestTimeout: o.requestTimeoutMs,
+    http: { connectionsCheckingInterval: 1000, requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs },
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   });

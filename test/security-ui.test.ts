@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rawRequest } from './helpers/disguise.js';
+import { slowClient } from './helpers/slow-client.js';
 import { startUiFixture, type UiFixture } from './helpers/ui.js';
 
 /**
@@ -80,5 +81,30 @@ describe('security of the reporting API', () => {
     const r = await fetch(`${fx.url}/api/apps`, { headers: { authorization: `Bearer ${old.key}` } });
     assert.equal(r.status, 401);
     assert.equal((await fetch(`${fx.url}/api/apps`, { headers: { authorization: `Bearer ${week.key}` } })).status, 200);
+  });
+});
+
+describe('slow clients of the reporting API', () => {
+  let fx: UiFixture;
+  before(async () => {
+    fx = await startUiFixture({ requestTimeoutMs: 1000 });
+  });
+  after(() => fx.close());
+
+  test('a body sent a byte at a time is cut off within the request timeout, and others are still served', async () => {
+    const head = 'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';
+    const slow = Array.from({ length: 20 }, () => slowClient(fx.url, head, '{"email":"a@b.c","password":"' + 'x'.repeat(150), 200, 8000));
+    const ok = await fetch(`${fx.url}/healthz`);
+    assert.equal(ok.status, 200, 'served while slow clients hang on');
+    for (const r of await Promise.all(slow)) {
+      assert.ok(r.closedByServer, `still open after ${Math.round(r.ms)} ms`);
+      assert.ok(r.ms < 1000 + 2500, `closed after ${Math.round(r.ms)} ms`);
+    }
+  });
+
+  test('headers sent a byte at a time are cut off within the request timeout', async () => {
+    const r = await slowClient(fx.url, 'GET /api/me HTTP/1.1\r\n', 'X-Slow: ' + 'y'.repeat(100), 200, 8000);
+    assert.ok(r.closedByServer, `still open after ${Math.round(r.ms)} ms`);
+    assert.ok(r.ms < 1000 + 2500, `closed after ${Math.round(r.ms)} ms`);
   });
 });
