@@ -92,6 +92,26 @@ describe('the reporting UI in a browser', () => {
     await page.context().close();
   });
 
+  test('an advertiser makes an expiring API key in the page, uses it, and revokes it', async () => {
+    const page = await logIn(fx.world.users.advX.email);
+    await page.getByTestId('new-api-key').click();
+    await page.getByTestId('key-expiry-days').fill('30');
+    await page.getByTestId('create-key').click();
+    const key = (await page.getByTestId('new-key').locator('pre').textContent())!;
+    assert.match(key, /^sk_/);
+    const rows = page.getByTestId('api-keys').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().locator('td').nth(2).textContent())!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    await page.screenshot({ path: join(SHOTS, 'advertiser-api-keys.png'), fullPage: true });
+    const as = () => fetch(`${fx.url}/api/campaigns`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await as()).status, 200);
+    await rows.first().getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No API keys yet.').waitFor();
+    assert.equal((await as()).status, 401);
+    await page.context().close();
+  });
+
   test('an admin creates a campaign in the UI, with a targeting error shown in place, and the ad server serves it within 5 s', async (t) => {
     const page = await logIn(fx.world.users.admin.email);
     await page.getByTestId('events').waitFor();

@@ -21,7 +21,7 @@ export async function keysPage(root) {
         }
       } }, 'Revoke'))));
     list.replaceChildren(rows.length
-      ? h('table', { 'data-testid': 'api-keys' }, h('thead', {}, h('tr', {}, h('th', {}, 'key'), h('th', {}, 'created'), h('th', {}, 'expires'), h('th', {}, ''))), h('tbody', {}, ...rows))
+      ? h('table', { 'data-testid': 'api-keys' }, h('thead', {}, h('tr', {}, h('th', {}, 'key id'), h('th', {}, 'created'), h('th', {}, 'expires'), h('th', {}, ''))), h('tbody', {}, ...rows))
       : h('p', { class: 'muted' }, 'No API keys yet.'));
   };
   const create = h('form', { class: 'inline', onsubmit: async (e) => {
