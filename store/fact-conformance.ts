@@ -205,7 +205,17 @@ export function factConformance(h: ConformanceHarness): void {
         for (const c of campaign.filter((c) => c.campaign_id === 'cmp_2')) perLi.set(`${c.line_item_id}@${c.hour}`, (perLi.get(`${c.line_item_id}@${c.hour}`) ?? 0) + c.impressions);
         assert.deepEqual(new Map(li.map((r) => [`${r.line_item_id}@${r.hour}`, r.impressions])), perLi);
         assert.ok(li.every((r, i) => i === 0 || r.hour >= li[i - 1]!.hour), 'in hour order');
-        assert.deepEqual((await s.customTotals([A], D0, D2)).map((r) => r.key), ['level_up', 'purchase']);
+        // A name counts its events once, however many props they carry; a name's props never list the '' row.
+        const custom = facts.flatMap((f) => f.custom).filter((r) => r.app_id === A);
+        const count = (f: (r: (typeof custom)[number]) => boolean) => custom.filter(f).reduce((n, r) => n + r.count, 0);
+        assert.deepEqual(await s.customTotals([A], D0, D2), [
+          { key: 'level_up', count: count((r) => r.name === 'level_up' && r.prop === '') },
+          { key: 'purchase', count: count((r) => r.name === 'purchase' && r.prop === '') },
+        ]);
+        assert.deepEqual(await s.customTotals([A], D0, D2, 'level_up'), [
+          { key: 'level', count: count((r) => r.name === 'level_up' && r.prop === 'level') },
+          { key: 'mode', count: count((r) => r.name === 'level_up' && r.prop === 'mode') },
+        ]);
         assert.deepEqual(await s.latestHours([A, B, 'app_none']), new Map([[A, dayStart(D2) + 5 * H], [B, t0 + 5 * H]]));
         await rejectsWith(s.dimensionTotals([A], 'device_model' as never, t0, t1), 'STORE_ERR_INVALID');
         await rejectsWith(s.campaignTotals({ campaignIds: ['cmp_1'] }, 'slot_id; DROP TABLE x' as never, t0, t1), 'STORE_ERR_INVALID');

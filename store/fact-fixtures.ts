@@ -69,8 +69,12 @@ export function appDay(app: string, day: string, seed = 1): AppDayFacts {
       campaignRow(app, t + H, seed + 3, { campaign_id: 'cmp_2', line_item_id: 'li_2', creative_id: 'cr_2' }),
     ],
     custom: [
+      // As the jobs write them: a '' prop row per event counts the name, then a row per prop.
+      customRow(app, day, 'level_up', '', '', 4 * seed),
       customRow(app, day, 'level_up', 'level', '10', 3 * seed),
       customRow(app, day, 'level_up', 'level', '9', seed),
+      customRow(app, day, 'level_up', 'mode', 'hard', seed),
+      customRow(app, day, 'purchase', '', '', 2 * seed),
       customRow(app, day, 'purchase', 'sku', 'gem_pack', 2 * seed),
     ],
     touches: [

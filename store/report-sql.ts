@@ -102,7 +102,10 @@ export class ReportSql implements ReportQueries {
     const params: unknown[] = [...appIds, fromDay, toDay];
     if (name !== undefined) where.push('name = ?'), params.push(name);
     if (prop !== undefined) where.push('prop = ?'), params.push(prop);
-    // Every custom event has one row per prop: counting names means counting one prop's rows would miss prop-less events, so names sum the '' prop rows and props.
+    // Each event has one row with prop '' (the name itself) and one per prop it carries: names count
+    // only the '' rows (summing every row counted an event 1 + props times), prop lists leave them out.
+    else if (name === undefined) where.push("prop = ''");
+    else where.push("prop <> ''");
     const rows = await this.db.query((x) =>
       x.all(`SELECT ${key} AS k, SUM(\`count\`) AS n FROM agg_custom_daily WHERE ${where.join(' AND ')} GROUP BY ${key} ORDER BY SUM(\`count\`) DESC, ${key} LIMIT 1000`, params),
     );

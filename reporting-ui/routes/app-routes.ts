@@ -103,8 +103,7 @@ export function appRoutes(o: UiAppOptions) {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { name?: string; prop?: string };
       const r = parseRange(q);
-      // prop '' rows count the events by name; a prop level lists real props only.
-      const rows = (await o.store.customTotals(await req.scope!.appIds(appId), r.fromDay, r.toDay, q.name || undefined, q.name ? (q.prop ?? undefined) : undefined)).filter((x) => !(q.name && !q.prop && x.key === ''));
+      const rows = await o.store.customTotals(await req.scope!.appIds(appId), r.fromDay, r.toDay, q.name || undefined, q.name && q.prop ? q.prop : undefined);
       const level = !q.name ? 'name' : !q.prop ? 'prop' : 'value';
       return respond(req, reply, { app: appId, level, name: q.name ?? null, prop: q.prop ?? null, rows: rows.map((x) => ({ [level]: x.key, count: x.count })) }, `custom-${level}`);
     });
