@@ -71,16 +71,19 @@ export function appRoutes(o: UiAppOptions) {
         }
         return n === 1 && ids.length === 1 ? exact : Math.round(h.estimate());
       };
-      const dau = utcDays(r.fromDay, r.toDay).map((day) => {
+      // Devices are kept per UTC day: the chart shows the UTC days named like the range's local days
+      // (in New York a 1-day range touches two UTC days; drawing both made a line down to 0).
+      const dau = utcDays(r.from, r.to).map((day) => {
         const x = byDay.get(day);
         return { day, devices: x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0 };
       });
-      // DAU of the last day in range that has data (today is still filling up).
-      const latest = [...dau].reverse().find((d) => d.devices > 0);
+      // DAU of the last whole UTC day in range with data; today only when nothing else has any (then marked partial).
+      const today = new Date().toISOString().slice(0, 10);
+      const latest = [...dau].reverse().find((d) => d.devices > 0 && d.day < today) ?? dau.find((d) => d.devices > 0 && d.day === today);
       const totals = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
       const body = {
         app: appId, from: r.from, to: r.to, tz: r.tz, bucket,
-        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
+        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
         series,
         dau,
       };

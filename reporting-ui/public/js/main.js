@@ -16,6 +16,7 @@ const PAGES = {
   keys: { title: 'API keys', run: keysPage, roles: ['admin', 'publisher', 'advertiser'], hidden: true },
 };
 let cleanup = null;
+let visits = 0;
 
 function loginPage(root) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', 'data-testid': 'login-email' });
@@ -64,10 +65,17 @@ async function route() {
     location.hash = '#/login';
   } }, 'Log out'));
   const page = PAGES[path] && PAGES[path].roles.includes(state.user.role) ? PAGES[path] : PAGES[allowed[0][0]];
+  // Each visit draws into its own box: a page still loading when the user moves on keeps drawing
+  // into a box no longer on screen, instead of above the next page's content.
+  const box = h('div', { 'data-page': path });
+  root.replaceChildren(box);
+  const visit = ++visits;
   try {
-    cleanup = (await page.run(root, params)) ?? null;
+    const stop = (await page.run(box, params)) ?? null;
+    if (visit === visits) cleanup = stop;
+    else if (stop) stop();
   } catch (err) {
-    root.append(errorBox(err));
+    box.append(errorBox(err));
   }
 }
 

@@ -1,17 +1,22 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
 import { api, card, chart, csvUrl, errorBox, h, query, rangeControls, state, table } from './ui.js';
 
+// Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
 const xOf = (t) => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t) / 1000;
+const zoneOf = (bucket, tz) => (bucket === 'day' ? 'UTC' : tz);
 
 function go(page, params) {
   location.hash = `#/${page}?${query(params)}`;
 }
 
-async function appPicker(params, page) {
+/** The app picker; `withAll` offers 'All apps' (and picks it by default), otherwise the first app is picked. */
+async function appPicker(params, page, withAll = true) {
   const { apps } = await api('/api/apps');
-  const sel = h('select', { 'data-testid': 'app-picker', onchange: () => go(page, { ...Object.fromEntries(params), app: sel.value }) }, h('option', { value: 'all' }, 'All apps'), ...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.id})`)));
-  sel.value = params.get('app') || 'all';
-  return { sel: h('label', {}, 'app', sel), apps };
+  const sel = h('select', { 'data-testid': 'app-picker', onchange: () => go(page, { ...Object.fromEntries(params), app: sel.value }) }, withAll ? h('option', { value: 'all' }, 'All apps') : null, ...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.id})`)));
+  let app = params.get('app') || 'all';
+  if (!withAll && (app === 'all' || !apps.some((a) => a.id === app))) app = apps[0]?.id;
+  if (app) sel.value = app;
+  return { sel: h('label', {}, 'app', sel), apps, app };
 }
 
 export async function overviewPage(root, params) {
@@ -25,15 +30,15 @@ export async function overviewPage(root, params) {
   root.append(
     h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}; devices by UTC day`),
     h('div', { class: 'cards' },
-      card(`DAU (${t.dau_day ?? 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
+      card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
       card('Sessions', t.sessions, 'sessions'), card('Avg session (s)', t.avg_session_s, 'avg-session'), card('Events', t.events, 'events'),
       card('Impressions', t.ad_impressions, 'impressions'), card('Clicks', t.ad_clicks, 'clicks')),
   );
   const c1 = h('div', { class: 'panel', 'data-testid': 'series-chart' });
   const c2 = h('div', { class: 'panel', 'data-testid': 'dau-chart' });
   root.append(h('h2', {}, `Events and sessions per ${d.bucket}`), c1, h('h2', {}, 'Daily active devices'), c2);
-  chart(c1, d.series.map((s) => xOf(s.t)), { events: d.series.map((s) => s.events), sessions: d.series.map((s) => s.sessions), impressions: d.series.map((s) => s.ad_impressions) });
-  chart(c2, d.dau.map((s) => xOf(s.day)), { devices: d.dau.map((s) => s.devices) });
+  chart(c1, d.series.map((s) => xOf(s.t)), { events: d.series.map((s) => s.events), sessions: d.series.map((s) => s.sessions), impressions: d.series.map((s) => s.ad_impressions) }, { tz: zoneOf(d.bucket, d.tz) });
+  chart(c2, d.dau.map((s) => xOf(s.day)), { devices: d.dau.map((s) => s.devices) }, { tz: 'UTC' });
   root.append(h('h2', {}, 'Series'), h('div', { class: 'panel' }, table(d.series, { csv: csvUrl(path, q, 'series'), testid: 'series-table' })));
   if (app !== 'all') root.append(h('p', {}, h('a', { href: `#/app?${query({ ...q, app })}` }, 'Breakdowns and custom events of this app →')));
 }
@@ -41,8 +46,7 @@ export async function overviewPage(root, params) {
 const DIMS = ['platform', 'os_version', 'app_version', 'device_class', 'country'];
 
 export async function appPage(root, params) {
-  const { sel, apps } = await appPicker(params, 'app');
-  const app = params.get('app') || apps[0]?.id;
+  const { sel, app } = await appPicker(params, 'app', false);
   if (!app) return root.append(h('p', {}, 'No apps.'));
   const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
   root.append(h('h1', {}, `App ${app}`), rangeControls(params, (r) => go('app', { ...r, app }), [sel]));
@@ -96,7 +100,7 @@ export async function adsPage(root, params) {
     series[`${li.name} delivered`] = rows.map((r) => r.cumulative);
     series[`${li.name} target`] = rows.map((r) => r.target);
   }
-  chart(c, hours.map(xOf), series);
+  chart(c, hours.map(xOf), series, { tz: del.tz ?? q.tz });
   root.append(h('div', { class: 'panel' }, table(del.line_items.map((li) => ({ line_item: li.name, id: li.id, goal: li.goal, goal_type: li.goal_type, delivery: li.delivery, delivered_to_date: li.delivered_to_date, delivered_in_range: li.delivered_in_range })), { csv: csvUrl(dpath, q, 'line_items'), testid: 'line-items' })));
   const grid = h('div', { class: 'grid2' });
   root.append(grid);

@@ -73,14 +73,23 @@ export function table(rows, { csv, cols, onRow, testid } = {}) {
 
 export const csvUrl = (path, params, tableName) => `${path}?${query({ ...params, format: 'csv', table: tableName })}`;
 
-/** A uPlot line chart: x as seconds or categories, one series per name. */
-export function chart(el, xs, series, { width = 1180, height = 260, timeX = true } = {}) {
+/** Room for the widest y label (uPlot's fixed default cuts off numbers like 1,000,000). */
+const ySize = (self, values) => 16 + 8 * Math.max(3, ...(values ?? []).map((v) => String(v).length));
+
+/**
+ * A uPlot line chart: x as seconds or categories, one series per name. Time axes are drawn in
+ * `tz`: the report's time zone for hours, 'UTC' for days (a day's point sits at its own date,
+ * not at UTC midnight seen from the browser's zone).
+ */
+export function chart(el, xs, series, { width = 1180, height = 260, timeX = true, tz = 'UTC' } = {}) {
   const colors = ['#2f6fed', '#e0702b', '#1f8a4c', '#a03fd1', '#c62f2f', '#6b7384'];
   const opts = {
     width: Math.min(width, (el.clientWidth || width) - 10), height,
     scales: { x: { time: timeX } },
+    // eslint-disable-next-line no-undef
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
     series: [{}, ...Object.keys(series).map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2 }))],
-    axes: [{}, { size: 70 }],
+    axes: [{}, { size: ySize }],
   };
   el.replaceChildren();
   if (xs.length === 0) return el.append(h('p', { class: 'muted' }, 'No data in this range.'));
