@@ -280,6 +280,7 @@ describe('ad server health while the store hangs', () => {
     assert.deepEqual([h1.status, h1.json.store], [503, 'down']);
     assert.ok(h1.json.refresh_hanging_ms >= 200, JSON.stringify(h1.json));
     assert.equal((await get(ad)).status, 200, 'still serving from memory');
+    assert.equal((await get(`${ads.url}/livez`)).status, 200, 'live for a load balancer');
     const m = await (await fetch(`${ads.url}/metrics`)).text();
     assert.equal(metric(m, 'sluice_adserver_store_up'), 0);
     store.thaw();
