@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.js';
 import type { App, Campaign, CampaignSnapshot, LineItem, Slot } from '../store/model.js';
-import { creativeTokenPart } from '../common/decision-token.js';
+import { creativeTokenPart, tokenTailFits } from '../common/decision-token.js';
 import { compileTargeting } from '../common/targeting/compile.js';
 import type { TargetingContext } from '../common/targeting/request-context.js';
 import { PacingUnit } from './pacing.js';
@@ -122,13 +122,26 @@ export class CampaignIndex {
         if (!entry) continue;
         let cand = bySize.get(entry.slot.size);
         if (cand === undefined) {
-          const fit = creatives.filter((c) => c.size === entry.slot.size && c.weight > 0);
+          const fit = [];
+          const tails: string[] = [];
+          for (const c of creatives) {
+            if (c.size !== entry.slot.size || c.weight <= 0) continue;
+            const tail = creativeTokenPart(cmp.id, c.id, li.id, c.click_url);
+            // Tracking drops a token over its limit: such a creative would be counted as served but never as seen.
+            if (!tokenTailFits(tail)) {
+              ix.skipped.push({ id: li.id, why: `creative ${c.id}: click URL too long for a beacon token (${tail.length} characters of line item, campaign, creative and URL once percent-encoded)` });
+              log?.warn({ lineItem: li.id, creative: c.id, tailChars: tail.length }, 'creative left out: its click URL is too long for a beacon token');
+              continue;
+            }
+            fit.push(c);
+            tails.push(tail);
+          }
           let w = 0;
           cand = fit.length === 0 ? null : {
             idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
             test, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
-            creatives: fit.map((c) => {
-              const tail = creativeTokenPart(cmp.id, c.id, li.id, c.click_url);
+            creatives: fit.map((c, k) => {
+              const tail = tails[k]!;
               return {
                 id: c.id,
                 clickUrl: c.click_url,

@@ -11,6 +11,8 @@ export const adserverSchema = Type.Object({
   reloadIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000, description: 'how often the store is asked whether campaigns changed' }),
   planIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000, description: 'how often pacing re-plans every line item' }),
   capMaxDevices: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 2_000_000, description: 'devices remembered for frequency caps (bounded memory; least recent forgotten first)' }),
+  capMaxMb: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1024, description: 'estimated memory for frequency caps, MB (with --cap-max-devices, whichever is reached first forgets the least recent device)' }),
+  storeTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000, description: 'a campaign refresh or delivery read the store has not answered in this time counts as failed; /healthz answers 503 while one hangs longer' }),
   maxAds: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'most ads one request may ask for with n=' }),
   prefetchMaxDays: Type.Integer({ minimum: 1, maximum: 30, default: 7, description: 'most days one prefetch may ask for with days=' }),
   logLevel: logLevelOption,

@@ -27,6 +27,10 @@ export interface AdServerOptions {
   reloadIntervalMs: number;
   planIntervalMs: number;
   capMaxDevices: number;
+  /** Estimated frequency-cap memory, MB (1024 when not given). */
+  capMaxMb?: number;
+  /** A store read unanswered this long counts as failed (5000 when not given). */
+  storeTimeoutMs?: number;
   maxAds: number;
   prefetchMaxDays: number;
 }
@@ -35,21 +39,43 @@ export interface RunningAdServer {
   url: string;
   port: number;
   state: AdServerState;
-  /** Reloads now if the revision changed; resolves when done (tests await it). */
+  /** Reloads now if the revision changed; resolves when done, or with false after the store timeout (tests await it). */
   reload(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** `p`, or `fallback` once `ms` have passed (`p` goes on, and what it does still lands). */
+function bounded<T>(p: Promise<T>, ms: number, fallback: T, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      resolve(fallback);
+    }, ms);
+    timer.unref();
+    const done = (v: T) => {
+      clearTimeout(timer);
+      resolve(v);
+    };
+    p.then(done, () => done(fallback));
+  });
 }
 
 /**
  * Starts the ad server: loads the campaign index, then serves from memory while it polls
  * the store's revision (changes are live within one reload interval), re-plans pacing every
  * plan interval with delivered counts fed back by the jobs, and keeps serving what it has
- * when the store is down (logging once per outage).
+ * when the store fails or hangs (logging once per outage). /healthz answers 503 while the
+ * last refresh failed, one has waited past the store timeout, or none succeeded lately.
+ * A hung store call is waited for, never stacked on: at most one refresh and one delivery
+ * read are in flight.
  */
 export async function startAdServer(o: AdServerOptions, store: AdStore, log: Logger): Promise<RunningAdServer> {
   const pacing: PacingRegistry = new Map();
   const metrics = new AdMetrics();
   const stats = new DecisionStats();
+  const storeTimeoutMs = o.storeTimeoutMs ?? 5000;
+  // A refresh may take up to the timeout; three intervals more and the index counts as stale.
+  const staleAfterMs = storeTimeoutMs + 3 * o.reloadIntervalMs;
   // By unit key: a rebuild may replace the unit object (goal or flight changed).
   const pending: { key: string; until: number }[] = [];
   let storeDown = false;
@@ -62,6 +88,18 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
     if (storeDown) log.info('report store reachable again');
     storeDown = false;
   };
+  // What /healthz tells: when a refresh last succeeded, whether the last one failed and why,
+  // and since when the one in flight has waited for the store (0: none in flight).
+  let lastRefreshOk = 0;
+  let refreshFailed = false;
+  let lastError: { at: number; message: string } | null = null;
+  let refreshStarted = 0;
+  let refreshTimedOut = false;
+  function storeState(now: number): 'up' | 'down' | 'stale' {
+    if (refreshFailed || refreshTimedOut || lastRefreshOk === 0 || (refreshStarted > 0 && now - refreshStarted > storeTimeoutMs)) return 'down';
+    return now - lastRefreshOk > staleAfterMs ? 'stale' : 'up';
+  }
+
   // The lru-cache over store look-ups: unknown slots are asked about once per 5 s, not per request.
   const slotCache = new LRUCache<string, { slot: Slot | null }>({
     max: 10_000,
@@ -70,7 +108,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   });
   let index = new CampaignIndex(-1);
   const state: AdServerState = {
-    index, caps: new FrequencyCaps(o.capMaxDevices), stats, metrics,
+    index, caps: new FrequencyCaps(o.capMaxDevices, (o.capMaxMb ?? 1024) * 1024 * 1024), stats, metrics,
     answer: { trackingUrl: o.trackingUrl.replace(/\/$/, ''), secret: o.beaconSecret, ttlMs: o.decisionTtlSeconds * 1000 },
     maxAds: o.maxAds, prefetchMaxDays: o.prefetchMaxDays,
     unknownSlot(slot) {
@@ -86,48 +124,80 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
     addPending(unit, until) {
       pending.push({ key: (unit as PacingUnit).key, until });
     },
-    extraMetrics: () => ({ frequency_cap_devices: state.caps.size, prefetch_pending: pending.length, store_up: storeDown ? 0 : 1 }),
-    health: () => ({ status: 'ok', revision: state.index.revision, line_items: state.index.lineItems.length, slots: state.index.slots.size, store: storeDown ? 'down' : 'up' }),
+    extraMetrics: () => {
+      const now = Date.now();
+      return {
+        frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, prefetch_pending: pending.length,
+        store_up: storeState(now) === 'up' ? 1 : 0, store_refresh_age_seconds: lastRefreshOk ? (now - lastRefreshOk) / 1000 : -1,
+      };
+    },
+    health: () => {
+      const now = Date.now();
+      const store = storeState(now);
+      const ix = state.index;
+      return {
+        ok: store === 'up',
+        body: {
+          // Serving from memory either way: 'degraded' says the index may be out of date.
+          status: store === 'up' ? 'ok' : 'degraded', store, revision: ix.revision, line_items: ix.lineItems.length, slots: ix.slots.size,
+          last_refresh_ok_at: lastRefreshOk ? new Date(lastRefreshOk).toISOString() : null,
+          refresh_hanging_ms: refreshStarted > 0 ? now - refreshStarted : 0,
+          last_error: lastError?.message ?? null, last_error_at: lastError ? new Date(lastError.at).toISOString() : null,
+        },
+      };
+    },
   };
 
-  let reloading: Promise<boolean> | null = null;
-  async function reload(force = false): Promise<boolean> {
-    if (reloading) return reloading;
-    reloading = (async () => {
-      try {
-        const rev = await store.campaignRevision();
-        recovered();
-        if (!force && rev === state.index.revision) return false;
+  async function refresh(force: boolean): Promise<boolean> {
+    try {
+      const rev = await store.campaignRevision();
+      let changed = false;
+      if (force || rev !== state.index.revision) {
         const snap = await store.loadCampaignSnapshot();
         const next = CampaignIndex.build(snap, pacing, log);
         stats.resize(next.lineItems.length);
         state.index = next;
         metrics.reloads++;
+        changed = true;
         log.info({ revision: next.revision, lineItems: next.lineItems.length, skipped: next.skipped.length }, 'campaign index loaded');
-        return true;
-      } catch (err) {
-        outage('reload', err);
-        return false;
-      } finally {
-        reloading = null;
       }
-    })();
-    return reloading;
+      lastRefreshOk = Date.now();
+      refreshFailed = false;
+      recovered();
+      return changed;
+    } catch (err) {
+      refreshFailed = true;
+      lastError = { at: Date.now(), message: String((err as Error).message).slice(0, 200) };
+      outage('reload', err);
+      return false;
+    }
   }
 
-  let lastPlan = Date.now();
-  async function replan(): Promise<void> {
-    const now = Date.now();
-    for (let i = pending.length - 1; i >= 0; i--) {
-      if (pending[i]!.until <= now) {
-        const unit = pacing.get(pending[i]!.key);
-        if (unit && unit.pending > 0) unit.pending -= 1;
-        pending.splice(i, 1);
-      }
+  let reloading: Promise<boolean> | null = null;
+  function reload(force = false): Promise<boolean> {
+    if (!reloading) {
+      refreshStarted = Date.now();
+      refreshTimedOut = false;
+      reloading = refresh(force).finally(() => {
+        reloading = null;
+        refreshStarted = 0;
+        refreshTimedOut = false;
+      });
     }
-    try {
-      // Fed-back deliveries cover the flights of live line items; a month back is plenty.
-      const fed = await store.deliveredByLineItem(now - 31 * 24 * HOUR_MS);
+    // Each caller waits at most the timeout; the refresh itself goes on until the store answers.
+    return bounded(reloading, storeTimeoutMs, false, () => {
+      if (refreshTimedOut) return;
+      refreshTimedOut = true;
+      const err = new Error(`the store did not answer a campaign refresh within ${storeTimeoutMs} ms`);
+      lastError = { at: Date.now(), message: err.message };
+      outage('reload', err);
+    });
+  }
+
+  let feeding: Promise<void> | null = null;
+  function feedBack(now: number): Promise<void> {
+    // Fed-back deliveries cover the flights of live line items; a month back is plenty.
+    feeding ??= store.deliveredByLineItem(now - 31 * 24 * HOUR_MS).then((fed) => {
       for (const [key, unit] of pacing) {
         // Split units (line item|country) would get the whole line item's count: skip them
         // until the feedback is per country; their own counts pace them meanwhile.
@@ -136,11 +206,34 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
         if (d) unit.fedBack = d.impressions;
       }
       recovered();
-    } catch (err) {
-      outage('delivery feedback', err);
+    }, (err: unknown) => outage('delivery feedback', err)).finally(() => {
+      feeding = null;
+    });
+    return feeding;
+  }
+
+  let lastPlan = Date.now();
+  let planning: Promise<void> | null = null;
+  async function replanOnce(): Promise<void> {
+    const now = Date.now();
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (pending[i]!.until <= now) {
+        const unit = pacing.get(pending[i]!.key);
+        if (unit && unit.pending > 0) unit.pending -= 1;
+        pending.splice(i, 1);
+      }
     }
-    planAll(pacing.values(), now, now - lastPlan, o.planIntervalMs);
-    lastPlan = now;
+    // A hung store delays the plan by the timeout at most: pacing goes on with the counts it has.
+    await bounded(feedBack(now), storeTimeoutMs, undefined, () => outage('delivery feedback', new Error(`no answer within ${storeTimeoutMs} ms`)));
+    const at = Date.now();
+    planAll(pacing.values(), at, at - lastPlan, o.planIntervalMs);
+    lastPlan = at;
+  }
+  function replan(): Promise<void> {
+    planning ??= replanOnce().finally(() => {
+      planning = null;
+    });
+    return planning;
   }
 
   await reload(true);
@@ -160,7 +253,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
       clearInterval(reloadTimer);
       clearInterval(planTimer);
       uWS.us_listen_socket_close(listenSocket);
-      await reloading;
+      if (reloading) await bounded(reloading, storeTimeoutMs, false, () => undefined);
     },
   };
 }

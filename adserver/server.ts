@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
 import type { CampaignIndex } from './campaign-index.js';
 import { book, decide, type DecisionStats } from './decide.js';
@@ -22,15 +23,21 @@ export interface AdServerState {
   /** Books a prefetched pick as pending until its validity ends. */
   addPending(unit: { pending: number }, until: number): void;
   extraMetrics(): Record<string, number>;
-  health(): object;
+  /** `ok` false answers 503: the index may be stale (the store is down, hanging, or refreshes stopped). */
+  health(): { ok: boolean; body: object };
 }
 
 const JSON_TYPE = 'application/json';
 
+/** uWS wants the whole status line: "414 URI Too Long". */
+function statusLine(code: number): string {
+  return `${code} ${STATUS_CODES[code] ?? ''}`;
+}
+
 function fail(res: uWS.HttpResponse, err: unknown, s: AdServerState, route: 'ad' | 'prefetch'): void {
   if (err instanceof AdServerError) {
-    s.metrics.outcomes[route][Outcome.BadRequest]! += 1;
-    res.writeStatus('400 Bad Request').writeHeader('content-type', JSON_TYPE).end(JSON.stringify({ code: err.code, message: err.message }));
+    s.metrics.outcomes[route][err.statusCode < 500 ? Outcome.BadRequest : Outcome.Error]! += 1;
+    res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', JSON_TYPE).end(JSON.stringify({ code: err.code, message: err.message }));
     return;
   }
   s.metrics.outcomes[route][Outcome.Error]! += 1;
@@ -110,7 +117,14 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
   });
 
   app.get('/healthz', (res) => {
-    res.writeHeader('content-type', JSON_TYPE).end(JSON.stringify(s.health()));
+    const h = s.health();
+    res.writeStatus(h.ok ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', JSON_TYPE).writeHeader('cache-control', 'no-store').end(JSON.stringify(h.body));
+  });
+
+  // Liveness for a load balancer: 200 while the process answers, even when the store is down
+  // (every node shares the store, so a /healthz check would take them all out of rotation).
+  app.get('/livez', (res) => {
+    res.writeHeader('content-type', JSON_TYPE).end('{"status":"serving"}');
   });
 
   app.get('/metrics', (res) => {

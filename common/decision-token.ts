@@ -30,6 +30,29 @@ export type VerifyResult = { ok: true; decision: Decision } | { ok: false; reaso
 
 const enc = encodeURIComponent;
 
+/** Tracking drops a longer token (after its query decoder) as malformed. */
+export const TOKEN_MAX_CHARS = 4096;
+/** Longest device id the ad server takes: tracking's event schema allows device_id up to 128. */
+export const DEVICE_ID_MAX_CHARS = 128;
+/** Longest app or slot id: the store's ids and tracking's app_id / slot_id, 64. */
+export const ID_MAX_CHARS = 64;
+
+/**
+ * The widest signed head: decision id (a UUID, '.NN' with several ads), app and slot (store
+ * ids: ':' is their only character encoded, to 3), device (9 per UTF-16 unit for a 3-byte
+ * character such as '€'), issued-at and expiry (13 digits until 2286), six commas.
+ */
+const WIDEST_HEAD_CHARS = 39 + 3 * ID_MAX_CHARS * 2 + 9 * DEVICE_ID_MAX_CHARS + 13 * 2 + 6;
+
+/**
+ * Whether every token made with this creative tail (from creativeTokenPart) stays within
+ * TOKEN_MAX_CHARS whatever request the ad server accepts; the ad server leaves out a
+ * creative that fails this, rather than serve ads whose beacons tracking drops.
+ */
+export function tokenTailFits(tail: string): boolean {
+  return WIDEST_HEAD_CHARS + tail.length + 1 + 22 <= TOKEN_MAX_CHARS;
+}
+
 /** 22 base64url characters (132 bits) of HMAC-SHA256; digest('base64url') measured 0.7 us cheaper than slicing a Buffer. */
 function mac(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
@@ -62,7 +85,7 @@ export function signDecision(x: Decision, secret: string): string {
 }
 
 export function verifyDecision(token: string, secret: string, now = Date.now()): VerifyResult {
-  if (token.length > 4096) return { ok: false, reason: 'malformed' };
+  if (token.length > TOKEN_MAX_CHARS) return { ok: false, reason: 'malformed' };
   const cut = token.lastIndexOf(',');
   if (cut <= 0) return { ok: false, reason: 'malformed' };
   const payload = token.slice(0, cut);
