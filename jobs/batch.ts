@@ -11,12 +11,14 @@ import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import type { LakeOptions } from '../lake/options.js';
 import type { RestatementRow } from '../store/facts.js';
+import { StoreError, StoreErrorCode } from '../store/errors.js';
 import type { ReportStore } from '../store/store.js';
 import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './aggregate-app.js';
 import { attribute } from './attribution.js';
 import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
 import type { JobsOptions } from './options.js';
 import { collectGarbage, commitManifest, emptyApp, loadManifest, readCounters, type Manifest } from './state.js';
+import { quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
 
@@ -38,6 +40,8 @@ export interface BatchStats {
   restatements: number;
   /** Time spent writing facts to the store (and committing the manifest after each window), ms. */
   storeMs: number;
+  /** Fact rows set aside in the lake's quarantine instead of loaded. */
+  quarantined: number;
 }
 
 export interface JobsContext {
@@ -56,12 +60,14 @@ export interface JobsContext {
   /** Set by discover: new files per app. */
   newFiles: Map<string, string[]>;
   restated: RestatementRow[];
+  /** Fact rows quarantined, by "reason|table" (the tier's /metrics add them up). */
+  quarantined: Map<string, number>;
 }
 
 const EVENT_FILE = /^events\/app_id=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
 
 export function emptyStats(): BatchStats {
-  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0, storeMs: 0 };
+  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0, storeMs: 0, quarantined: 0 };
 }
 
 async function onPool<R>(ctx: JobsContext, t: WorkerTask): Promise<R> {
@@ -207,8 +213,20 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
 
 async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult): Promise<void> {
   const t0 = performance.now();
+  const q: QuarantineContext = { lake: ctx.lake, store: ctx.store, log: ctx.log, runId: ctx.runId, now: ctx.now, counts: ctx.quarantined };
   for (const [day, facts] of Object.entries(r.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
+    ctx.stats.quarantined += await quarantineFacts(q, r.app, day, r.refused?.[day] ?? []);
+    let restated: RestatementRow[];
+    try {
+      restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
+    } catch (err) {
+      // A data error the row rules did not foresee (a key the database takes as equal, say) costs this app-day, not the run.
+      if (!(err instanceof StoreError) || (err.code !== StoreErrorCode.INVALID && err.code !== StoreErrorCode.CONFLICT)) throw err;
+      const rows = TABLES.flatMap(([k, table]) => facts[k].map((row, index) => ({ table, index, reason: 'store_refused' as const, problem: err.message, row })));
+      ctx.stats.quarantined += await quarantineFacts(q, r.app, day, rows);
+      ctx.log.error({ app: r.app, day, code: err.code, err: err.message }, 'the store refused an app-day; its rows are quarantined and the old ones stay');
+      continue;
+    }
     ctx.restated.push(...restated);
     ctx.stats.restatements += restated.length;
     ctx.stats.factRows += facts.hourly.length + facts.daily.length + facts.campaign.length + facts.custom.length + facts.touches.length;
@@ -221,6 +239,8 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
   await commitManifest(ctx.opts.stateDir, m);
   ctx.stats.storeMs += performance.now() - t0;
 }
+
+const TABLES = [['hourly', 'agg_app_hourly'], ['daily', 'agg_app_daily'], ['campaign', 'agg_campaign_hourly'], ['custom', 'agg_custom_daily'], ['touches', 'touches']] as const;
 
 /** Step 4: attribution of the loaded apps' conversions, over the days their new clicks and conversions can reach. */
 export async function attributionStep(ctx: JobsContext): Promise<number> {
