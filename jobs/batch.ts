@@ -17,7 +17,7 @@ import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './
 import { attribute } from './attribution.js';
 import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
 import type { JobsOptions } from './options.js';
-import { collectGarbage, commitManifest, emptyApp, loadManifest, readCounters, type Manifest } from './state.js';
+import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, readCounters, type Manifest } from './state.js';
 import { quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
@@ -128,6 +128,11 @@ function addPending(m: Manifest, app: string, days: Iterable<string>): void {
 /** Step 2: dedupe the new files app by app (in parallel), then commit the state once. */
 export async function dedupe(ctx: JobsContext): Promise<number> {
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  if ((m.key_format ?? 1) < KEY_FORMAT) {
+    ctx.log.warn({ stateDir: ctx.opts.stateDir, keyFormat: m.key_format ?? 1 }, 'this dedupe state was made before keys escaped a backslash, NUL or lone surrogate inside an id; '
+      + 'ids without them keep their keys, but a replay of an event whose id holds one, loaded before, counts again. To be exact, rebuild the state (README, Batch jobs)');
+    m.key_format = KEY_FORMAT;
+  }
   const generation = m.generation + 1;
   const minDay = Math.floor(ctx.now() / DAY_MS) - ctx.opts.retentionDays;
   const apps = [...ctx.newFiles.keys()].sort();

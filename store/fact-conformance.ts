@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { DAY_MS } from '../common/time.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
 import { appDay, attributionRow, customRow, D0, D1, D2, daily, dayStart, hourly, touch } from './fact-fixtures.js';
-import type { AppDayFacts, RestatementRow } from './facts.js';
+import type { AppDayFacts, QuarantineRow, RestatementRow } from './facts.js';
 import { H, rejectsWith } from './fixtures.js';
 import type { ReportStore } from './store.js';
 
@@ -324,6 +324,30 @@ export function factConformance(h: ConformanceHarness): void {
         await s.finishJobRun(r2, 'failed', t0 + 3000, 0, 'é'.repeat(100_000));
         const err = (await s.listJobRuns({ workflow: 'dedupe' }))[0]?.error ?? '';
         assert.ok(Buffer.byteLength(err) <= 65_535 && err.startsWith('éé') && err.endsWith('[cut]'), `error of ${Buffer.byteLength(err)} bytes`);
+      }));
+
+    it('records quarantined rows once per lake key, app, day and reason, and lists them newest first by app and since', () =>
+      withStore(async (s) => {
+        const q = (lake_key: string, app_id: string, reason: string, row_count: number, at: number): QuarantineRow =>
+          ({ lake_key, source: 'jobs', app_id, day: D0, reason, row_count, detail: `agg_custom_daily row 3: value: "v\\ud800" é😀`, at });
+        const a1 = q(`quarantine/facts/app_id=${A}/dt=${D0}/run_1.json`, A, 'lone_surrogate', 2, t1);
+        const a2 = q(`quarantine/facts/app_id=${A}/dt=${D0}/run_1.json`, A, 'too_long', 1, t1);
+        const b1 = q(`quarantine/facts/app_id=${B}/dt=${D0}/run_2.json`, B, 'lone_surrogate', 1, t1 + 10);
+        const none = { ...q('quarantine/seg-1@8.json', '', 'bad_app_id', 1, t1 + 20), source: 'pipeline', day: '' };
+        await s.recordQuarantine([a1, a2]);
+        await s.recordQuarantine([b1, none]);
+        await s.recordQuarantine([]);
+        // The same key again (a rerun) replaces, never adds.
+        await s.recordQuarantine([{ ...a1, row_count: 3 }]);
+        const a1b = { ...a1, row_count: 3 };
+        assert.deepEqual(await s.quarantined({}), [none, b1, a1b, a2]);
+        assert.deepEqual(await s.quarantined({ app_id: A }), [a1b, a2]);
+        assert.deepEqual(await s.quarantined({ app_id: '' }), [none]);
+        assert.deepEqual(await s.quarantined({ since: t1 + 10 }), [none, b1]);
+        assert.deepEqual(await s.quarantined({ limit: 1 }), [none]);
+        await rejectsWith(s.recordQuarantine([{ ...a1, detail: 'x\ud800' }]), 'STORE_ERR_INVALID');
+        await rejectsWith(s.recordQuarantine([{ ...a1, row_count: -1 }]), 'STORE_ERR_INVALID');
+        await rejectsWith(s.quarantined({ limit: 0 }), 'STORE_ERR_INVALID');
       }));
   });
 }
