@@ -11,14 +11,13 @@ import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import type { LakeOptions } from '../lake/options.js';
 import type { RestatementRow } from '../store/facts.js';
-import { StoreError, StoreErrorCode } from '../store/errors.js';
 import type { ReportStore } from '../store/store.js';
 import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './aggregate-app.js';
 import { attribute } from './attribution.js';
 import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
 import type { JobsOptions } from './options.js';
 import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, readCounters, type Manifest } from './state.js';
-import { quarantineFacts, type QuarantineContext } from './quarantine.js';
+import { isDataError, quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
 
@@ -226,7 +225,7 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
       restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
     } catch (err) {
       // A data error the row rules did not foresee (a key the database takes as equal, say) costs this app-day, not the run.
-      if (!(err instanceof StoreError) || (err.code !== StoreErrorCode.INVALID && err.code !== StoreErrorCode.CONFLICT)) throw err;
+      if (!isDataError(err)) throw err;
       const rows = TABLES.flatMap(([k, table]) => facts[k].map((row, index) => ({ table, index, reason: 'store_refused' as const, problem: err.message, row })));
       ctx.stats.quarantined += await quarantineFacts(q, r.app, day, rows);
       ctx.log.error({ app: r.app, day, code: err.code, err: err.message }, 'the store refused an app-day; its rows are quarantined and the old ones stay');
@@ -261,7 +260,16 @@ export async function attributionStep(ctx: JobsContext): Promise<number> {
     const to = utcDay(parseUtcDay(days[days.length - 1]!) + lookbackDays * DAY_MS);
     const touches = await ctx.store.touches(app, utcDay(parseUtcDay(from) - lookbackDays * DAY_MS), to);
     const result = attribute(touches, { lookbackDays, model, fromDay: from, toDay: to });
-    await ctx.store.replaceAttribution(app, from, to, result);
+    try {
+      await ctx.store.replaceAttribution(app, from, to, result);
+    } catch (err) {
+      // One app's refused attribution (ids MySQL takes as equal, say) must not hold back the others' nor the delivery step.
+      if (!isDataError(err)) throw err;
+      const q: QuarantineContext = { lake: ctx.lake, store: ctx.store, log: ctx.log, runId: ctx.runId, now: ctx.now, counts: ctx.quarantined };
+      const refused = result.map((row, index) => ({ table: 'agg_attribution_daily', index, reason: 'store_refused' as const, problem: err.message, row }));
+      ctx.stats.quarantined += await quarantineFacts(q, app, from, refused, 'attribution');
+      continue;
+    }
     rows += result.length;
   }
   return rows;

@@ -4,10 +4,12 @@
  * accepted event never stops the batch jobs of every app. They go to the lake as
  * `quarantine/facts/app_id=A/dt=D/RUN.json` (app, day, run, and each row with its table, reason
  * and problem), are counted by reason and table on /metrics, and are recorded in the store's
- * `quarantined_rows`, which data health lists. The rest of the app-day loads as usual.
+ * `quarantined_rows`, which data health lists. The rest of the app-day loads as usual. An
+ * app's attribution the store refuses goes to `quarantine/attribution/...` the same way.
  */
 import type { Logger } from '../common/logger.js';
 import type { Lake } from '../lake/lake.js';
+import { StoreError, StoreErrorCode } from '../store/errors.js';
 import type { RefusedFactRow } from '../store/fact-check.js';
 import type { FactStore, QuarantineRow } from '../store/facts.js';
 
@@ -22,8 +24,13 @@ export interface QuarantineContext {
 }
 
 /** The lake key of one app-day's quarantined rows of one run (app ids are URL-encoded: they come from devices). */
-export function factQuarantineKey(app: string, day: string, runId: string): string {
-  return `quarantine/facts/app_id=${encodeURIComponent(app)}/dt=${day}/${runId}.json`;
+export function factQuarantineKey(app: string, day: string, runId: string, what: 'facts' | 'attribution' = 'facts'): string {
+  return `quarantine/${what}/app_id=${encodeURIComponent(app)}/dt=${day}/${runId}.json`;
+}
+
+/** Whether the store refused the data (not a store outage, which the step's retries are for). */
+export function isDataError(err: unknown): err is StoreError {
+  return err instanceof StoreError && (err.code === StoreErrorCode.INVALID || err.code === StoreErrorCode.CONFLICT);
 }
 
 /** Text the store takes: at most `max` characters and no lone surrogate (a cut may split a pair). */
@@ -37,9 +44,9 @@ function storableApp(app: string): string {
 }
 
 /** Writes the refused rows of one app-day to the lake, counts them and records them for data health; answers how many. */
-export async function quarantineFacts(q: QuarantineContext, app: string, day: string, refused: readonly RefusedFactRow[]): Promise<number> {
+export async function quarantineFacts(q: QuarantineContext, app: string, day: string, refused: readonly RefusedFactRow[], what: 'facts' | 'attribution' = 'facts'): Promise<number> {
   if (refused.length === 0) return 0;
-  const key = factQuarantineKey(app, day, q.runId);
+  const key = factQuarantineKey(app, day, q.runId, what);
   const at = q.now();
   // JSON.stringify writes a lone surrogate as \udXXX: the file is valid UTF-8 and keeps the exact value.
   await q.lake.put(key, Buffer.from(JSON.stringify({ source: 'jobs', app_id: app, day, run_id: q.runId, at, rows: refused })));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DAY_MS } from '../common/time.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
+import { splitAppDayFacts } from './fact-check.js';
 import { appDay, attributionRow, customRow, D0, D1, D2, daily, dayStart, hourly, touch } from './fact-fixtures.js';
 import type { AppDayFacts, QuarantineRow, RestatementRow } from './facts.js';
 import { H, rejectsWith } from './fixtures.js';
@@ -324,6 +325,22 @@ export function factConformance(h: ConformanceHarness): void {
         await s.finishJobRun(r2, 'failed', t0 + 3000, 0, 'é'.repeat(100_000));
         const err = (await s.listJobRuns({ workflow: 'dedupe' }))[0]?.error ?? '';
         assert.ok(Buffer.byteLength(err) <= 65_535 && err.startsWith('éé') && err.endsWith('[cut]'), `error of ${Buffer.byteLength(err)} bytes`);
+      }));
+
+    it('loads what splitAppDayFacts keeps of a load with a lone surrogate, an overlong value and keys that differ only in trailing spaces', () =>
+      withStore(async (s) => {
+        const f = appDay(A, D0);
+        const good = structuredClone(f);
+        f.custom.push(customRow(A, D0, 'level_up', 'level', 'v\ud800', 1), customRow(A, D0, 'level_up', 'level', 'x'.repeat(257), 1), customRow(A, D0, 'level_up', 'level', '10 ', 4));
+        f.touches.push(touch(A, 'dev_a ', t0 + 10, 0));
+        await rejectsWith(s.replaceAppDay(A, D0, f, 'run_1', t1), 'STORE_ERR_INVALID');
+        const split = splitAppDayFacts(A, D0, f);
+        assert.deepEqual(split.refused.map((r) => [r.table, r.index, r.reason]), [
+          ['agg_custom_daily', 3, 'lone_surrogate'], ['agg_custom_daily', 4, 'too_long'], ['agg_custom_daily', 5, 'key_collision'], ['touches', 3, 'key_collision'],
+        ]);
+        assert.deepEqual(split.facts, good);
+        await s.replaceAppDay(A, D0, split.facts, 'run_1', t1);
+        assert.deepEqual(await readDay(s, A, D0), good);
       }));
 
     it('records quarantined rows once per lake key, app, day and reason, and lists them newest first by app and since', () =>

@@ -46,9 +46,10 @@ function describe(kind: FactColumnKind): string {
  * Why a row cannot be stored, as a stable code (metric labels, quarantine files): a value that
  * is not a number / not text, text with a lone surrogate (no UTF-8 column holds one), text
  * longer than its column; a row of another app or day or hour than the load; another bad value;
+ * key_collision for a row whose key MySQL takes as another's (trailing spaces, fact-check.ts);
  * and store_refused for the rows of an app-day the database refused as a whole.
  */
-export type FactRowReason = 'not_a_number' | 'not_text' | 'lone_surrogate' | 'too_long' | 'not_a_row' | 'wrong_app' | 'wrong_day' | 'bad_value' | 'store_refused';
+export type FactRowReason = 'not_a_number' | 'not_text' | 'lone_surrogate' | 'too_long' | 'not_a_row' | 'wrong_app' | 'wrong_day' | 'bad_value' | 'key_collision' | 'store_refused';
 
 /** Why a value does not fit its column, or null when it does. */
 function badValue(kind: FactColumnKind, v: unknown): FactRowReason | null {

@@ -11,7 +11,9 @@ import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
 import type { JobsOptions } from '../jobs/options.js';
 import { startJobs } from '../jobs/run.js';
 import { LocalLake } from '../lake/local-lake.js';
+import { conflict } from '../store/errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import type { ReportStore } from '../store/store.js';
 import { tmp } from './helpers/fleet.js';
 import { jobsOptions } from './helpers/jobs.js';
 import { duck, runPipelineOnce } from './helpers/pipeline.js';
@@ -51,7 +53,7 @@ async function newStore(dir: string): Promise<{ store: SqliteStore; dbPath: stri
 }
 
 /** One run of the events workflow; answers its result and the tier's /metrics text read before it closes. */
-async function runEvents(lakeDir: string, store: SqliteStore, stateDir: string, over: Partial<JobsOptions> = {}) {
+async function runEvents(lakeDir: string, store: ReportStore, stateDir: string, over: Partial<JobsOptions> = {}) {
   const lake = new LocalLake({ dir: lakeDir });
   const tier = await startJobs({ ...jobsOptions({ stateDir, threads: 2, retries: 0, retryBackoffMs: 1, ...over }), scheduled: false }, { lake: 'local', lakeDir }, lake, store, createLogger('jobs', 'silent'));
   try {
@@ -165,6 +167,48 @@ describe('bad rows never stop the later tiers', () => {
       // The next run does not trip over it either.
       const again = await runEvents(lakeDir, store, join(base, 'state'));
       assert.equal(again.status, 'succeeded', again.error ?? '');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an app-day or an attribution the store refuses as a whole is quarantined, and the other apps, attribution and delivery go on', async () => {
+    const base = join(dir, 'refused');
+    const lakeDir = join(base, 'lake');
+    const { store, dbPath } = await newStore(base);
+    const ev = (seq: number, type: string, more: Ev = {}): Ev => ({ event_id: `e${seq}`, seq, type, ts: at(D1, 10, seq), ...more });
+    const ad = { campaign_id: 'cmp-1', creative_id: 'cr-1', slot_id: 'slot-1' };
+    writeOldSegment(lakeDir, 'oldtrk-1000000000000-4', [
+      { device: { app_id: 'app-q', device_id: 'dev-q', platform: 'ios' }, events: [ev(1, 'app_open'), ev(2, 'ad_click', ad), ev(3, 'custom', { name: 'purchase' }), ev(4, 'app_close')] },
+      { device: { app_id: 'app-r', device_id: 'dev-r', platform: 'ios' }, events: [ev(1, 'app_open'), ev(2, 'ad_impression', ad), ev(3, 'app_close')] },
+      { device: { app_id: 'app-s', device_id: 'dev-s', platform: 'ios' }, events: [ev(1, 'app_open'), ev(2, 'ad_impression', { ...ad, line_item_id: 'li-1' }), ev(3, 'app_close')] },
+    ]);
+    await runPipelineOnce(lakeDir, dbPath);
+    // What MySQL does with keys it takes as equal (trailing spaces), here on demand: app-r's day and app-q's attribution are refused.
+    const refusing = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'replaceAppDay') return (app: string, ...rest: [string, never, string, number]) => (app === 'app-r' ? Promise.reject(conflict('Duplicate entry for key PRIMARY')) : target.replaceAppDay(app, ...rest));
+        if (prop === 'replaceAttribution') return (app: string, ...rest: [string, string, never]) => (app === 'app-q' ? Promise.reject(conflict('Duplicate entry for key PRIMARY')) : target.replaceAttribution(app, ...rest));
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    try {
+      const r = await runEvents(lakeDir, refusing, join(base, 'state'));
+      assert.equal(r.status, 'succeeded', r.error ?? '');
+      assert.deepEqual(r.steps.map((s) => s.name), ['discover', 'dedupe', 'load', 'attribution', 'delivery']);
+      assert.equal((await store.appDaily('app-q', D1, D1))[0]?.events, 4);
+      assert.equal((await store.appDaily('app-s', D1, D1))[0]?.ad_impression, 1);
+      assert.deepEqual(await store.appDaily('app-r', D1, D1), []);
+      assert.equal((await store.deliveredByLineItem(0)).get('li-1')?.impressions, 1, 'delivery for pacing is refreshed');
+      const q = quarantineFiles(lakeDir).map((f) => [f.key.replace(/run_\w+/, 'RUN'), f.body.rows.length, [...new Set(f.body.rows.map((x: any) => x.reason))].join()]).sort();
+      assert.deepEqual(q, [
+        // Attribution is replaced from the first day the load touched (the day before D1, for sessions across midnight).
+        [`quarantine/attribution/app_id=app-q/dt=${utcDay(Date.parse(D1) - DAY_MS)}/RUN.json`, 1, 'store_refused'],
+        [`quarantine/facts/app_id=app-r/dt=${D1}/RUN.json`, 3, 'store_refused'],
+      ]);
+      assert.match(r.metrics, /^sluice_jobs_quarantined_rows_total\{reason="store_refused",table="agg_attribution_daily"\} 1$/m);
+      assert.deepEqual((await store.quarantined({})).map((x) => [x.app_id, x.reason, x.row_count]).sort(), [['app-q', 'store_refused', 1], ['app-r', 'store_refused', 3]]);
     } finally {
       await store.close();
     }
