@@ -37,10 +37,11 @@ async function upload(url: string, device: Ev, events: Ev[]): Promise<void> {
  * A sealed segment as an older tracking build wrote it, before ingest refused lone surrogates
  * and NUL: one upload frame per body, straight into the lake where shipping puts segments.
  */
-function writeOldSegment(lakeDir: string, name: string, bodies: { device: Ev; events: Ev[] }[]): void {
+function writeOldSegment(lakeDir: string, name: string, bodies: ({ device: Ev; events: Ev[] } | Buffer)[]): void {
   const dir = join(lakeDir, 'segments', `dt=${utcDay(NOW)}`);
   mkdirSync(dir, { recursive: true });
-  const frames = bodies.map((b) => encodeFrame(FrameKind.Upload, Codec.Identity, NOW, {}, Buffer.from(JSON.stringify({ ...b, sent_at: NOW }))));
+  // A Buffer is a frame body as it stands (a whole CRC-checked frame whose body is no upload).
+  const frames = bodies.map((b) => encodeFrame(FrameKind.Upload, Codec.Identity, NOW, {}, Buffer.isBuffer(b) ? b : Buffer.from(JSON.stringify({ ...b, sent_at: NOW }))));
   writeFileSync(join(dir, `${name}.seg`), Buffer.concat([SEGMENT_MAGIC, ...frames]));
 }
 
@@ -214,7 +215,7 @@ describe('bad rows never stop the later tiers', () => {
     }
   });
 
-  test('the pipeline quarantines a row it cannot encode (lone surrogate, an app id that is no lake path) with its segment, offset and reason, and writes the rest', async () => {
+  test('the pipeline quarantines a row it cannot encode (lone surrogate, an app id that is no lake path) and a frame it cannot decode, with segment, offset and reason, and writes the rest', async () => {
     const base = join(dir, 'pipe');
     const lakeDir = join(base, 'lake');
     const { store, dbPath } = await newStore(base);
@@ -226,12 +227,20 @@ describe('bad rows never stop the later tiers', () => {
       { device: { app_id: 'app-p', platform: 'ios' }, events: [ev('s-1', 1, { device_id: 'sid\ud800' }), ev('s-2', 1, { device_id: 'sid\ud801' }), ev('ok-3', 3, { device_id: 'dev-ok' })] },
       // An app id that cannot be a lake partition.
       { device: { app_id: 'x/../../etc', device_id: 'dev-x', platform: 'ios' }, events: [ev('x-1', 1)] },
+      // A frame whose CRC is right but whose body is no JSON at all.
+      Buffer.from('{"device": {"app_id": "app-p"}, "events": [tor'),
+      { device: { app_id: 'app-p', device_id: 'dev-ok', platform: 'ios' }, events: [ev('ok-4', 4)] },
     ]);
     const { done, metrics } = await runPipelineOnce(lakeDir, dbPath);
     assert.equal(done.length, 1);
     const rows = (await duck(lakeDir, (e) => `select app_id, device_id, event_id from ${e} order by event_id`)) as string[][];
-    assert.deepEqual(rows, [['app-p', 'dev-ok', 'ok-1'], ['app-p', 'dev-ok', 'ok-2'], ['app-p', 'dev-ok', 'ok-3']]);
-    const q = quarantineFiles(lakeDir).filter((f) => f.body.source === 'pipeline');
+    assert.deepEqual(rows, [['app-p', 'dev-ok', 'ok-1'], ['app-p', 'dev-ok', 'ok-2'], ['app-p', 'dev-ok', 'ok-3'], ['app-p', 'dev-ok', 'ok-4']]);
+    const all = quarantineFiles(lakeDir).filter((f) => f.body.source === 'pipeline');
+    const whole = all.filter((f) => f.body.reason === 'undecodable_frame');
+    assert.equal(whole.length, 1);
+    assert.match(whole[0]!.body.problem, /JSON/);
+    assert.ok(existsSync(join(lakeDir, whole[0]!.key.replace(/\.json$/, '.bin'))), 'the frame itself is kept beside its reason');
+    const q = all.filter((f) => f.body.reason === null);
     const got = q.flatMap((f) => f.body.rows.map((x: any) => [f.body.segment, x.reason, x.event.event_id, x.app_id])).sort();
     assert.deepEqual(got, [
       ['oldtrk-1000000000000-2', 'bad_app_id', 'x-1', 'x/../../etc'],
@@ -243,10 +252,11 @@ describe('bad rows never stop the later tiers', () => {
     assert.ok(q.every((f) => typeof f.body.offset === 'number' && f.key.includes('oldtrk-1000000000000-2@')));
     assert.match(metrics, /^sluice_pipeline_quarantined_rows_total\{reason="lone_surrogate"\} 2$/m);
     assert.match(metrics, /^sluice_pipeline_quarantined_rows_total\{reason="bad_app_id"\} 1$/m);
+    assert.match(metrics, /^sluice_pipeline_quarantined_rows_total\{reason="undecodable_frame"\} 1$/m);
     const s2 = new SqliteStore({ path: dbPath });
     try {
       const health = await s2.quarantined({});
-      assert.deepEqual(health.map((h) => [h.source, h.app_id, h.reason, h.row_count]).sort(), [['pipeline', 'app-p', 'lone_surrogate', 2], ['pipeline', 'x/../../etc', 'bad_app_id', 1]]);
+      assert.deepEqual(health.map((h) => [h.source, h.app_id, h.reason, h.row_count]).sort(), [['pipeline', '', 'undecodable_frame', 1], ['pipeline', 'app-p', 'lone_surrogate', 2], ['pipeline', 'x/../../etc', 'bad_app_id', 1]]);
     } finally {
       await s2.close();
     }
