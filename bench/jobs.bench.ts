@@ -106,7 +106,7 @@ if (values.mode === 'compute') {
   const opts = jobsOptions({ stateDir: join(run, 'state'), threads });
   const lake = new LocalLake({ dir: join(dir, 'lake') });
   const pool = threads > 0 ? new Piscina({ filename: new URL('../jobs/worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads }) : null;
-  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: null as never, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [] };
+  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: null as never, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
   if (pool) await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'warm' }).catch(() => undefined)));
   const t0 = performance.now();
   await discover(ctx);

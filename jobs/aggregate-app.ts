@@ -13,6 +13,7 @@
 import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
 import { sessionizeInto } from '../common/sessions.js';
 import type { Lake } from '../lake/lake.js';
+import { splitAppDayFacts, type RefusedFactRow } from '../store/fact-check.js';
 import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
 import { JobError } from './errors.js';
 import { Hll } from '../common/hll.js';
@@ -38,6 +39,8 @@ export interface AggregateAppResult {
   /** Rows read, and rows counted in the emitted days. */
   rowsRead: number;
   rowsCounted: number;
+  /** Per day, the fact rows the store would refuse (taken out of `facts`), for the quarantine. */
+  refused: Record<string, RefusedFactRow[]>;
 }
 
 const COLUMNS = ['device_id', 'seq', 'type', 'event_time', 'platform', 'os_version', 'app_version', 'country', 'device_class', 'campaign_id', 'line_item_id', 'creative_id', 'slot_id', 'name', 'props'];
@@ -300,7 +303,17 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       dc.sessionMs += ms;
     }
   }
-  return { app: task.app, facts: toFacts(task, emit, { hourly, daily, adCells, customCounts, nameNames: nameDict.names, propsTexts: propsDict.names, touches, tupleDims, adDims, pcDims, platformOf }), rowsRead, rowsCounted };
+  const facts = toFacts(task, emit, { hourly, daily, adCells, customCounts, nameNames: nameDict.names, propsTexts: propsDict.names, touches, tupleDims, adDims, pcDims, platformOf });
+  // The store's own row rules, here on the worker: a row it would refuse (a lone surrogate in a
+  // prop value, say) goes to the quarantine instead of failing the whole load.
+  const refused: Record<string, RefusedFactRow[]> = {};
+  for (const day of Object.keys(facts)) {
+    const split = splitAppDayFacts(task.app, day, facts[day]!);
+    if (split.refused.length === 0) continue;
+    facts[day] = split.facts;
+    refused[day] = split.refused;
+  }
+  return { app: task.app, facts, rowsRead, rowsCounted, refused };
 }
 
 interface Cells {

@@ -16,7 +16,8 @@ import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './
 import { attribute } from './attribution.js';
 import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
 import type { JobsOptions } from './options.js';
-import { collectGarbage, commitManifest, emptyApp, loadManifest, readCounters, type Manifest } from './state.js';
+import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, readCounters, type Manifest } from './state.js';
+import { isDataError, quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
 
@@ -38,6 +39,8 @@ export interface BatchStats {
   restatements: number;
   /** Time spent writing facts to the store (and committing the manifest after each window), ms. */
   storeMs: number;
+  /** Fact rows set aside in the lake's quarantine instead of loaded. */
+  quarantined: number;
 }
 
 export interface JobsContext {
@@ -56,12 +59,14 @@ export interface JobsContext {
   /** Set by discover: new files per app. */
   newFiles: Map<string, string[]>;
   restated: RestatementRow[];
+  /** Fact rows quarantined, by "reason|table" (the tier's /metrics add them up). */
+  quarantined: Map<string, number>;
 }
 
 const EVENT_FILE = /^events\/app_id=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
 
 export function emptyStats(): BatchStats {
-  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0, storeMs: 0 };
+  return { files: 0, rows: 0, duplicates: 0, appDays: 0, factRows: 0, restatements: 0, storeMs: 0, quarantined: 0 };
 }
 
 async function onPool<R>(ctx: JobsContext, t: WorkerTask): Promise<R> {
@@ -122,6 +127,11 @@ function addPending(m: Manifest, app: string, days: Iterable<string>): void {
 /** Step 2: dedupe the new files app by app (in parallel), then commit the state once. */
 export async function dedupe(ctx: JobsContext): Promise<number> {
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  if ((m.key_format ?? 1) < KEY_FORMAT) {
+    ctx.log.warn({ stateDir: ctx.opts.stateDir, keyFormat: m.key_format ?? 1 }, 'this dedupe state was made before keys escaped a backslash, NUL or lone surrogate inside an id; '
+      + 'ids without them keep their keys, but a replay of an event whose id holds one, loaded before, counts again. To be exact, rebuild the state (README, Batch jobs)');
+    m.key_format = KEY_FORMAT;
+  }
   const generation = m.generation + 1;
   const minDay = Math.floor(ctx.now() / DAY_MS) - ctx.opts.retentionDays;
   const apps = [...ctx.newFiles.keys()].sort();
@@ -207,8 +217,20 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
 
 async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult): Promise<void> {
   const t0 = performance.now();
+  const q: QuarantineContext = { lake: ctx.lake, store: ctx.store, log: ctx.log, runId: ctx.runId, now: ctx.now, counts: ctx.quarantined };
   for (const [day, facts] of Object.entries(r.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
+    ctx.stats.quarantined += await quarantineFacts(q, r.app, day, r.refused?.[day] ?? []);
+    let restated: RestatementRow[];
+    try {
+      restated = await ctx.store.replaceAppDay(r.app, day, facts, ctx.runId, ctx.now());
+    } catch (err) {
+      // A data error the row rules did not foresee (a key the database takes as equal, say) costs this app-day, not the run.
+      if (!isDataError(err)) throw err;
+      const rows = TABLES.flatMap(([k, table]) => facts[k].map((row, index) => ({ table, index, reason: 'store_refused' as const, problem: err.message, row })));
+      ctx.stats.quarantined += await quarantineFacts(q, r.app, day, rows);
+      ctx.log.error({ app: r.app, day, code: err.code, err: err.message }, 'the store refused an app-day; its rows are quarantined and the old ones stay');
+      continue;
+    }
     ctx.restated.push(...restated);
     ctx.stats.restatements += restated.length;
     ctx.stats.factRows += facts.hourly.length + facts.daily.length + facts.campaign.length + facts.custom.length + facts.touches.length;
@@ -221,6 +243,8 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
   await commitManifest(ctx.opts.stateDir, m);
   ctx.stats.storeMs += performance.now() - t0;
 }
+
+const TABLES = [['hourly', 'agg_app_hourly'], ['daily', 'agg_app_daily'], ['campaign', 'agg_campaign_hourly'], ['custom', 'agg_custom_daily'], ['touches', 'touches']] as const;
 
 /** Step 4: attribution of the loaded apps' conversions, over the days their new clicks and conversions can reach. */
 export async function attributionStep(ctx: JobsContext): Promise<number> {
@@ -236,7 +260,16 @@ export async function attributionStep(ctx: JobsContext): Promise<number> {
     const to = utcDay(parseUtcDay(days[days.length - 1]!) + lookbackDays * DAY_MS);
     const touches = await ctx.store.touches(app, utcDay(parseUtcDay(from) - lookbackDays * DAY_MS), to);
     const result = attribute(touches, { lookbackDays, model, fromDay: from, toDay: to });
-    await ctx.store.replaceAttribution(app, from, to, result);
+    try {
+      await ctx.store.replaceAttribution(app, from, to, result);
+    } catch (err) {
+      // One app's refused attribution (ids MySQL takes as equal, say) must not hold back the others' nor the delivery step.
+      if (!isDataError(err)) throw err;
+      const q: QuarantineContext = { lake: ctx.lake, store: ctx.store, log: ctx.log, runId: ctx.runId, now: ctx.now, counts: ctx.quarantined };
+      const refused = result.map((row, index) => ({ table: 'agg_attribution_daily', index, reason: 'store_refused' as const, problem: err.message, row }));
+      ctx.stats.quarantined += await quarantineFacts(q, app, from, refused, 'attribution');
+      continue;
+    }
     rows += result.length;
   }
   return rows;

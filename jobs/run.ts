@@ -57,6 +57,8 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const totals = { runs: 0, failed: 0, skipped: 0, events: 0, duplicates: 0, appDays: 0, restatements: 0, lastSuccess: 0, lastMs: 0 };
   const stepSeconds = new Map<string, number>();
+  /** Fact rows quarantined since start, by "reason|table". */
+  const quarantined = new Map<string, number>();
 
   // Runs of this tier go one at a time: the store locks are per owner, and this process is one owner.
   let queue: Promise<unknown> = Promise.resolve();
@@ -69,7 +71,7 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     const wf = WORKFLOWS[name];
     if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`, 400);
     if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to', 400);
-    const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), newFiles: new Map(), restated: [] };
+    const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
     // Every workflow writes the one dedupe state: the state lock keeps runs of different partitions apart too.
     const partition = range ? `${name}:${range.from}..${range.to}` : name;
     const r = await runWorkflow(wf, ctx, {
@@ -86,6 +88,7 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     totals.duplicates += ctx.stats.duplicates;
     totals.appDays += ctx.stats.appDays;
     totals.restatements += ctx.stats.restatements;
+    for (const [k, n] of ctx.quarantined) quarantined.set(k, (quarantined.get(k) ?? 0) + n);
     const level = r.status === 'failed' ? 'error' : 'info';
     log[level]({ workflow: name, status: r.status, ms: r.ms, ...ctx.stats, error: r.error }, `workflow ${name} ${r.status}`);
     for (const x of ctx.restated.slice(0, 20)) log.info({ app: x.app_id, hour: new Date(x.hour).toISOString(), metric: x.metric, old: x.old_value, new: x.new_value }, 'restated');
@@ -106,6 +109,11 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
       '# TYPE sluice_jobs_step_seconds_total counter',
     ];
     for (const [k, v] of stepSeconds) L.push(`sluice_jobs_step_seconds_total{step="${k}"} ${v}`);
+    L.push('# HELP sluice_jobs_quarantined_rows_total fact rows the store cannot hold, set aside in the lake quarantine instead of loaded', '# TYPE sluice_jobs_quarantined_rows_total counter');
+    for (const [k, v] of quarantined) {
+      const [reason, table] = k.split('|') as [string, string];
+      L.push(`sluice_jobs_quarantined_rows_total{reason="${reason}",table="${table}"} ${v}`);
+    }
     return L.join('\n') + '\n';
   };
   const server = await startMetricsServer(o.host, o.port, metrics, () => totals);

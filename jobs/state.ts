@@ -46,14 +46,23 @@ export interface Manifest {
   pending: Record<string, string[]>;
   /** App id -> days loaded whose attribution and delivery are not refreshed yet. */
   derived: Record<string, string[]>;
+  /**
+   * How the dedupe keys were made (common/dedupe-key.ts); absent in states from before 2. Key
+   * format 2 escapes a backslash, NUL or lone surrogate inside an id: ids without them keep
+   * their key, so an older state stays valid for them (see the README, Batch jobs).
+   */
+  key_format?: number;
 }
+
+/** The dedupe key format this build writes. */
+export const KEY_FORMAT = 2;
 
 export type Counters = Record<string, [number, number]>;
 
 const MANIFEST = 'manifest.json';
 
 export function emptyManifest(partitions: number): Manifest {
-  return { format: 'sluice-jobs-state/1', generation: 0, partitions, apps: {}, pending: {}, derived: {} };
+  return { format: 'sluice-jobs-state/1', generation: 0, partitions, apps: {}, pending: {}, derived: {}, key_format: KEY_FORMAT };
 }
 
 export function emptyApp(partitions: number): AppState {

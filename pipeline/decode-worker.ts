@@ -1,5 +1,5 @@
 import { decodePayload } from '../common/segment-format.js';
-import { frameRows } from './row.js';
+import { frameRows, type QuarantinedRow } from './row.js';
 
 export interface DecodeTask {
   segment: string;
@@ -25,18 +25,31 @@ export interface DecodedBatch {
   apps: string[];
   campaigns: string[];
   creatives: string[];
+  /** Events set aside (rare): the writer cannot take them. */
+  quarantined: QuarantinedRow[];
+  /** Frames whose body cannot be decoded at all (bad gzip or JSON, not an upload), by offset. */
+  badFrames: { offset: number; problem: string }[];
 }
 
 /** Decode stage, in a worker thread: gunzip, parse, normalise, serialise. */
 export default function decode(task: DecodeTask): DecodedBatch {
-  const out: DecodedBatch = { parts: [], rows: [], apps: [], campaigns: [], creatives: [] };
+  const out: DecodedBatch = { parts: [], rows: [], apps: [], campaigns: [], creatives: [], quarantined: [], badFrames: [] };
   const apps = new Set<string>();
   const campaigns = new Set<string>();
   const creatives = new Set<string>();
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   for (const f of task.frames) {
-    const frame = decodePayload(data.subarray(f.start, f.start + f.length));
-    for (const r of frameRows(frame, task.segment, f.offset)) {
+    const before = out.quarantined.length;
+    let rows;
+    try {
+      rows = frameRows(decodePayload(data.subarray(f.start, f.start + f.length)), task.segment, f.offset, out.quarantined);
+    } catch (err) {
+      // One frame that cannot be read never stops the segment: it is quarantined whole (not row by row).
+      out.quarantined.length = before;
+      out.badFrames.push({ offset: f.offset, problem: (err as Error).message.slice(0, 200) });
+      continue;
+    }
+    for (const r of rows) {
       out.parts.push(`app_id=${r.app_id}/dt=${r.dt}`);
       out.rows.push(JSON.stringify(r));
       apps.add(r.app_id);

@@ -1,3 +1,4 @@
+import type { QuarantineRow } from '../store/facts.js';
 import type { App, Campaign, Creative, LineItem } from '../store/model.js';
 import { Memoizer } from './memoizer.js';
 import type { EventRow } from './row.js';
@@ -8,6 +9,8 @@ export interface EnrichStore {
   getCampaign(id: string): Promise<Campaign | undefined>;
   getCreative(id: string): Promise<Creative | undefined>;
   getLineItem(id: string): Promise<LineItem | undefined>;
+  /** Where quarantined events are recorded for data health (the report store), when there is one. */
+  recordQuarantine?(rows: QuarantineRow[]): Promise<void>;
 }
 
 const COUNTRY_NAMES: Record<string, string> = {

@@ -43,6 +43,7 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     encode: { name: 'encode', concurrency: o.encodeThreads, items: 0, busyMs: 0, queue: null } as StageStats,
   };
   const totals = { segments: 0, events: 0, corrupt: 0, files: 0, failures: 0 };
+  const quarantined = new Map<string, number>();
   let running: Promise<SegmentResult[]> | null = null;
   const inProgress = new Set<string>();
 
@@ -63,12 +64,14 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
           const r = await processSegment(key, {
             lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
             enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
+            recordQuarantine: store.recordQuarantine?.bind(store),
           });
           totals.segments++;
           totals.events += r.events;
           totals.corrupt += r.corrupt;
           totals.files += r.files.length;
-          log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
+          for (const [reason, n] of Object.entries(r.quarantined)) quarantined.set(reason, (quarantined.get(reason) ?? 0) + n);
+          log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, quarantined: r.quarantined, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
           done.push(r);
         } catch (err) {
           failed ??= err;
@@ -97,6 +100,8 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     L.push(`sluice_pipeline_decode_pool_queue_depth ${decodePool.queueSize}`, `sluice_pipeline_encode_pool_queue_depth ${encodePool.queueSize}`);
     L.push(`sluice_pipeline_segments_total ${totals.segments}`, `sluice_pipeline_events_total ${totals.events}`, `sluice_pipeline_corrupt_frames_total ${totals.corrupt}`, `sluice_pipeline_files_total ${totals.files}`, `sluice_pipeline_failures_total ${totals.failures}`);
     L.push(`sluice_pipeline_enrich_cache_hit_ratio ${enricher.hitRatio}`);
+    L.push('# HELP sluice_pipeline_quarantined_rows_total events the Parquet writer cannot take (and undecodable frames), set aside in the lake quarantine', '# TYPE sluice_pipeline_quarantined_rows_total counter');
+    for (const [reason, n] of quarantined) L.push(`sluice_pipeline_quarantined_rows_total{reason="${reason}"} ${n}`);
     return L.join('\n') + '\n';
   };
   const server = await startMetricsServer(o.host, o.port, metrics, () => totals);

@@ -8,7 +8,9 @@ import type { Lake } from '../lake/lake.js';
 import type { DecodeTask, DecodedBatch } from './decode-worker.js';
 import type { EncodeTask } from './encode-worker.js';
 import { emptyDict, type Enricher } from './enricher.js';
+import type { QuarantinedRow } from './row.js';
 import { BoundedQueue, runStage, type StageStats } from './stage.js';
+import type { QuarantineRow } from '../store/facts.js';
 
 export interface ProcessorOptions {
   lake: Lake;
@@ -26,6 +28,8 @@ export interface ProcessorOptions {
   /** Rows held for partitions at most; past it the largest partitions are written early. */
   maxBufferedRows: number;
   stats: { decode: StageStats; enrich: StageStats; encode: StageStats };
+  /** Records quarantined rows for data health (the report store); a failure is logged, the lake files stay. */
+  recordQuarantine?: (rows: QuarantineRow[]) => Promise<void>;
 }
 
 export interface SegmentResult {
@@ -34,6 +38,8 @@ export interface SegmentResult {
   corrupt: number;
   events: number;
   files: string[];
+  /** Events (and undecodable frames, as 'undecodable_frame') set aside in the quarantine, by reason. */
+  quarantined: Record<string, number>;
   ms: number;
 }
 
@@ -74,6 +80,38 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   let corrupt = 0;
   let events = 0;
   let inflight: Promise<void>[] = [];
+  const quarantined: Record<string, number> = {};
+  const records = new Map<string, QuarantineRow>();
+  /**
+   * Sets a frame's unwritable events aside as quarantine/SEGMENT@OFFSET.json (the same key on a
+   * rerun), and an undecodable frame's bytes as quarantine/SEGMENT@OFFSET.bin with its reason.
+   */
+  const setAside = async (b: DecodedBatch): Promise<void> => {
+    const byFrame = new Map<number, QuarantinedRow[]>();
+    for (const q of b.quarantined) {
+      let list = byFrame.get(q.offset);
+      if (!list) byFrame.set(q.offset, (list = []));
+      list.push(q);
+    }
+    const frames = [...byFrame].map(([offset, rows]) => ({ offset, rows, reason: null as string | null, problem: '' }));
+    for (const f of b.badFrames) frames.push({ offset: f.offset, rows: [], reason: 'undecodable_frame', problem: f.problem });
+    for (const f of frames) {
+      const key = `quarantine/${name}@${f.offset}.json`;
+      if (f.reason !== null) await lake.put(`quarantine/${name}@${f.offset}.bin`, buf.subarray(f.offset, f.offset + FRAME_HEADER + buf.readUInt32LE(f.offset)));
+      // JSON.stringify writes a lone surrogate as \udXXX: the file is valid UTF-8 and keeps the exact text.
+      await lake.put(key, Buffer.from(JSON.stringify({ source: 'pipeline', segment: name, offset: f.offset, reason: f.reason, problem: f.problem, rows: f.rows.map(({ offset: _, ...r }) => r) })));
+      const items = f.reason !== null ? [{ reason: f.reason, problem: f.problem, app_id: null, day: null }] : f.rows;
+      for (const q of items) {
+        quarantined[q.reason] = (quarantined[q.reason] ?? 0) + 1;
+        const app = q.app_id !== null && q.app_id.isWellFormed() && [...q.app_id].length <= 64 ? q.app_id : '';
+        const k = `${key}|${app}|${q.day ?? ''}|${q.reason}`;
+        const e = records.get(k);
+        if (e) e.row_count++;
+        else records.set(k, { lake_key: key, source: 'pipeline', app_id: app, day: q.day ?? '', reason: q.reason, row_count: 1, detail: q.problem.slice(0, 1000).toWellFormed(), at: Date.now() });
+      }
+      o.log.warn({ segment: name, offset: f.offset, events: f.rows.length, reason: f.reason ?? [...new Set(f.rows.map((r) => r.reason))].join(',') }, 'events the writer cannot take quarantined; the rest of the segment goes on');
+    }
+  };
 
   const flush = async (part: string, rows: string[]): Promise<void> => {
     const n = parts.get(part) ?? 0;
@@ -142,6 +180,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   };
   const write = (async () => {
     for (let b = await writeQ.take(); b !== undefined; b = await writeQ.take()) {
+      if (b.quarantined.length > 0 || b.badFrames.length > 0) await setAside(b);
       for (let i = 0; i < b.rows.length; i++) {
         events++;
         buffered++;
@@ -177,10 +216,14 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  // Data health hears of the quarantine before the checkpoint; a rerun records the same keys again.
+  if (records.size > 0 && o.recordQuarantine) {
+    await o.recordQuarantine([...records.values()]).catch((err: unknown) => o.log.warn({ segment: name, err: (err as Error).message }, 'could not record the quarantine in the store; the lake files stay'));
+  }
   // Commit: manifest first, then the renames, then the checkpoint.
   await lake.put(commitKey(name), Buffer.from(JSON.stringify({ files: staged.map((s) => s.final) })));
   for (const s of staged) await lake.rename(s.staged, s.final);
-  const result: SegmentResult = { segment: name, frames, corrupt, events, files: staged.map((s) => s.final).sort(), ms: performance.now() - t0 };
+  const result: SegmentResult = { segment: name, frames, corrupt, events, files: staged.map((s) => s.final).sort(), quarantined, ms: performance.now() - t0 };
   await lake.put(checkpointKey(name), Buffer.from(JSON.stringify({ ...result, key, finished_at: Date.now() })));
   await lake.delete(commitKey(name));
   return result;

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DAY_MS } from '../common/time.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
+import { splitAppDayFacts } from './fact-check.js';
 import { appDay, attributionRow, customRow, D0, D1, D2, daily, dayStart, hourly, touch } from './fact-fixtures.js';
-import type { AppDayFacts, RestatementRow } from './facts.js';
+import type { AppDayFacts, QuarantineRow, RestatementRow } from './facts.js';
 import { H, rejectsWith } from './fixtures.js';
 import type { ReportStore } from './store.js';
 
@@ -334,6 +335,46 @@ export function factConformance(h: ConformanceHarness): void {
         await s.finishJobRun(r2, 'failed', t0 + 3000, 0, 'é'.repeat(100_000));
         const err = (await s.listJobRuns({ workflow: 'dedupe' }))[0]?.error ?? '';
         assert.ok(Buffer.byteLength(err) <= 65_535 && err.startsWith('éé') && err.endsWith('[cut]'), `error of ${Buffer.byteLength(err)} bytes`);
+      }));
+
+    it('loads what splitAppDayFacts keeps of a load with a lone surrogate, an overlong value and keys that differ only in trailing spaces', () =>
+      withStore(async (s) => {
+        const f = appDay(A, D0);
+        const good = structuredClone(f);
+        f.custom.push(customRow(A, D0, 'level_up', 'level', 'v\ud800', 1), customRow(A, D0, 'level_up', 'level', 'x'.repeat(257), 1), customRow(A, D0, 'level_up', 'level', '10 ', 4));
+        f.touches.push(touch(A, 'dev_a ', t0 + 10, 0));
+        await rejectsWith(s.replaceAppDay(A, D0, f, 'run_1', t1), 'STORE_ERR_INVALID');
+        const split = splitAppDayFacts(A, D0, f);
+        assert.deepEqual(split.refused.map((r) => [r.table, r.index, r.reason]), [
+          ['agg_custom_daily', 3, 'lone_surrogate'], ['agg_custom_daily', 4, 'too_long'], ['agg_custom_daily', 5, 'key_collision'], ['touches', 3, 'key_collision'],
+        ]);
+        assert.deepEqual(split.facts, good);
+        await s.replaceAppDay(A, D0, split.facts, 'run_1', t1);
+        assert.deepEqual(await readDay(s, A, D0), good);
+      }));
+
+    it('records quarantined rows once per lake key, app, day and reason, and lists them newest first by app and since', () =>
+      withStore(async (s) => {
+        const q = (lake_key: string, app_id: string, reason: string, row_count: number, at: number): QuarantineRow =>
+          ({ lake_key, source: 'jobs', app_id, day: D0, reason, row_count, detail: `agg_custom_daily row 3: value: "v\\ud800" é😀`, at });
+        const a1 = q(`quarantine/facts/app_id=${A}/dt=${D0}/run_1.json`, A, 'lone_surrogate', 2, t1);
+        const a2 = q(`quarantine/facts/app_id=${A}/dt=${D0}/run_1.json`, A, 'too_long', 1, t1);
+        const b1 = q(`quarantine/facts/app_id=${B}/dt=${D0}/run_2.json`, B, 'lone_surrogate', 1, t1 + 10);
+        const none = { ...q('quarantine/seg-1@8.json', '', 'bad_app_id', 1, t1 + 20), source: 'pipeline', day: '' };
+        await s.recordQuarantine([a1, a2]);
+        await s.recordQuarantine([b1, none]);
+        await s.recordQuarantine([]);
+        // The same key again (a rerun) replaces, never adds.
+        await s.recordQuarantine([{ ...a1, row_count: 3 }]);
+        const a1b = { ...a1, row_count: 3 };
+        assert.deepEqual(await s.quarantined({}), [none, b1, a1b, a2]);
+        assert.deepEqual(await s.quarantined({ app_id: A }), [a1b, a2]);
+        assert.deepEqual(await s.quarantined({ app_id: '' }), [none]);
+        assert.deepEqual(await s.quarantined({ since: t1 + 10 }), [none, b1]);
+        assert.deepEqual(await s.quarantined({ limit: 1 }), [none]);
+        await rejectsWith(s.recordQuarantine([{ ...a1, detail: 'x\ud800' }]), 'STORE_ERR_INVALID');
+        await rejectsWith(s.recordQuarantine([{ ...a1, row_count: -1 }]), 'STORE_ERR_INVALID');
+        await rejectsWith(s.quarantined({ limit: 0 }), 'STORE_ERR_INVALID');
       }));
   });
 }

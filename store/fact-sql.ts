@@ -4,11 +4,12 @@
  * attribution, delivery recomputed from the campaign facts, and the report reads. Values are
  * always bound parameters; only constant SQL fragments are put together.
  */
-import { DAY_MS, HOUR_MS, parseUtcDay } from '../common/time.js';
+import { DAY_MS, parseUtcDay } from '../common/time.js';
 import { invalid } from './errors.js';
-import { APP_DAILY, APP_HOURLY, ATTRIBUTION, CAMPAIGN_HOURLY, CUSTOM_DAILY, insertRows, RESTATEMENTS, TOUCHES } from './fact-tables.js';
+import { checkAppDayFacts } from './fact-check.js';
+import { APP_DAILY, APP_HOURLY, ATTRIBUTION, CAMPAIGN_HOURLY, CUSTOM_DAILY, insertRows, QUARANTINE, RESTATEMENTS, TOUCHES } from './fact-tables.js';
 import type { FactTable } from './fact-tables.js';
-import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, RestatementRow, TouchRow } from './facts.js';
+import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, QuarantineRow, RestatementRow, TouchRow } from './facts.js';
 import type { SqlAccess } from './sql-store.js';
 import { AD_DIMENSIONS, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimSelect } from './migrations.js';
 
@@ -63,6 +64,9 @@ const SQL = {
   customDaily: `${CUSTOM_DAILY.select} WHERE ${DAYS} ORDER BY day, name, prop, value`,
   touches: `${TOUCHES.select} WHERE ${DAYS} ORDER BY device_id, ts, ord, day`,
   attribution: `${ATTRIBUTION.select} WHERE ${DAYS} ORDER BY day, campaign_id, creative_id, model`,
+  /** Newest first. */
+  quarantined: (byApp: boolean, bySince: boolean): string =>
+    `${QUARANTINE.select} WHERE ${byApp ? 'app_id = ?' : '1 = 1'} AND ${bySince ? 'at >= ?' : '1 = 1'} ORDER BY at DESC, lake_key, app_id, day, reason LIMIT ?`,
   /** Newest first. */
   restatements: (byApp: boolean, bySince: boolean): string =>
     `${RESTATEMENTS.select} WHERE ${byApp ? 'app_id = ?' : '1 = 1'} AND ${bySince ? 'at >= ?' : '1 = 1'} ORDER BY at DESC, run_id, app_id, hour, metric LIMIT ?`,
@@ -131,16 +135,7 @@ export class FactSql {
     if (typeof facts !== 'object' || facts === null) problems.push('facts: expected { hourly, daily, campaign, custom, touches }');
     refuse('app-day facts', problems);
     const to = from + DAY_MS;
-    const sameDay = (d: string) => d === dayStr;
-    const inHour = (r: { hour: number }) => (r.hour % HOUR_MS !== 0 || r.hour < from || r.hour >= to ? `hour: expected the start of a UTC hour of ${dayStr}, got ${r.hour}` : undefined);
-    checkRows<AppHourlyRow>(APP_HOURLY, facts.hourly, appId, sameDay, problems, inHour);
-    checkRows<AppDailyRow>(APP_DAILY, facts.daily, appId, sameDay, problems);
-    checkRows<CampaignHourlyRow>(CAMPAIGN_HOURLY, facts.campaign, appId, sameDay, problems, inHour);
-    checkRows<CustomDailyRow>(CUSTOM_DAILY, facts.custom, appId, sameDay, problems);
-    checkRows<TouchRow>(TOUCHES, facts.touches, appId, sameDay, problems, (r) =>
-      r.kind !== 'click' && r.kind !== 'conversion' ? `kind: expected click or conversion, got ${JSON.stringify(r.kind)}`
-      : r.ts < from || r.ts >= to ? `ts: expected a time in ${dayStr}, got ${r.ts}` : undefined,
-    );
+    checkAppDayFacts(appId, dayStr, facts, problems, MAX_PROBLEMS);
     refuse('app-day facts', problems);
     const now = hourSums(facts.hourly as unknown as Record<string, unknown>[]);
 
@@ -259,17 +254,38 @@ export class FactSql {
 
   /** Newest first (`at` descending); `since` bounds `at` (inclusive); `limit` defaults to 1,000. */
   async restatements(filter: { app_id?: string; since?: number; limit?: number }): Promise<RestatementRow[]> {
+    const { sql, params } = this.logQuery('restatements query', filter, SQL.restatements);
+    return this.read(RESTATEMENTS, sql, params);
+  }
+
+  async recordQuarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    const problems: string[] = [];
+    if (!Array.isArray(rows)) problems.push(`rows: expected an array, got ${typeof rows}`);
+    else for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) QUARANTINE.check(rows[i]!, `quarantined_rows row ${i}`, problems);
+    refuse('quarantine record', problems);
+    if (rows.length === 0) return;
+    await this.db.transaction('write', (x) => insertRows(x, QUARANTINE, rows));
+  }
+
+  /** Newest first (`at` descending); `since` bounds `at` (inclusive); `limit` defaults to 1,000. */
+  async quarantined(filter: { app_id?: string; since?: number; limit?: number }): Promise<QuarantineRow[]> {
+    const { sql, params } = this.logQuery('quarantine query', filter, SQL.quarantined);
+    return this.read(QUARANTINE, sql, params);
+  }
+
+  /** The SQL and parameters of a newest-first log read (restatements, quarantine) by app, since and limit. */
+  private logQuery(what: string, filter: { app_id?: string; since?: number; limit?: number }, sql: (byApp: boolean, bySince: boolean) => string): { sql: string; params: unknown[] } {
     const { app_id: app, since, limit = DEFAULT_LIMIT } = filter ?? {};
     const problems: string[] = [];
     if (app !== undefined && typeof app !== 'string') problems.push(`app_id: expected a string, got ${JSON.stringify(app)}`);
     if (since !== undefined) int(problems, 'since', since);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) problems.push(`limit: expected an integer from 1 to ${MAX_LIMIT}, got ${JSON.stringify(limit)}`);
-    refuse('restatements query', problems);
+    refuse(what, problems);
     const params: unknown[] = [];
     if (app !== undefined) params.push(app);
     if (since !== undefined) params.push(since);
     // MySQL 8 refuses a LIMIT bound as a double (how mysql2 sends numbers); a string it takes.
     params.push(this.db.kind === 'mysql' ? String(limit) : limit);
-    return this.read(RESTATEMENTS, SQL.restatements(app !== undefined, since !== undefined), params);
+    return { sql: sql(app !== undefined, since !== undefined), params };
   }
 }

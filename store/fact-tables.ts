@@ -5,7 +5,7 @@
  * mysql2 may answer BIGINT and SUM as strings). Identifiers are constants from here, quoted
  * with backticks (both SQLite and MySQL read them) because `count` is a MySQL function name.
  */
-import type { AppDailyRow, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, RestatementRow, TouchRow } from './facts.js';
+import type { AppDailyRow, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, QuarantineRow, RestatementRow, TouchRow } from './facts.js';
 import type { Row } from './rows.js';
 import type { Executor } from './sql-store.js';
 
@@ -21,15 +21,17 @@ export interface FactTable<T> {
   insert(n: number): string;
   /** How many rows one INSERT takes at most (a power of two; parameters stay under ~4,096). */
   chunk: number;
-  /** Adds `where: column: expected ...` sentences for each bad value of the row. */
-  check(row: T, where: string, problems: string[]): void;
+  /**
+   * Adds `where: column: expected ...` sentences for each bad value of the row; answers the
+   * stable reason of the first one (a FactRowReason), or null when the row is good.
+   */
+  check(row: T, where: string, problems: string[]): FactRowReason | null;
   params(rows: readonly T[]): unknown[];
   fromRow(row: Row): T;
 }
 
 const MEDIUMTEXT_MAX_BYTES = 16_777_215;
 const MAX_PARAMS = 4096;
-const LONE_SURROGATE = /\p{Cs}/u;
 
 export const q = (name: string): string => `\`${name}\``;
 
@@ -40,16 +42,46 @@ function describe(kind: FactColumnKind): string {
   return `a string of at most ${kind} characters`;
 }
 
-function valid(kind: FactColumnKind, v: unknown): boolean {
-  if (kind === 'i') return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  if (kind === 'f') return typeof v === 'number' && Number.isFinite(v) && v >= 0;
-  if (typeof v !== 'string' || LONE_SURROGATE.test(v)) return false;
+/**
+ * Why a row cannot be stored, as a stable code (metric labels, quarantine files): a value that
+ * is not a number / not text, text with a lone surrogate (no UTF-8 column holds one), text
+ * longer than its column; a row of another app or day or hour than the load; another bad value;
+ * key_collision for a row whose key MySQL takes as another's (trailing spaces, fact-check.ts);
+ * and store_refused for the rows of an app-day the database refused as a whole.
+ */
+export type FactRowReason = 'not_a_number' | 'not_text' | 'lone_surrogate' | 'too_long' | 'not_a_row' | 'wrong_app' | 'wrong_day' | 'bad_value' | 'key_collision' | 'store_refused';
+
+/** Why a value does not fit its column, or null when it does. */
+function badValue(kind: FactColumnKind, v: unknown): FactRowReason | null {
+  if (kind === 'i') return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'not_a_number';
+  if (kind === 'f') return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'not_a_number';
+  if (typeof v !== 'string') return 'not_text';
+  // isWellFormed is native: the /\p{Cs}/u test it replaces cost more than the rest of the row check.
+  if (!v.isWellFormed()) return 'lone_surrogate';
   // VARCHAR(n) counts characters (code points); UTF-16 length is never below that count.
-  if (kind === 't') return v.length <= MEDIUMTEXT_MAX_BYTES / 3 || Buffer.byteLength(v) <= MEDIUMTEXT_MAX_BYTES;
-  return v.length <= kind || [...v].length <= kind;
+  if (kind === 't') return v.length <= MEDIUMTEXT_MAX_BYTES / 3 || Buffer.byteLength(v) <= MEDIUMTEXT_MAX_BYTES ? null : 'too_long';
+  return v.length <= kind || [...v].length <= kind ? null : 'too_long';
+}
+
+/**
+ * A generated check that answers true when every column of a row surely fits (column names
+ * are constants of this file): one monomorphic property load per column instead of a keyed
+ * load in a loop (row checks about 4x faster on hourly rows). False sends the row to the full
+ * check, which also has the last word on text longer in UTF-16 units than its column allows.
+ */
+function fastCheck(columns: readonly (readonly [string, FactColumnKind])[]): (row: object) => boolean {
+  const terms = columns.map(([col, kind]) => {
+    const v = `r[${JSON.stringify(col)}]`;
+    if (kind === 'i') return `Number.isSafeInteger(${v}) && ${v} >= 0`;
+    if (kind === 'f') return `typeof ${v} === 'number' && Number.isFinite(${v}) && ${v} >= 0`;
+    const max = kind === 't' ? MEDIUMTEXT_MAX_BYTES / 3 : kind;
+    return `typeof ${v} === 'string' && ${v}.length <= ${max} && ${v}.isWellFormed()`;
+  });
+  return new Function('r', `return ${terms.join(' && ')};`) as (row: object) => boolean;
 }
 
 function factTable<T>(name: string, columns: readonly (readonly [keyof T & string, FactColumnKind])[], verb = 'INSERT'): FactTable<T> {
+  const fits = fastCheck(columns);
   const names = columns.map(([n]) => q(n)).join(', ');
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const inserts = new Map<number, string>();
@@ -66,12 +98,18 @@ function factTable<T>(name: string, columns: readonly (readonly [keyof T & strin
     check(row, where, problems) {
       if (typeof row !== 'object' || row === null) {
         problems.push(`${where}: expected a row object, got ${JSON.stringify(row)}`);
-        return;
+        return 'not_a_row';
       }
+      if (fits(row)) return null;
+      let first: FactRowReason | null = null;
       for (const [col, kind] of columns) {
         const v = (row as Record<string, unknown>)[col];
-        if (!valid(kind, v)) problems.push(`${where}: ${col}: expected ${describe(kind)}, got ${v === undefined ? 'nothing' : (JSON.stringify(v)?.slice(0, 80) ?? typeof v)}`);
+        const bad = badValue(kind, v);
+        if (bad === null) continue;
+        first ??= bad;
+        problems.push(`${where}: ${col}: expected ${describe(kind)}, got ${v === undefined ? 'nothing' : (JSON.stringify(v)?.slice(0, 80) ?? typeof v)}`);
       }
+      return first;
     },
     params(rows) {
       const out: unknown[] = [];
@@ -120,6 +158,11 @@ export const ATTRIBUTION = factTable<AttributionRow>('agg_attribution_daily', [
 /** REPLACE: a second load of one app-day by the same run overwrites that run's row for the hour and metric. */
 export const RESTATEMENTS = factTable<RestatementRow>('restatements', [
   ['run_id', 64], ['app_id', 64], ['hour', 'i'], ['metric', 16], ['old_value', 'i'], ['new_value', 'i'], ['at', 'i'],
+], 'REPLACE');
+
+/** REPLACE: a segment or app-day quarantined again under the same lake key overwrites its rows. */
+export const QUARANTINE = factTable<QuarantineRow>('quarantined_rows', [
+  ['lake_key', 400], ['source', 16], ['app_id', 64], ['day', 10], ['reason', 32], ['row_count', 'i'], ['detail', 1000], ['at', 'i'],
 ], 'REPLACE');
 
 /**

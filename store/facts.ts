@@ -123,6 +123,28 @@ export interface RestatementRow {
   at: number;
 }
 
+/**
+ * Rows a tier could not store, set aside in the lake's `quarantine/` (one lake object per
+ * segment frame or app-day load) and listed in data health: one entry per lake object, app,
+ * day and reason.
+ */
+export interface QuarantineRow {
+  /** The lake object that holds the rows, each with its reason in words. */
+  lake_key: string;
+  /** The tier that set them aside: 'pipeline' or 'jobs'. */
+  source: string;
+  /** '' when the rows have no app id the store can hold. */
+  app_id: string;
+  /** UTC day YYYY-MM-DD of the rows, '' when unknown. */
+  day: string;
+  /** A stable code, e.g. lone_surrogate, too_long, bad_app_id. */
+  reason: string;
+  row_count: number;
+  /** The first problem, in words (at most 1,000 characters). */
+  detail: string;
+  at: number;
+}
+
 export interface AppDayFacts {
   hourly: AppHourlyRow[];
   daily: AppDailyRow[];
@@ -164,6 +186,10 @@ export interface FactStore {
   customDaily(appId: string, fromDay: string, toDay: string): Promise<CustomDailyRow[]>;
   attribution(appId: string, fromDay: string, toDay: string): Promise<AttributionRow[]>;
   restatements(filter: { app_id?: string; since?: number; limit?: number }): Promise<RestatementRow[]>;
+  /** Records quarantined rows (a second record of the same lake key, app, day and reason replaces the first). */
+  recordQuarantine(rows: readonly QuarantineRow[]): Promise<void>;
+  /** Newest first (`at` descending); `since` bounds `at` (inclusive); `limit` defaults to 1,000. */
+  quarantined(filter: { app_id?: string; since?: number; limit?: number }): Promise<QuarantineRow[]>;
 
   /** Records a run as 'running' and answers its id. */
   startJobRun(workflow: string, partitionKey: string, at: number): Promise<string>;

@@ -244,4 +244,19 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE UNIQUE INDEX api_keys_id ON api_keys (id)',
     ],
   },
+  {
+    // Rows the pipeline or the jobs could not store, set aside in the lake's quarantine/ (one
+    // entry per lake object, app, day and reason), for data health. The key stays under
+    // InnoDB's 3072 bytes: (400 + 64 + 10 + 32) characters of 4 bytes.
+    version: 7,
+    name: 'quarantined rows',
+    statements: [
+      table(
+        `CREATE TABLE quarantined_rows (lake_key VARCHAR(400) NOT NULL, source VARCHAR(16) NOT NULL, app_id VARCHAR(64) NOT NULL, day VARCHAR(10) NOT NULL,
+          reason VARCHAR(32) NOT NULL, row_count BIGINT NOT NULL, detail VARCHAR(1000) NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (lake_key, app_id, day, reason))`,
+      ),
+      'CREATE INDEX quarantined_rows_app_at ON quarantined_rows (app_id, at)',
+      'CREATE INDEX quarantined_rows_at ON quarantined_rows (at)',
+    ],
+  },
 ];

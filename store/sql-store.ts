@@ -309,6 +309,8 @@ export abstract class SqlStore implements ReportStore {
   customDaily: FactStore['customDaily'] = (...a) => this.facts.customDaily(...a);
   attribution: FactStore['attribution'] = (...a) => this.facts.attribution(...a);
   restatements: FactStore['restatements'] = (...a) => this.facts.restatements(...a);
+  recordQuarantine: FactStore['recordQuarantine'] = (...a) => this.facts.recordQuarantine(...a);
+  quarantined: FactStore['quarantined'] = (...a) => this.facts.quarantined(...a);
 
   startJobRun: FactStore['startJobRun'] = (...a) => this.jobs.startJobRun(...a);
   finishJobRun: FactStore['finishJobRun'] = (...a) => this.jobs.finishJobRun(...a);

@@ -1,7 +1,8 @@
 /**
  * Data health (publishers for their apps, admins for all): completeness from per-device seq
- * gaps, duplicates removed, late-data restatements, ingest lag; admins also see job runs and
- * the monitoring rules evaluated over the tiers' /metrics.
+ * gaps, duplicates removed, late-data restatements, rows quarantined by the pipeline or the
+ * jobs (admins also those with no app id), ingest lag; admins also see job runs and the
+ * monitoring rules evaluated over the tiers' /metrics.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -15,17 +16,19 @@ const HOUR_MS = 3_600_000;
 export function healthRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
     app.get('/api/health', {
-      schema: { tags: ['health'], summary: 'completeness, duplicates removed, restatements and ingest lag per app (admins: and job runs)', querystring: Type.Object({ ...RangeQuery, app: Type.Optional(Type.String({ description: "an app id or 'all' (default)" })) }) },
+      schema: { tags: ['health'], summary: 'completeness, duplicates removed, restatements, quarantined rows and ingest lag per app (admins: and job runs)', querystring: Type.Object({ ...RangeQuery, app: Type.Optional(Type.String({ description: "an app id or 'all' (default)" })) }) },
     }, async (req, reply) => {
       const q = req.query as RangeQueryT & { app?: string };
       const r = parseRange(q);
       const scope = req.scope!;
       const ids = await scope.appIds(q.app ?? 'all');
-      const [daily, latest, restated, runs] = await Promise.all([
+      const everything = scope.isAdmin && (q.app ?? 'all') === 'all';
+      const [daily, latest, restated, runs, quarantined] = await Promise.all([
         o.store.dayDevices(ids, r.fromDay, r.toDay),
         o.store.latestHours(ids),
-        scope.isAdmin && (q.app ?? 'all') === 'all' ? o.store.restatements({ since: r.fromHour, limit: 500 }) : Promise.all(ids.map((a) => o.store.restatements({ app_id: a, since: r.fromHour, limit: 200 }))).then((x) => x.flat()),
+        everything ? o.store.restatements({ since: r.fromHour, limit: 500 }) : Promise.all(ids.map((a) => o.store.restatements({ app_id: a, since: r.fromHour, limit: 200 }))).then((x) => x.flat()),
         scope.isAdmin ? o.store.listJobRuns({ limit: 50 }) : Promise.resolve([]),
+        everything ? o.store.quarantined({ since: r.fromHour, limit: 500 }) : Promise.all(ids.map((a) => o.store.quarantined({ app_id: a, since: r.fromHour, limit: 200 }))).then((x) => x.flat()),
       ]);
       const days = new Map<string, { app_id: string; day: string; events: number; seq_gaps: number; duplicates: number }>();
       for (const d of daily) {
@@ -42,6 +45,7 @@ export function healthRoutes(o: UiAppOptions) {
         completeness: [...days.values()].map((d) => ({ ...d, completeness_pct: d.events + d.seq_gaps ? Math.round((d.events / (d.events + d.seq_gaps)) * 1e4) / 100 : 100 })),
         ingest_lag: ids.map((a) => ({ app_id: a, last_hour: latest.has(a) ? new Date(latest.get(a)!).toISOString() : null, lag_minutes: latest.has(a) ? Math.max(0, Math.round((now - latest.get(a)! - HOUR_MS) / 60_000)) : null })),
         restatements: restated.sort((a, b) => b.at - a.at).map((x) => ({ ...x, hour: new Date(x.hour).toISOString(), at: new Date(x.at).toISOString(), change: x.new_value - x.old_value })),
+        quarantined: quarantined.sort((a, b) => b.at - a.at).map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
         job_runs: runs.map((x) => ({ ...x, started_at: new Date(x.started_at).toISOString(), finished_at: x.finished_at === null ? null : new Date(x.finished_at).toISOString(), duration_ms: x.finished_at === null ? null : x.finished_at - x.started_at })),
       };
       return respond(req, reply, body, 'health');

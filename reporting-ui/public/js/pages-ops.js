@@ -10,6 +10,7 @@ export async function healthPage(root, params) {
     p('Ingest lag', d.ingest_lag, 'ingest_lag'),
     p('Completeness (events lost on devices, from seq gaps) and duplicates removed', d.completeness, 'completeness'),
     p('Late-data restatements', d.restatements, 'restatements'),
+    p('Quarantined rows (the pipeline or the jobs could not store them; the rest loaded)', d.quarantined.map((x) => ({ at: x.at, source: x.source, app_id: x.app_id, day: x.day, reason: x.reason, rows: x.row_count, detail: x.detail, lake_key: x.lake_key })), 'quarantined'),
   );
   if (state.user.role === 'admin') root.append(p('Job runs', d.job_runs.map((r) => ({ workflow: r.workflow, partition: r.partition_key, status: r.status, started_at: r.started_at, duration_ms: r.duration_ms, rows: r.row_count, error: r.error })), 'job_runs'));
 }
