@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SluiceError } from './errors.js';
 
 export interface MetricsServer {
   url: string;
@@ -13,7 +14,13 @@ export async function startMetricsServer(host: string, port: number, metrics: ()
     else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...health() }));
     else res.writeHead(404).end();
   });
-  await new Promise<void>((r) => server.listen(port, host, r));
+  // A taken port is a clear start-up error (e.g. `sluice jobs` while the demo runs), not a stack trace.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new SluiceError('CFG_ERR_PORT_IN_USE', `port ${port} on ${host} is already in use (is another sluice process running?); pick another with --port`, 400) : err),
+    );
+    server.listen(port, host, () => resolve());
+  });
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((r) => server.close(() => r())),

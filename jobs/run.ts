@@ -91,7 +91,12 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     for (const [k, n] of ctx.quarantined) quarantined.set(k, (quarantined.get(k) ?? 0) + n);
     const level = r.status === 'failed' ? 'error' : 'info';
     log[level]({ workflow: name, status: r.status, ms: r.ms, ...ctx.stats, error: r.error }, `workflow ${name} ${r.status}`);
-    for (const x of ctx.restated.slice(0, 20)) log.info({ app: x.app_id, hour: new Date(x.hour).toISOString(), metric: x.metric, old: x.old_value, new: x.new_value }, 'restated');
+    // One summary line per run (a backfill restates thousands of hours; the rows are in the store's restatements table).
+    if (ctx.restated.length > 0) {
+      const byMetric: Record<string, number> = {};
+      for (const x of ctx.restated) byMetric[x.metric] = (byMetric[x.metric] ?? 0) + 1;
+      log.info({ workflow: name, restatements: ctx.restated.length, apps: new Set(ctx.restated.map((x) => x.app_id)).size, by_metric: byMetric }, 'restated hours');
+    }
     return { ...r, stats: ctx.stats };
   };
 

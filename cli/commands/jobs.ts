@@ -32,7 +32,11 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
   }
   const lakeOptions = Object.fromEntries(Object.keys(lakeSchema.properties).map((k) => [k, (cfg as Record<string, unknown>)[k]])) as Partial<LakeOptions>;
   const lake = createLake(lakeOptions, 'jobs');
-  const tier = await startJobs({ ...cfg, scheduled: action === undefined }, lakeOptions, lake, store, log);
+  // A one-off run serves its metrics on a free port: it must not collide with a running scheduler (or the demo).
+  const tier = await startJobs({ ...cfg, scheduled: action === undefined, port: action === 'run' ? 0 : cfg.port }, lakeOptions, lake, store, log).catch(async (err: unknown) => {
+    await Promise.all([store.close(), lake.close()]);
+    throw err;
+  });
   const shutdown = () => tier.close().then(() => Promise.all([store.close(), lake.close()]));
   if (action === 'run') {
     const name = workflow ?? 'events';
