@@ -56,7 +56,7 @@ describe('tracking under hostile bodies', () => {
   });
   after(() => t.close());
 
-  test("keeps other clients' uploads under 100 ms at p99 while a parse bomb is sent over and over", async () => {
+  test("keeps other clients' uploads under 100 ms at p99 while a parse bomb is sent over and over", async (tc) => {
     // 8 KB of gzip, 8 MB of JSON: an events array of four million zeros.
     const bomb = gzipSync(`{"events":[${'0,'.repeat(3_999_999)}0]}`, { level: 9 });
     assert.ok(bomb.length < 16_000);
@@ -93,11 +93,12 @@ describe('tracking under hostile bodies', () => {
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!;
     assert.ok(latencies.length >= 100 && bombs >= 20, `${latencies.length} uploads and ${bombs} bombs in 20 s (p99 ${p99.toFixed(1)} ms)`);
+    tc.diagnostic(`${latencies.length} uploads, p99 ${p99.toFixed(1)} ms, ${bombs} bombs in between`);
     assert.ok(p99 < 100, `p99 ${p99.toFixed(1)} ms with ${bombs} bombs in between`);
   });
 
   test('answers 413 TRK_ERR_BODY_TOO_COMPLEX to a nesting bomb and to a value bomb outside the events, before parsing them', async () => {
-    const deep = gzipSync(`{"events":[{"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}]}`);
+    const deep = gzipSync(`{"events":[${JSON.stringify(ev()).replace(/}$/, `,"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`)}]}`);
     const values = gzipSync(`{"events":[${JSON.stringify(ev())}],"pad":[${'0,'.repeat(999_999)}0]}`);
     for (const body of [deep, values]) {
       const t0 = performance.now();
