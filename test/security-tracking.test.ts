@@ -159,9 +159,10 @@ describe('tracking under hostile bodies', () => {
 });
 
 describe('tracking against slow and piled-up clients', () => {
-  test('answers 408 and closes a client that dribbles its headers or its body, within the timeout', async () => {
+  test('answers 408 and closes a client that sends nothing, or dribbles its headers or its body, within the timeout', async () => {
     const t = await startTestTracking({ headersTimeoutMs: 500, bodyTimeoutMs: 1000 });
     try {
+      const silent = await rawClient(t.url);
       const slowBody = await rawClient(t.url);
       slowBody.sock.write('POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
       const slowHead = await rawClient(t.url);
@@ -172,14 +173,14 @@ describe('tracking against slow and piled-up clients', () => {
         slowHead.sock.write('X');
       }, 100);
       try {
-        const [bodyMs, headMs] = await Promise.all([closedWithin(slowBody.closed, 5000), closedWithin(slowHead.closed, 5000)]);
+        const [bodyMs, headMs, silentMs] = await Promise.all([closedWithin(slowBody.closed, 5000), closedWithin(slowHead.closed, 5000), closedWithin(silent.closed, 5000)]);
         assert.ok(bodyMs < 2000, `slow body closed after ${bodyMs} ms`);
         assert.ok(headMs < 1500, `slow headers closed after ${headMs} ms`);
+        assert.ok(silentMs < 1500, `silent connection closed after ${silentMs} ms`);
         assert.match(slowBody.answer(), /^HTTP\/1\.1 408/);
       } finally {
         clearInterval(drip);
-        slowBody.sock.destroy();
-        slowHead.sock.destroy();
+        for (const c of [slowBody, slowHead, silent]) c.sock.destroy();
       }
     } finally {
       await t.close();
