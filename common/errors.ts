@@ -47,5 +47,9 @@ export const RejectCode = {
   IN_FUTURE: 'EVT_IN_FUTURE',
   APP_MISMATCH: 'EVT_APP_MISMATCH',
   TOO_DEEP: 'EVT_TOO_DEEP',
+  /** A key or string value holds NUL (U+0000) or an unpaired surrogate (not well-formed UTF-16). */
+  BAD_STRING: 'EVT_BAD_STRING',
+  /** A field or prop named like an Object.prototype member (`__proto__`, `constructor`, ...) or `prototype`. */
+  RESERVED_NAME: 'EVT_RESERVED_NAME',
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];

@@ -126,3 +126,85 @@ export function validateInBatch(event: unknown, device: DeviceContext | undefine
   if (e.app_id === undefined && device?.app_id === undefined) return { code: RejectCode.MISSING_FIELD, field: 'app_id', message: 'app_id is required (on the event or in device)' };
   return semantic(e, e.sent_at ?? batchSentAt, opts);
 }
+
+/** Unknown fields are kept, but not nested deeper than this (EVT_TOO_DEEP). */
+export const MAX_UNKNOWN_DEPTH = 8;
+
+/** Fields the schema types; every other field is unknown (kept as it came, within limits). */
+const KNOWN: ReadonlySet<string> = new Set(Object.keys(EventInBatchSchema.properties));
+
+/**
+ * Names later tiers cannot keep faithfully: in a plain object `__proto__` changes the prototype
+ * instead of holding a value, and the other Object.prototype members read as present when absent.
+ */
+const RESERVED: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+// Only NUL and surrogates can make a string unsafe: one regex test per string, the precise check on the rare hit.
+const SUSPECT = /[\0\uD800-\uDFFF]/;
+
+/** False for a string holding NUL (U+0000) or an unpaired surrogate (not well-formed UTF-16). */
+export function isSafeString(s: string): boolean {
+  return !SUSPECT.test(s) || (!s.includes('\0') && s.isWellFormed());
+}
+
+const DEEP = 1;
+const BAD_NAME = 2;
+const BAD_STR = 3;
+
+/** Walks an unknown field's value: 0 when fine, else why not (nesting, a reserved key, an unsafe string). */
+function walk(v: unknown, depthLeft: number, strings: boolean): number {
+  if (typeof v === 'string') return strings && !isSafeString(v) ? BAD_STR : 0;
+  if (typeof v !== 'object' || v === null) return 0;
+  if (depthLeft === 0) return DEEP;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = walk(v[i], depthLeft - 1, strings);
+      if (r !== 0) return r;
+    }
+    return 0;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (RESERVED.has(k)) return BAD_NAME;
+    if (strings && !isSafeString(k)) return BAD_STR;
+    const r = walk(o[k], depthLeft - 1, strings);
+    if (r !== 0) return r;
+  }
+  return 0;
+}
+
+const badString = (field: string): Rejection => ({ code: RejectCode.BAD_STRING, field, message: `${field} holds NUL (U+0000) or an unpaired surrogate; strings must be well-formed UTF-16 without NUL` });
+const reservedName = (field: string, name: string): Rejection => ({ code: RejectCode.RESERVED_NAME, field, message: `'${name}' is a reserved name (Object.prototype members and 'prototype' cannot be field or prop names)` });
+
+/**
+ * What the schema does not check, on an event (or a device context) that already passed it:
+ * no field, prop or nested key is named like an Object.prototype member or `prototype`,
+ * unknown fields nest at most MAX_UNKNOWN_DEPTH levels, and, when `strings` is set, no key or
+ * string value anywhere holds NUL or an unpaired surrogate. Callers set `strings` only when
+ * the body has a backslash: without a `\u` escape, valid UTF-8 JSON cannot produce either.
+ */
+export function validateShape(e: Record<string, unknown>, strings: boolean): Rejection | null {
+  for (const k in e) {
+    const v = e[k];
+    if (KNOWN.has(k)) {
+      if (k === 'props' && typeof v === 'object' && v !== null) {
+        const props = v as Record<string, unknown>;
+        for (const p in props) {
+          if (RESERVED.has(p)) return reservedName(`props.${p}`, p);
+          if (strings) {
+            const pv = props[p];
+            if (!isSafeString(p) || (typeof pv === 'string' && !isSafeString(pv))) return badString('props');
+          }
+        }
+      } else if (strings && typeof v === 'string' && !isSafeString(v)) return badString(k);
+      continue;
+    }
+    if (RESERVED.has(k)) return reservedName(k, k);
+    if (strings && !isSafeString(k)) return badString('(a field name)');
+    const r = walk(v, MAX_UNKNOWN_DEPTH, strings);
+    if (r === DEEP) return { code: RejectCode.TOO_DEEP, field: k, message: `${k} is nested more than ${MAX_UNKNOWN_DEPTH} levels deep` };
+    if (r === BAD_NAME) return { code: RejectCode.RESERVED_NAME, field: k, message: `${k} holds a key with a reserved name (Object.prototype members and 'prototype' cannot be keys)` };
+    if (r === BAD_STR) return badString(k);
+  }
+  return null;
+}

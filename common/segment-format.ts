@@ -17,8 +17,40 @@ import { crc32c } from '@node-rs/crc32';
 export const SEGMENT_MAGIC = Buffer.from([0x53, 0x4c, 0x53, 0x47, 1, 0, 0, 0]);
 export const FRAME_HEADER = 8;
 const PAYLOAD_FIXED = 12;
-/** A length field above this is corruption, not a frame: keeps a torn length from allocating gigabytes. */
+/**
+ * Longest payload a writer may make. encodeFrame refuses longer ones, and readers take a longer
+ * length for a torn one unless the whole frame is there with a matching CRC: so recovery never
+ * cuts a frame that was acknowledged.
+ */
 export const MAX_FRAME_BYTES = 64 << 20;
+/** The meta length field is 16-bit. */
+export const MAX_META_BYTES = 0xffff;
+/** Longest body a frame can carry next to the longest meta. */
+export const MAX_FRAME_BODY_BYTES = MAX_FRAME_BYTES - PAYLOAD_FIXED - MAX_META_BYTES;
+/** Bytes on disk of a frame with the longest meta and a body of `bodyBytes`. */
+export function maxFrameLength(bodyBytes: number): number {
+  return FRAME_HEADER + PAYLOAD_FIXED + MAX_META_BYTES + bodyBytes;
+}
+/** Room in the meta for everything but the refused indexes (app id, skew correction). */
+const META_RESERVE = 1024;
+/** Most events in a batch: the meta can list the refused ones of any such batch (see rejectedListBytes). */
+export const MAX_EVENTS_PER_FRAME = 10_000;
+
+/** Bytes of `{"rejected":[...]` in the worst case for a batch of n events: all but one refused, the highest indexes. */
+export function rejectedListBytes(n: number): number {
+  let bytes = '{"rejected":[]'.length + Math.max(0, n - 2);
+  for (let width = 1, from = 1; from <= n - 1; width++, from *= 10) bytes += width * (Math.min(n - 1, from * 10 - 1) - from + 1);
+  return bytes;
+}
+if (rejectedListBytes(MAX_EVENTS_PER_FRAME) > MAX_META_BYTES - META_RESERVE) throw new Error('MAX_EVENTS_PER_FRAME does not fit the frame meta');
+
+/** A frame that the format cannot hold (meta over 16 bits of length, payload over MAX_FRAME_BYTES). */
+export class FrameLimitError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameLimitError';
+  }
+}
 
 export const FrameKind = { Upload: 1, Beacons: 2 } as const;
 export const Codec = { Identity: 0, Gzip: 1 } as const;
@@ -40,7 +72,9 @@ export interface Frame {
 /** Encodes one frame, header and CRC included, ready to append. */
 export function encodeFrame(kind: number, codec: number, receivedAt: number, meta: FrameMeta, body: Uint8Array): Buffer {
   const metaBuf = Buffer.from(JSON.stringify(meta));
+  if (metaBuf.length > MAX_META_BYTES) throw new FrameLimitError(`its meta takes ${metaBuf.length} bytes, the format holds ${MAX_META_BYTES}`);
   const payloadLen = PAYLOAD_FIXED + metaBuf.length + body.length;
+  if (payloadLen > MAX_FRAME_BYTES) throw new FrameLimitError(`it takes ${payloadLen} bytes, the format holds ${MAX_FRAME_BYTES}`);
   const buf = Buffer.allocUnsafe(FRAME_HEADER + payloadLen);
   buf.writeUInt32LE(payloadLen, 0);
   buf.writeUInt8(kind, 8);
@@ -71,7 +105,8 @@ export type ScanItem =
 /**
  * Walks the frames of a segment held in memory. A frame whose CRC does not match is
  * reported and skipped when its length is plausible (so the rest of the segment is still
- * read); a torn or impossible length ends the walk.
+ * read); a torn or impossible length ends the walk. A length over MAX_FRAME_BYTES is taken
+ * for a frame only when the whole frame is there and its CRC matches (older writers made such frames).
  */
 export function* scanSegment(buf: Buffer): Generator<ScanItem> {
   if (buf.length < SEGMENT_MAGIC.length || !buf.subarray(0, 4).equals(SEGMENT_MAGIC.subarray(0, 4))) {
@@ -85,18 +120,21 @@ export function* scanSegment(buf: Buffer): Generator<ScanItem> {
       return;
     }
     const len = buf.readUInt32LE(off);
-    if (len < PAYLOAD_FIXED || len > MAX_FRAME_BYTES) {
+    const end = off + FRAME_HEADER + len;
+    const oversized = len > MAX_FRAME_BYTES;
+    if (len < PAYLOAD_FIXED || (oversized && end > buf.length)) {
       yield { ok: false, offset: off, reason: `impossible frame length ${len}`, resumeAt: -1 };
       return;
     }
-    const end = off + FRAME_HEADER + len;
     if (end > buf.length) {
       yield { ok: false, offset: off, reason: 'torn frame (file ends inside it)', resumeAt: -1 };
       return;
     }
     const payload = buf.subarray(off + FRAME_HEADER, end);
     if (crc32c(payload) !== buf.readUInt32LE(off + 4)) {
-      yield { ok: false, offset: off, reason: 'CRC32C mismatch', resumeAt: end };
+      // A bad CRC on an oversized length says the length itself is torn: nothing after it can be trusted.
+      yield oversized ? { ok: false, offset: off, reason: `impossible frame length ${len}`, resumeAt: -1 } : { ok: false, offset: off, reason: 'CRC32C mismatch', resumeAt: end };
+      if (oversized) return;
     } else {
       let frame: Frame;
       try {

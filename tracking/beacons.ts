@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { verifyDecision, type Decision } from '../common/decision-token.js';
+import { isSafeString } from '../common/event-validator.js';
 import { Codec, FrameKind, encodeFrame } from '../common/segment-format.js';
 
 export type BeaconKind = 'impression' | 'click';
@@ -26,6 +27,9 @@ export class BeaconChecker {
   check(kind: BeaconKind, token: string, now: number): BeaconOutcome {
     const v = verifyDecision(token, this.secret, now);
     if (!v.ok) return v;
+    // Signed is not safe: a NUL the ad server let into an id (%00) would break the tiers that read the event.
+    const x = v.decision;
+    if (!isSafeString(x.d) || !isSafeString(x.app) || !isSafeString(x.slot) || !isSafeString(x.campaign) || !isSafeString(x.creative) || !isSafeString(x.line_item ?? '') || !isSafeString(x.device ?? '')) return { ok: false, reason: 'malformed' };
     const key = `${kind}:${v.decision.d}`;
     if (this.seen.has(key)) return { ok: false, reason: 'replayed' };
     this.seen.set(key, true, { ttl: Math.max(1, v.decision.exp - now) });

@@ -4,6 +4,8 @@ import { SluiceError } from '../common/errors.js';
 export const TrackingErrorCode = {
   BATCH_TOO_LARGE: 'TRK_ERR_BATCH_TOO_LARGE',
   BODY_TOO_LARGE: 'TRK_ERR_BODY_TOO_LARGE',
+  /** Too many JSON values or too deep a nesting, found by the scan before parsing (413). */
+  BODY_TOO_COMPLEX: 'TRK_ERR_BODY_TOO_COMPLEX',
   BAD_JSON: 'TRK_ERR_BAD_JSON',
   BAD_GZIP: 'TRK_ERR_BAD_GZIP',
   BAD_ENCODING: 'TRK_ERR_BAD_ENCODING',
@@ -13,6 +15,8 @@ export const TrackingErrorCode = {
   BAD_APP_KEY: 'TRK_ERR_BAD_APP_KEY',
   STORAGE: 'TRK_ERR_STORAGE',
   OVERLOADED: 'TRK_ERR_OVERLOADED',
+  /** Request bodies being received or held are over --max-inflight-mb (503 with Retry-After). */
+  BUSY: 'TRK_ERR_BUSY',
   SHUTTING_DOWN: 'TRK_ERR_SHUTTING_DOWN',
   RATE_LIMITED: 'TRK_ERR_RATE_LIMITED',
   BAD_BEACON: 'TRK_ERR_BAD_BEACON',

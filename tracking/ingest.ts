@@ -1,15 +1,16 @@
 import type { LiveEvent } from '../common/live-event.js';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { gzip as gzipCb } from 'node:zlib';
 import { RejectCode } from '../common/errors.js';
-import { validateDevice, validateInBatch, type Rejection, type ValidateOptions } from '../common/event-validator.js';
+import { validateDevice, validateInBatch, validateShape, type Rejection, type ValidateOptions } from '../common/event-validator.js';
 import type { DeviceContext } from '../common/event-schema.js';
-import { Codec, FrameKind, encodeFrame } from '../common/segment-format.js';
+import { Codec, FrameKind, FrameLimitError, encodeFrame } from '../common/segment-format.js';
+import { BodyScanner, SCAN_ABOVE_BYTES } from './body-scan.js';
+import { gunzipChecked } from './inflate.js';
 import { skewCorrection } from '../common/skew.js';
 import { TrackingError, TrackingErrorCode as E } from './errors.js';
 
-const gunzip = promisify(gunzipCb);
 const gzip = promisify(gzipCb);
 
 export interface IngestLimits {
@@ -39,29 +40,6 @@ export interface IngestResult {
 const LIVE_PER_BATCH = 3;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** Known fields are typed by the schema; anything else may be kept but not nested deeper than this. */
-const MAX_UNKNOWN_DEPTH = 8;
-const KNOWN = new Set(['event_id', 'device_id', 'app_id', 'seq', 'type', 'ts', 'sent_at', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'campaign_id', 'creative_id', 'slot_id', 'name', 'props']);
-
-function depth(v: unknown, limit: number): number {
-  if (typeof v !== 'object' || v === null) return 0;
-  if (limit === 0) return 1;
-  let d = 0;
-  for (const x of Object.values(v)) {
-    const c = depth(x, limit - 1);
-    if (c > d) d = c;
-  }
-  return d + 1;
-}
-
-function tooDeep(e: Record<string, unknown>): string | null {
-  for (const k in e) {
-    const v = e[k];
-    if (typeof v === 'object' && v !== null && !KNOWN.has(k) && depth(v, MAX_UNKNOWN_DEPTH) > MAX_UNKNOWN_DEPTH) return k;
-  }
-  return null;
-}
-
 /** Where JSON.parse broke, in words a client developer can act on. */
 function jsonError(err: unknown): string {
   return err instanceof Error ? err.message : 'unreadable JSON';
@@ -77,20 +55,18 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   let text: Buffer;
   const gz = encoding === 'gzip';
   if (gz) {
-    try {
-      text = await gunzip(raw, { maxOutputLength: limits.maxInflatedBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new TrackingError(E.BODY_TOO_LARGE, `the body inflates to more than ${limits.maxInflatedBytes} bytes`, 413);
-      }
-      throw new TrackingError(E.BAD_GZIP, `the body is not valid gzip: ${(err as Error).message}`, 400);
-    }
+    // Size and, past SCAN_ABOVE_BYTES, structure are checked while it inflates.
+    text = await gunzipChecked(raw, limits.maxInflatedBytes, limits.maxEvents);
   } else if (encoding === undefined || encoding === 'identity') {
     text = raw;
+    // Structure before parsing, for bodies big enough that their parse could stall the event loop.
+    if (text.length > SCAN_ABOVE_BYTES) new BodyScanner(limits.maxEvents).push(text);
   } else {
     throw new TrackingError(E.BAD_ENCODING, `content-encoding '${encoding}' is not supported; send gzip or identity`, 415);
   }
   if (!isUtf8(text)) throw new TrackingError(E.BAD_ENCODING, 'the body is not valid UTF-8', 400);
+  // NUL and unpaired surrogates can only come from \u escapes: a body with no backslash (memchr) skips the string checks.
+  const checkStrings = text.indexOf(0x5c) !== -1;
   let body: unknown;
   try {
     body = JSON.parse(text.toString('utf8'));
@@ -103,9 +79,9 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   if (events.length === 0) throw new TrackingError(E.BAD_BODY, '"events" is empty', 400);
   if (events.length > limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${limits.maxEvents} events; this one has ${events.length}; split it`, 413);
   if (device !== undefined) {
-    const bad = validateDevice(device);
-    if (bad) throw new TrackingError(E.BAD_BODY, `"device" is not valid: ${bad.message}`, 400, { code: bad.code, field: bad.field });
-    if (tooDeep(device as Record<string, unknown>)) throw new TrackingError(E.BAD_BODY, '"device" is nested too deeply', 400);
+    const bad = validateDevice(device) ?? validateShape(device as Record<string, unknown>, checkStrings);
+    // The answer's code stays TRK_ERR_BAD_BODY (the documented one); the event-level reason goes in the message.
+    if (bad) throw new TrackingError(E.BAD_BODY, `"device" is not valid (${bad.code}): ${bad.message}`, 400, { field: bad.field.startsWith('device.') ? bad.field : `device.${bad.field}` });
   }
   if (sentAt !== undefined && (typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt) || sentAt < 0)) throw new TrackingError(E.BAD_BODY, '"sent_at" must be a non-negative integer (ms)', 400);
 
@@ -119,10 +95,7 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
     if (!why && appId !== undefined && (ev.app_id ?? ctxApp) !== appId) {
       why = { code: RejectCode.APP_MISMATCH, field: 'app_id', message: 'app_id does not belong to the app key of this upload' };
     }
-    if (!why) {
-      const deep = tooDeep(ev);
-      if (deep) why = { code: RejectCode.TOO_DEEP, field: deep, message: `${deep} is nested more than ${MAX_UNKNOWN_DEPTH} levels deep` };
-    }
+    if (!why) why = validateShape(ev, checkStrings);
     if (why) rejected.push({ index: i, code: why.code, field: why.field, reason: why.message });
   }
   const accepted = events.length - rejected.length;
@@ -142,6 +115,20 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
     latest.push({ app_id: str(ev.app_id ?? ctxApp), type: str(ev.type), name: str(ev.name), ts: Number(ev.ts), platform: str(ev.platform ?? c.platform), country: str(ev.country ?? c.country), app_version: str(ev.app_version ?? c.app_version) });
   }
   // Gzip bodies go to disk as they came: compressing them again would cost CPU for nothing.
-  const stored = gz ? raw : await gzip(text, { level: 1 });
-  return { frame: encodeFrame(FrameKind.Upload, Codec.Gzip, receivedAt, meta, stored), accepted, rejected, receivedAt, latest };
+  let codec: number = Codec.Gzip;
+  let stored = gz ? raw : await gzip(text, { level: 1 });
+  // What gzip cannot shrink is stored as it came, so a frame's body is never longer than the request's.
+  if (!gz && stored.length >= text.length) {
+    codec = Codec.Identity;
+    stored = text;
+  }
+  let frame: Buffer;
+  try {
+    frame = encodeFrame(FrameKind.Upload, codec, receivedAt, meta, stored);
+  } catch (err) {
+    // Unreachable with options that passed start-up validation; refused, never a 500 or a frame readers cannot take.
+    if (err instanceof FrameLimitError) throw new TrackingError(E.BATCH_TOO_LARGE, `this batch cannot be stored in one segment frame (${err.message}); split it`, 413);
+    throw err;
+  }
+  return { frame, accepted, rejected, receivedAt, latest };
 }

@@ -17,10 +17,12 @@ export interface TrackingMetrics {
   openSegmentAge: Gauge;
   shipLag: Gauge;
   beacons: Counter<'kind' | 'outcome'>;
+  inflightBytes: Gauge;
+  inflightRefused: Counter;
 }
 
 /** The tracking tier's Prometheus metrics; gauges that need live values take collect callbacks. */
-export function createTrackingMetrics(live: { openSegmentAgeSeconds(): number; shipLagSeconds(): number }): TrackingMetrics {
+export function createTrackingMetrics(live: { openSegmentAgeSeconds(): number; shipLagSeconds(): number; inflightBytes?(): number }): TrackingMetrics {
   const registry = createMetricsRegistry('tracking');
   const r = [registry];
   return {
@@ -40,5 +42,7 @@ export function createTrackingMetrics(live: { openSegmentAgeSeconds(): number; s
     openSegmentAge: new Gauge({ name: 'sluice_tracking_open_segment_age_seconds', help: 'age of the open segment', registers: r, collect() { this.set(live.openSegmentAgeSeconds()); } }),
     shipLag: new Gauge({ name: 'sluice_tracking_ship_lag_seconds', help: 'age of the oldest sealed segment not yet shipped', registers: r, collect() { this.set(live.shipLagSeconds()); } }),
     beacons: new Counter({ name: 'sluice_tracking_beacons_total', help: 'impression and click beacons by outcome', labelNames: ['kind', 'outcome'], registers: r }),
+    inflightBytes: new Gauge({ name: 'sluice_tracking_inflight_bytes', help: 'request body bytes held (declared, being received or waiting for the disk)', registers: r, collect() { this.set(live.inflightBytes?.() ?? 0); } }),
+    inflightRefused: new Counter({ name: 'sluice_tracking_inflight_refused_total', help: 'requests refused with 503 TRK_ERR_BUSY because too many body bytes were held', registers: r }),
   };
 }

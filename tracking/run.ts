@@ -5,6 +5,7 @@ import type { Logger } from '../common/logger.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { AppKeys } from './app-keys.js';
+import { InflightBytes } from './inflight.js';
 import { createTrackingMetrics } from './metrics.js';
 import { resolveNodeId, type trackingSchema } from './options.js';
 import { SegmentLog } from './segment-log.js';
@@ -31,9 +32,11 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   const segmentDir = join(cfg.dataDir, 'segments');
   let segments: SegmentLog | undefined;
   let shipper: Shipper | undefined;
+  const inflight = new InflightBytes(cfg.maxInflightMb * 1e6, cfg.maxBodyKb * 1024);
   const metrics = createTrackingMetrics({
     openSegmentAgeSeconds: () => (segments?.openSegment?.ageMs ?? 0) / 1000,
     shipLagSeconds: () => shipper?.lagSeconds() ?? 0,
+    inflightBytes: () => inflight.bytes,
   });
   const nodeId = resolveNodeId(cfg.nodeId, cfg.port);
   segments = SegmentLog.open({
@@ -62,7 +65,8 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   if (cfg.beaconSecret === 'sluice-dev-beacon-secret') log.warn('using the development beacon secret; set --beacon-secret (SLUICE_BEACON_SECRET) in production');
   const app = buildTrackingApp({
     limits: { maxEvents: cfg.maxEvents, maxInflatedBytes: cfg.maxInflatedKb * 1024, retentionMs: cfg.retentionDays * DAY_MS, maxFutureMs: cfg.maxFutureMinutes * MINUTE_MS },
-    maxBodyBytes: cfg.maxBodyKb * 1024, retryAfterSeconds: cfg.retryAfterSeconds, beaconSecret: cfg.beaconSecret,
+    maxBodyBytes: cfg.maxBodyKb * 1024, inflight, retryAfterSeconds: cfg.retryAfterSeconds, beaconSecret: cfg.beaconSecret,
+    timeouts: { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs },
     rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log, liveToken: cfg.liveToken,
   });
   const address = await app.listen({ host: cfg.host, port: cfg.port });

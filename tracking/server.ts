@@ -10,10 +10,26 @@ import type { SegmentLog } from './segment-log.js';
 import { LiveRing } from './live.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
+import type { InflightBytes } from './inflight.js';
+
+/** How long a client may take, ms (node's http server enforces them; see DESIGN.md, Security). */
+export interface TrackingTimeouts {
+  /** The request's headers must have arrived within this. */
+  headersMs: number;
+  /** The whole request, headers and body, must have arrived within this. */
+  bodyMs: number;
+  /** No traffic on a connection this long, during a request or its answer. */
+  idleMs: number;
+  /** An idle keep-alive connection lives this long. */
+  keepAliveMs: number;
+}
 
 export interface TrackingAppOptions {
   limits: IngestLimits;
   maxBodyBytes: number;
+  /** Request body bytes held at once; past its cap requests get 503 TRK_ERR_BUSY before their body is read. */
+  inflight: InflightBytes;
+  timeouts: TrackingTimeouts;
   retryAfterSeconds: number;
   beaconSecret: string;
   rateLimitPerKey: number;
@@ -48,11 +64,18 @@ const FASTIFY_ERRORS: Record<string, [string, number, string]> = {
 
 /** The tracking HTTP API: uploads, beacons, health and metrics. Entry files only wire this up. */
 export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
+  const t = o.timeouts;
+  // Node checks the header and request deadlines on a timer (30 s by default): tick often enough that they hold to within a quarter.
+  const checkEvery = Math.max(50, Math.min(1000, Math.floor(Math.min(t.headersMs, t.bodyMs) / 4)));
   const app = Fastify({
     loggerInstance: o.log as FastifyBaseLogger,
     // Metrics over logs: no log line per request on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: o.maxBodyBytes, return503OnClosing: true });
+    bodyLimit: o.maxBodyBytes, return503OnClosing: true,
+    connectionTimeout: t.idleMs, keepAliveTimeout: t.keepAliveMs, requestTimeout: t.bodyMs,
+    http: { headersTimeout: t.headersMs, requestTimeout: t.bodyMs, connectionsCheckingInterval: checkEvery },
+  });
+  const inflight = o.inflight;
   const beacons = new BeaconChecker(o.beaconSecret);
   const byKey = new RateLimiter(o.rateLimitPerKey);
   const byIp = new RateLimiter(o.rateLimitPerIp);
@@ -85,6 +108,14 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
       message = 'internal error';
     }
     void reply.code(status).send(details === undefined ? { code, message } : { code, message, ...(details as object) });
+  });
+
+  // Before any body byte is read: reserve what the request declares, or refuse it while too much is held.
+  app.addHook('onRequest', (req, reply, done) => {
+    const n = inflight.declared(req.headers);
+    if (n === 0 || inflight.reserve(reply.raw, n)) return done();
+    m.inflightRefused.inc();
+    done(new TrackingError(E.BUSY, `too many request bytes are held at once (over ${inflight.cap}); retry later`, 503, undefined, o.retryAfterSeconds));
   });
 
   app.addHook('onResponse', (req, reply, done) => {
