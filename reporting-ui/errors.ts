@@ -9,6 +9,7 @@ export const UiErrorCode = {
   BAD_REQUEST: 'UI_ERR_BAD_REQUEST',
   RATE_LIMITED: 'UI_ERR_RATE_LIMITED',
   UPSTREAM: 'UI_ERR_UPSTREAM',
+  BUSY: 'UI_ERR_BUSY',
   INTERNAL: 'UI_ERR_INTERNAL',
 } as const;
 export type UiErrorCode = (typeof UiErrorCode)[keyof typeof UiErrorCode];
@@ -21,6 +22,7 @@ const STATUS: Record<UiErrorCode, number> = {
   UI_ERR_BAD_REQUEST: 400,
   UI_ERR_RATE_LIMITED: 429,
   UI_ERR_UPSTREAM: 502,
+  UI_ERR_BUSY: 503,
   UI_ERR_INTERNAL: 500,
 };
 

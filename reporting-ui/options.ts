@@ -13,6 +13,7 @@ export const uiSchema = Type.Object({
   sessionHours: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 12, description: 'a log-in session lasts this long' }),
   secureCookies: Type.Boolean({ default: false, description: 'mark the session cookie Secure (behind HTTPS)' }),
   loginRatePerMinute: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'log-in attempts per client address per minute (429 beyond)' }),
+  maxInflightMb: Type.Integer({ minimum: 1, maximum: 4096, default: 16, description: 'request body bytes the UI holds at once (MiB); past it requests get 503 UI_ERR_BUSY before their body is read' }),
   requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000, description: 'a request (headers and body) must arrive within this long, or its connection is closed (slow clients)' }),
   logLevel: logLevelOption,
   ...storeSchema.properties,

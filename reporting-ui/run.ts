@@ -22,7 +22,7 @@ export interface UiTier {
   close(): Promise<void>;
 }
 
-export type UiTierOptions = Pick<UiOptions, 'host' | 'port' | 'trackingUrl' | 'liveToken' | 'metricsUrls' | 'adminEmail' | 'adminPassword' | 'sessionHours' | 'secureCookies' | 'loginRatePerMinute'> & Partial<Pick<UiOptions, 'requestTimeoutMs'>>;
+export type UiTierOptions = Pick<UiOptions, 'host' | 'port' | 'trackingUrl' | 'liveToken' | 'metricsUrls' | 'adminEmail' | 'adminPassword' | 'sessionHours' | 'secureCookies' | 'loginRatePerMinute'> & Partial<Pick<UiOptions, 'requestTimeoutMs' | 'maxInflightMb'>>;
 
 /** Creates the user when its e-mail is not taken yet; answers whether it did. */
 export async function ensureUser(store: ReportStore, u: { email: string; password: string; role: 'admin' | 'publisher' | 'advertiser'; publisher_id?: string; advertiser_id?: string }): Promise<boolean> {
@@ -43,7 +43,7 @@ export async function startUi(o: UiTierOptions, store: ReportStore, log: Logger)
   const monitor = new Monitor(parseMetricsUrls(o.metricsUrls).targets);
   monitor.start();
   const sessions = new Sessions(o.sessionHours * 3_600_000);
-  const app = await buildUiApp({ store, sessions, log, secureCookies: o.secureCookies, sessionHours: o.sessionHours, loginRatePerMinute: o.loginRatePerMinute, requestTimeoutMs: o.requestTimeoutMs ?? 10_000, live, monitor, metrics: new UiMetrics() });
+  const app = await buildUiApp({ store, sessions, log, secureCookies: o.secureCookies, sessionHours: o.sessionHours, loginRatePerMinute: o.loginRatePerMinute, requestTimeoutMs: o.requestTimeoutMs ?? 10_000, maxInflightBytes: (o.maxInflightMb ?? 16) * 1024 * 1024, live, monitor, metrics: new UiMetrics() });
   const url = await app.listen({ host: o.host, port: o.port });
   log.info({ url, live: live.enabled, monitoring: o.metricsUrls !== '' }, 'reporting UI is up');
   return {

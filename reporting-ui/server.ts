@@ -13,6 +13,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from '../common/logger.js';
 import type { ReportStore } from '../store/store.js';
 import type { User } from '../store/users.js';
+import { InflightBytes } from '../common/inflight-bytes.js';
 import { UiError, UiErrorCode } from './errors.js';
 import type { LiveFeed } from './live-feed.js';
 import type { Monitor } from './monitor.js';
@@ -35,6 +36,8 @@ export interface UiAppOptions {
   loginRatePerMinute: number;
   /** Headers and body must arrive within this long; a slow client's connection is closed. */
   requestTimeoutMs: number;
+  /** Request body bytes held at once; past it, 503 UI_ERR_BUSY before the body is read. */
+  maxInflightBytes: number;
   live: LiveFeed;
   monitor: Monitor;
   metrics: UiMetrics;
@@ -58,6 +61,7 @@ declare module 'fastify' {
   }
 }
 
+const BODY_LIMIT = 1 << 20;
 const PUBLIC = fileURLToPath(new URL('../../reporting-ui/public/', import.meta.url));
 const UPLOT = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
 /**
@@ -82,7 +86,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1 << 20,
+    bodyLimit: BODY_LIMIT,
     // Slow clients (a byte every few seconds) are cut off: headers and body within requestTimeoutMs,
     // checked every second (node's default check runs every 30 s). Upgraded WebSockets are not affected.
     requestTimeout: o.requestTimeoutMs,
@@ -131,8 +135,16 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/', index: false, wildcard: false });
   await app.register(fastifyStatic, { root: UPLOT, prefix: '/vendor/uplot/', decorateReply: false });
 
-  app.addHook('onRequest', async (req) => {
+  const inflight = new InflightBytes(o.maxInflightBytes, BODY_LIMIT);
+  o.metrics.inflight = inflight;
+  app.addHook('onRequest', async (req, reply) => {
     o.metrics.requests++;
+    const bytes = inflight.declared(req.headers);
+    if (bytes > 0 && !inflight.reserve(reply.raw, bytes)) {
+      o.metrics.inflightRefused++;
+      void reply.header('retry-after', '1');
+      throw new UiError(UiErrorCode.BUSY, 'too many request bytes are held at once; retry in a second');
+    }
     const access = accessOf(req.routeOptions);
     if (access === 'public') return;
     let user: User | undefined;

@@ -87,7 +87,7 @@ describe('security of the reporting API', () => {
 describe('slow clients of the reporting API', () => {
   let fx: UiFixture;
   before(async () => {
-    fx = await startUiFixture({ requestTimeoutMs: 1000 });
+    fx = await startUiFixture({ requestTimeoutMs: 1000, maxInflightMb: 1 });
   });
   after(() => fx.close());
 
@@ -106,5 +106,24 @@ describe('slow clients of the reporting API', () => {
     const r = await slowClient(fx.url, 'GET /api/me HTTP/1.1\r\n', 'X-Slow: ' + 'y'.repeat(100), 200, 8000);
     assert.ok(r.closedByServer, `still open after ${Math.round(r.ms)} ms`);
     assert.ok(r.ms < 1000 + 2500, `closed after ${Math.round(r.ms)} ms`);
+  });
+
+  test('past the cap on body bytes in flight a new upload gets 503 before its body is read, and is served once they are gone', async () => {
+    const head = 'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n';
+    const slow = [0, 1].map(() => slowClient(fx.url, head, '{"email":', 100, 8000));
+    const metric = async () => Number(/sluice_ui_inflight_bytes (\d+)/.exec(await (await fetch(`${fx.url}/metrics`)).text())?.[1]);
+    // Both uploads have reserved their bytes once the metric says so (polled, at most 3 s).
+    for (const t0 = Date.now(); Date.now() - t0 < 3000 && (await metric()) < 1_000_000; ) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await metric(), 1_000_000);
+    const login = () => fetch(`${fx.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@test.example', password: 'wrong-password', pad: 'x'.repeat(100_000) }) });
+    const busy = await login();
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers.get('retry-after'), '1');
+    assert.equal(((await busy.json()) as { error: { code: string } }).error.code, 'UI_ERR_BUSY');
+    assert.equal((await fetch(`${fx.url}/api/me`)).status, 401, 'requests without a body still get through');
+    await Promise.all(slow);
+    assert.equal(await metric(), 0, 'the cut-off uploads gave their bytes back');
+    assert.equal((await login()).status, 401);
+    assert.match(await (await fetch(`${fx.url}/metrics`)).text(), /sluice_ui_inflight_refused_total 1\n/);
   });
 });

@@ -5,7 +5,7 @@ import type { Logger } from '../common/logger.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { AppKeys } from './app-keys.js';
-import { InflightBytes } from './inflight.js';
+import { InflightBytes } from '../common/inflight-bytes.js';
 import { createTrackingMetrics } from './metrics.js';
 import { resolveNodeId, type trackingSchema } from './options.js';
 import { SegmentLog } from './segment-log.js';

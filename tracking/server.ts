@@ -10,7 +10,7 @@ import type { SegmentLog } from './segment-log.js';
 import { LiveRing } from './live.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
-import type { InflightBytes } from './inflight.js';
+import type { InflightBytes } from '../common/inflight-bytes.js';
 
 /** How long a client may take, ms (node's http server enforces them; see DESIGN.md, Security). */
 export interface TrackingTimeouts {

@@ -91,13 +91,13 @@ export interface UiFixture {
   close(): Promise<void>;
 }
 
-export async function startUiFixture(over: { store?: ReportStore; trackingUrl?: string; liveToken?: string; metricsUrls?: string; requestTimeoutMs?: number } = {}): Promise<UiFixture> {
+export async function startUiFixture(over: { store?: ReportStore; trackingUrl?: string; liveToken?: string; metricsUrls?: string; requestTimeoutMs?: number; maxInflightMb?: number } = {}): Promise<UiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-ui-'));
   const store = over.store ?? new SqliteStore({ path: join(dir, 'sluice.db') });
   await store.migrate();
   const world = await seedTenants(store);
   const ui = await startUi(
-    { host: '127.0.0.1', port: 0, trackingUrl: over.trackingUrl ?? '', liveToken: over.liveToken ?? '', metricsUrls: over.metricsUrls ?? '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000, requestTimeoutMs: over.requestTimeoutMs ?? 10_000 },
+    { host: '127.0.0.1', port: 0, trackingUrl: over.trackingUrl ?? '', liveToken: over.liveToken ?? '', metricsUrls: over.metricsUrls ?? '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000, requestTimeoutMs: over.requestTimeoutMs ?? 10_000, maxInflightMb: over.maxInflightMb ?? 16 },
     store, createLogger('ui', 'silent'),
   );
   const login = async (email: string, password = PASSWORD): Promise<string> => {
