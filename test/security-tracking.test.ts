@@ -15,6 +15,7 @@ import { Codec, FrameKind, FrameLimitError, MAX_EVENTS_PER_FRAME, MAX_FRAME_BYTE
 import { trackingSpec } from '../tracking/options.js';
 import { SegmentLog } from '../tracking/segment-log.js';
 import { tmp } from './helpers/fleet.js';
+import { disguise, rawRequest } from './helpers/disguise.js';
 import { post, startTestTracking, storedEvents } from './helpers/tracking.js';
 
 const device = { device_id: 'sec-dev', app_id: 'app_0001', platform: 'android', os_version: '14', country: 'DE' };
@@ -280,5 +281,32 @@ describe('tracking beacons', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('tracking under disguised paths', () => {
+  let t: Awaited<ReturnType<typeof startTestTracking>>;
+  before(async () => {
+    const dir = tmp('disguise');
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify({ 'key-one': 'app_0001' }));
+    t = await startTestTracking({ appKeys: join(dir, 'keys.json'), liveToken: 'a-live-token-for-tests' });
+  });
+  after(() => t.close());
+
+  test('an upload without its app key and the live feed without its token are refused under every spelling of their paths', async () => {
+    const body = JSON.stringify({ device, events: [ev()] });
+    const before = storedEvents(t.segmentDir).length;
+    for (const v of disguise('/v1/events')) {
+      const r = await rawRequest(t.url, 'POST', v.path, {}, body);
+      assert.ok(r.status === 401 || r.status === 404, `${v.kind} ${v.path}: ${r.status} ${r.body}`);
+    }
+    for (const v of disguise('/v1/live?since=0')) {
+      const r = await rawRequest(t.url, 'GET', v.path);
+      assert.equal(r.status, 404, `${v.kind} ${v.path}: ${r.status} ${r.body}`);
+    }
+    assert.equal(storedEvents(t.segmentDir).length, before, 'nothing was stored');
+    // The plain path with the key does store (so the count above could change).
+    assert.equal((await rawRequest(t.url, 'POST', '/v1/events', { 'x-sluice-app-key': 'key-one' }, body)).status, 200);
+    assert.equal(storedEvents(t.segmentDir).length, before + 1);
   });
 });
