@@ -82,6 +82,28 @@ describe('the reports of the reporting API', () => {
     assert.ok(values.rows[0].count > values.rows[1].count);
   });
 
+  test('ad tables name what they group, leave requests out per campaign, and show requests with fill rate per slot', async () => {
+    const q = `from=${fx.world.days[0]}&to=${fx.world.days[2]}`;
+    const byCampaign = await get(pubA, `/api/apps/all/ads?${q}&by=campaign_id`);
+    assert.deepEqual(byCampaign.rows.map((r: Json) => [r.campaign_id, r.name]).sort(), [['cmp_x', 'X spring'], ['cmp_y', 'Y autumn']]);
+    assert.ok(byCampaign.rows.every((r: Json) => !('requests' in r)), 'no requests column that can only read 0');
+    const r = parseRange({ from: fx.world.days[0], to: fx.world.days[2] });
+    const facts = (await Promise.all(['app_a1', 'app_a2'].map((a) => fx.store.campaignHourly({ app_id: a, fromHour: r.fromHour, toHour: r.toHour })))).flat();
+    const bySlot = await get(pubA, `/api/apps/all/ads?${q}&by=slot_id`);
+    const slotA1 = bySlot.rows.find((r: Json) => r.slot_id === 'slot_a1');
+    const want = facts.filter((f) => f.slot_id === 'slot_a1');
+    const reqs = want.reduce((n, f) => n + f.requests, 0);
+    const imps = want.reduce((n, f) => n + f.impressions, 0);
+    assert.ok(reqs > 0 && imps > 0);
+    assert.equal(slotA1.requests, reqs);
+    assert.equal(slotA1.fill_rate, Math.round((imps / reqs) * 1e4) / 100);
+    assert.equal(slotA1.name, 'banner');
+    assert.ok(bySlot.rows.some((r: Json) => r.slot_id === '(no slot)'), 'the row with no slot is labelled');
+    assert.ok(!bySlot.rows.some((r: Json) => r.slot_id === ''));
+    const campaign = await get(admin, `/api/campaigns/cmp_x/report?${q}&by=creative_id`);
+    assert.ok(campaign.rows.length > 0 && campaign.rows.every((r: Json) => !('requests' in r) && r.creative_id === 'cr_x'));
+  });
+
   test('every report downloads as CSV, one table at a time', async () => {
     const res = await fetch(`${fx.url}/api/apps/app_a1/breakdown?dim=country&format=csv`, { headers: { cookie: pubA } });
     assert.equal(res.status, 200);

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
-import { ctr, RangeQuery, type RangeQueryT } from '../report-query.js';
+import { adRows } from '../ad-rows.js';
+import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
 import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
@@ -112,14 +113,14 @@ export function appRoutes(o: UiAppOptions) {
     });
 
     app.get('/api/apps/:app/ads', {
-      schema: { tags: ['apps'], summary: 'ad requests, impressions, clicks and CTR on the apps, grouped by one column', params: AppParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
+      schema: { tags: ['apps'], summary: 'impressions, clicks and CTR on the apps grouped by one column, with names; requests and fill rate where requests mean something (not per campaign, line item or creative)', params: AppParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { by?: CampaignGroup };
       const r = parseRange(q);
       const by = q.by ?? 'campaign_id';
       const rows = await o.store.campaignTotals({ appIds: await req.scope!.appIds(appId) }, by, r.fromHour, r.toHour);
-      return respond(req, reply, { app: appId, by, rows: rows.map((x) => ({ [by]: by === 'hour' ? new Date(Number(x.key)).toISOString() : x.key, requests: x.requests, impressions: x.impressions, clicks: x.clicks, ctr: ctr(x.clicks, x.impressions) })) }, `ads-${by}`);
+      return respond(req, reply, { app: appId, by, rows: await adRows(o.store, by, rows, true) }, `ads-${by}`);
     });
   };
 }

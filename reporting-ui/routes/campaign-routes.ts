@@ -7,7 +7,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { targetShare } from '../../common/pacing-curve.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
-import { ctr, RangeQuery, type RangeQueryT } from '../report-query.js';
+import { adRows } from '../ad-rows.js';
+import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
@@ -24,7 +25,7 @@ export function campaignRoutes(o: UiAppOptions) {
     });
 
     app.get('/api/campaigns/:id/report', {
-      schema: { tags: ['campaigns'], summary: 'requests, impressions, clicks, CTR of a campaign grouped by one column', params: IdParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
+      schema: { tags: ['campaigns'], summary: 'impressions, clicks, interactions and CTR of a campaign grouped by one column, with names', params: IdParam, querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union(CAMPAIGN_GROUPS.map((g) => Type.Literal(g)))) }) },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
       const q = req.query as RangeQueryT & { by?: CampaignGroup };
@@ -32,7 +33,7 @@ export function campaignRoutes(o: UiAppOptions) {
       const r = parseRange(q);
       const by = q.by ?? 'creative_id';
       const rows = await o.store.campaignTotals({ campaignIds: [id] }, by, r.fromHour, r.toHour);
-      return respond(req, reply, { campaign: id, by, rows: rows.map((x) => ({ [by]: by === 'hour' ? new Date(Number(x.key)).toISOString() : x.key, requests: x.requests, impressions: x.impressions, clicks: x.clicks, interactions: x.interactions, ctr: ctr(x.clicks, x.impressions) })) }, `campaign-${by}`);
+      return respond(req, reply, { campaign: id, by, rows: await adRows(o.store, by, rows, false) }, `campaign-${by}`);
     });
 
     app.get('/api/campaigns/:id/delivery', {

@@ -68,8 +68,11 @@ export function appDayFacts(app: string, day: string, seed: number): AppDayFacts
     ],
     daily: [daily(app, day, seed, { devices: 10 * seed, devices_hll: hll(10 * seed) }), daily(app, day, seed, { platform: 'android', devices: 3 * seed, devices_hll: hll(3 * seed) })].sort((a, b) => (a.platform < b.platform ? -1 : 1)),
     campaign: [
-      campaignRow(app, t, seed, { campaign_id: 'cmp_x', line_item_id: 'li_x', creative_id: 'cr_x', slot_id: 'slot_a1' }),
-      campaignRow(app, t + HOUR_MS, seed + 1, { campaign_id: 'cmp_y', line_item_id: 'li_y', creative_id: 'cr_y', slot_id: 'slot_b1' }),
+      // As the jobs write them: requests come before a campaign is picked, so they sit on rows with no campaign.
+      campaignRow(app, t, seed, { campaign_id: 'cmp_x', line_item_id: 'li_x', creative_id: 'cr_x', slot_id: 'slot_a1', requests: 0 }),
+      campaignRow(app, t + HOUR_MS, seed + 1, { campaign_id: 'cmp_y', line_item_id: 'li_y', creative_id: 'cr_y', slot_id: 'slot_b1', requests: 0 }),
+      campaignRow(app, t, seed, { campaign_id: '', line_item_id: '', creative_id: '', slot_id: 'slot_a1', requests: 20 * seed, impressions: 0, clicks: 0, interactions: 0 }),
+      campaignRow(app, t, seed, { campaign_id: '', line_item_id: '', creative_id: '', slot_id: '', country: '', requests: 3, impressions: 0, clicks: 0, interactions: 0 }),
     ],
     custom: [
       customRow(app, day, 'level_up', '', '', 4 * seed),
