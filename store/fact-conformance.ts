@@ -341,12 +341,14 @@ export function factConformance(h: ConformanceHarness): void {
       withStore(async (s) => {
         const f = appDay(A, D0);
         const good = structuredClone(f);
+        const c = f.custom.length;
+        const t = f.touches.length;
         f.custom.push(customRow(A, D0, 'level_up', 'level', 'v\ud800', 1), customRow(A, D0, 'level_up', 'level', 'x'.repeat(257), 1), customRow(A, D0, 'level_up', 'level', '10 ', 4));
         f.touches.push(touch(A, 'dev_a ', t0 + 10, 0));
         await rejectsWith(s.replaceAppDay(A, D0, f, 'run_1', t1), 'STORE_ERR_INVALID');
         const split = splitAppDayFacts(A, D0, f);
         assert.deepEqual(split.refused.map((r) => [r.table, r.index, r.reason]), [
-          ['agg_custom_daily', 3, 'lone_surrogate'], ['agg_custom_daily', 4, 'too_long'], ['agg_custom_daily', 5, 'key_collision'], ['touches', 3, 'key_collision'],
+          ['agg_custom_daily', c, 'lone_surrogate'], ['agg_custom_daily', c + 1, 'too_long'], ['agg_custom_daily', c + 2, 'key_collision'], ['touches', t, 'key_collision'],
         ]);
         assert.deepEqual(split.facts, good);
         await s.replaceAppDay(A, D0, split.facts, 'run_1', t1);
