@@ -23,7 +23,7 @@ export async function seedWorld(store: ReportStore, world: World, from: number, 
     await store.createCampaign({ id: c.campaign_id, advertiser_id: c.advertiser_id, name: c.name, start_at: from, end_at: to + DAY_MS, status: 'active', budget_micros: 0, priority: 5, exclusion_labels: [] });
     const li = `${c.campaign_id}_li`;
     await store.createLineItem({
-      id: li, campaign_id: c.campaign_id, name: `${c.name} line`, start_at: from, end_at: to + DAY_MS, status: 'active', goal_type: 'impressions', goal: 10_000, // about what the demo fleet delivers in its two weeks, so the pacing chart shows a curve
+      id: li, campaign_id: c.campaign_id, name: `${c.name} line`, start_at: from, end_at: to + DAY_MS, status: 'active', goal_type: 'impressions', goal: 20_000, // the fleet's two weeks deliver about a third of it: on the even pacing curve of the flight
       delivery: 'even', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, cpm_micros: 2_000_000, slot_ids: [],
     });
     for (const [i, cr] of c.creatives.entries()) {

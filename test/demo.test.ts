@@ -21,6 +21,7 @@ test('sluice demo starts every tier, prints the UI and its log-ins, and has numb
   assert.match(out, /reporting UI on http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /log in as admin@sluice\.demo, publisher@sluice\.demo, advertiser@sluice\.demo with password 'sluice-demo'/);
   assert.match(out, /jobs succeeded: \d+ events/);
+  assert.match(out, /the numbers are in the UI now \(http:\/\/127\.0\.0\.1:\d+\), \d+ s after start/, 'the demo says how soon numbers were there');
   const db = new Database(join(dir, 'sluice.db'), { readonly: true });
   try {
     const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type CommandSpec } from '../../common/config.js';
 import { everyInterval } from '../../common/ticker.js';
 import { createLogger } from '../../common/logger.js';
-import { DAY_MS, utcDay } from '../../common/time.js';
+import { DAY_MS } from '../../common/time.js';
 import { adserverSpec } from '../../adserver/options.js';
 import { startAdServer } from '../../adserver/run.js';
 import { jobsSpec } from '../../jobs/options.js';
@@ -34,7 +34,7 @@ export const demoSchema = Type.Object({
   jobsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8084, description: 'port of the demo jobs metrics' }),
   uiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'port of the demo reporting UI' }),
   adRequestsPerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 5, description: 'ad requests per second the demo devices make after the first load (impressions follow through the beacons)' }),
-  liveDevices: Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'new devices uploading each round after the first load, as live traffic (0 = none)' }),
+  liveDevices: Type.Integer({ minimum: 0, maximum: 100_000, default: 30, description: 'new devices an hour uploading their last 24 hours after the first load, as live traffic (0 = none)' }),
   keepRunning: Type.Boolean({ default: true, description: 'keep the servers up after the fleet is done (Ctrl-C stops them); --no-keep-running exits' }),
 });
 
@@ -73,6 +73,7 @@ export const DEMO_PASSWORD = 'sluice-demo';
  */
 export async function demoCommand(argv: readonly string[]): Promise<void> {
   const cfg = loadConfig(demoSpec, argv);
+  const t0 = performance.now();
   const log = createLogger('demo', 'warn');
   mkdirSync(cfg.dataDir, { recursive: true });
   const days = 14;
@@ -120,7 +121,7 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const done = await pipeline.runOnce();
   console.log(`sluice demo: ${shipped} segment(s) shipped to ${lake.location}/segments; the pipeline wrote ${done.reduce((n, r) => n + r.events, 0)} events into ${done.reduce((n, r) => n + r.files.length, 0)} Parquet files`);
   const first = await jobs.run('events');
-  console.log(`sluice demo: jobs ${first.status}: ${first.stats.rows} events, ${first.stats.duplicates} duplicates removed, ${first.stats.appDays} app-days in the store; the numbers are in the UI now (${ui.url}); exact expected numbers in ${join(simOut, 'truth.json')}`);
+  console.log(`sluice demo: jobs ${first.status}: ${first.stats.rows} events, ${first.stats.duplicates} duplicates removed, ${first.stats.appDays} app-days in the store; the numbers are in the UI now (${ui.url}), ${Math.round((performance.now() - t0) / 1000)} s after start; exact expected numbers in ${join(simOut, 'truth.json')}`);
 
   const stopAll = async () => {
     await ui.close();
@@ -137,15 +138,13 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   }
   // From here on: the pipeline picks up each sealed segment, the jobs run every minute, new devices keep uploading.
   const pipeTimer = setInterval(() => void pipeline.runOnce().catch((err: unknown) => log.error({ err }, 'pipeline pass failed')), pipeCfg.pollIntervalMs);
-  let stopping = false;
-  void (async () => {
-    const simCfg = loadConfig(simSpec, ['--seed', String(cfg.seed), '--no-progress', '--target', tracking.url], {});
-    for (let round = 1; !stopping && cfg.liveDevices > 0; round++) {
-      // Yesterday's activity of devices not seen before: late uploads, as from phones coming online.
-      const day = Date.parse(`${utcDay(Date.now() - DAY_MS)}T00:00:00Z`);
-      await sendFleet({ ...simCfg, target: tracking.url, start: day, days: 1, devices: cfg.liveDevices, firstDevice: cfg.devices + round * cfg.liveDevices, rate: 20, concurrency: 8 }, log).catch((err: unknown) => log.warn({ err }, 'live round failed'));
-    }
-  })();
+  // Live traffic at about the fleet's own pace: one new device at a time, --live-devices an hour,
+  // each uploading its last 24 hours (a whole fleet-day of devices every round made yesterday 10x).
+  const simCfg = loadConfig(simSpec, ['--seed', String(cfg.seed), '--no-progress', '--target', tracking.url], {});
+  let liveDevice = cfg.devices;
+  const stopLive = cfg.liveDevices > 0
+    ? everyInterval(() => sendFleet({ ...simCfg, target: tracking.url, start: Date.now() - DAY_MS, days: 1, devices: 1, firstDevice: liveDevice++, concurrency: 1 }, log).then(() => undefined, (err: unknown) => log.warn({ err }, 'a live device failed to upload')), 3_600_000 / cfg.liveDevices)
+    : () => {};
   // Devices also ask for ads (and show the ones they get), so the ad server's latency,
   // why-not-served counters and the monitoring rules have traffic to show.
   const stopAds = everyInterval(() => askForAd(ads.url, world, Math.floor(Math.random() * 1e9)), 1000 / cfg.adRequestsPerSecond);
@@ -154,7 +153,7 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  stopping = true;
+  stopLive();
   stopAds();
   clearInterval(pipeTimer);
   await stopAll();
