@@ -92,6 +92,43 @@ describe('the reporting UI in a browser', () => {
     await page.context().close();
   });
 
+  test('a page opened while the previous one still loads shows only its own content', async () => {
+    const ctx = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1300, height: 900 } });
+    const page = await ctx.newPage();
+    // The overview's report answers late, as on a loaded server; the user moves on to data health meanwhile.
+    let release: () => void = () => {};
+    const late = new Promise<void>((r) => (release = r));
+    await page.route('**/api/apps/*/overview*', async (route) => {
+      await late;
+      await route.continue();
+    });
+    await page.goto(`${fx.url}/#/login`);
+    await page.getByTestId('login-email').fill(fx.world.users.pubA.email);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/#\/overview/);
+    await page.goto(`${fx.url}/#/health`);
+    await page.getByTestId('health-completeness').waitFor();
+    release();
+    // Let the overview's late answer arrive and its page finish drawing (into a box no longer shown).
+    await page.waitForResponse('**/api/apps/*/overview*');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+    assert.equal(await page.getByTestId('events').count(), 0, 'no overview card above data health');
+    assert.equal(await page.locator('h1').allTextContents().then((t) => t.join('|')), 'Data health');
+    await ctx.close();
+  });
+
+  test('the app page without an app picks the app it shows in its picker', async () => {
+    const page = await logIn(fx.world.users.pubA.email);
+    await page.getByTestId('events').waitFor();
+    await page.goto(`${fx.url}/#/app`);
+    await page.getByTestId('breakdown-country').waitFor();
+    const shown = (await page.locator('h1').textContent())!.replace('App ', '');
+    assert.equal(await page.getByTestId('app-picker').inputValue(), shown);
+    assert.ok(!(await page.getByTestId('app-picker').locator('option').allTextContents()).includes('All apps'));
+    await page.context().close();
+  });
+
   test('an advertiser makes an expiring API key in the page, uses it, and revokes it', async () => {
     const page = await logIn(fx.world.users.advX.email);
     await page.getByTestId('new-api-key').click();

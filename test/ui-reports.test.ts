@@ -66,6 +66,15 @@ describe('the reports of the reporting API', () => {
     assert.match(((await backwards.json()) as Json).error.message, /after/);
   });
 
+  test('one day in New York shows the devices of that one day, and the DAU card a whole day', async () => {
+    const day = fx.world.days[1]!;
+    const o = await get(pubA, `/api/apps/app_a1/overview?from=${day}&to=${day}&tz=America/New_York`);
+    assert.deepEqual(o.dau.map((d: Json) => d.day), [day], 'one point, not the two UTC days the local day touches');
+    assert.ok(o.dau[0].devices > 0);
+    assert.equal(o.totals.dau_day, day);
+    assert.equal(o.totals.dau_partial, false);
+  });
+
   test('breakdowns and the custom events explorer add up to the totals', async () => {
     const q = `from=${fx.world.days[0]}&to=${fx.world.days[2]}`;
     const o = await get(pubA, `/api/apps/app_a1/overview?${q}`);
