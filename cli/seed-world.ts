@@ -7,9 +7,10 @@ const SIZES = ['320x50', '300x250', '320x480'];
 /**
  * Puts a simulated world into the report store: publishers, apps with their SDK keys, slots,
  * advertisers, and for each campaign one line item (even pacing, no targeting) with its
- * creatives, creative N sized like slot N. Flights cover `from` to `to`.
+ * creatives, creative N sized like slot N. Flights cover `from` to `to`; each line item aims at
+ * `goal` impressions.
  */
-export async function seedWorld(store: ReportStore, world: World, from: number, to: number): Promise<void> {
+export async function seedWorld(store: ReportStore, world: World, from: number, to: number, goal = 20_000): Promise<void> {
   for (const p of world.publishers) if (!(await store.getPublisher(p.publisher_id))) await store.createPublisher({ id: p.publisher_id, name: p.name });
   for (const a of world.apps) {
     if (await store.getApp(a.app_id)) continue;
@@ -23,7 +24,7 @@ export async function seedWorld(store: ReportStore, world: World, from: number, 
     await store.createCampaign({ id: c.campaign_id, advertiser_id: c.advertiser_id, name: c.name, start_at: from, end_at: to + DAY_MS, status: 'active', budget_micros: 0, priority: 5, exclusion_labels: [] });
     const li = `${c.campaign_id}_li`;
     await store.createLineItem({
-      id: li, campaign_id: c.campaign_id, name: `${c.name} line`, start_at: from, end_at: to + DAY_MS, status: 'active', goal_type: 'impressions', goal: 20_000, // the fleet's two weeks deliver about a third of it: on the even pacing curve of the flight
+      id: li, campaign_id: c.campaign_id, name: `${c.name} line`, start_at: from, end_at: to + DAY_MS, status: 'active', goal_type: 'impressions', goal,
       delivery: 'even', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, cpm_micros: 2_000_000, slot_ids: [],
     });
     for (const [i, cr] of c.creatives.entries()) {

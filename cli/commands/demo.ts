@@ -84,7 +84,9 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const storeArgs = ['--store', 'sqlite', '--sqlite-path', join(cfg.dataDir, 'sluice.db')];
   const lakeArgs = ['--lake', 'local', '--lake-dir', join(cfg.dataDir, 'lake')];
   const store = await createStore(loadConfig(adserverSpec, storeArgs, {}));
-  await seedWorld(store, world, start - DAY_MS, Date.now() + 30 * DAY_MS);
+  // Goals of 10 impressions a device: the fleet's two weeks deliver about a third of a goal, on
+  // the even pacing curve of the 45-day flight (a goal of 1e9 drew delivery as a flat 0).
+  await seedWorld(store, world, start - DAY_MS, Date.now() + 30 * DAY_MS, cfg.devices * 10);
   const logins = [
     { email: 'admin@sluice.demo', role: 'admin' as const },
     { email: 'publisher@sluice.demo', role: 'publisher' as const, publisher_id: world.publishers[0]!.publisher_id },
