@@ -189,7 +189,9 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
       list.push(r);
     }
     for (const [d, all] of byDev) {
-      const list = all.filter((r) => !Number.isNaN(seq[r]!)).sort((x, y) => seq[x]! - seq[y]!);
+      all.sort(inDeviceOrder);
+      // With a seq on every row (the usual case) device order is seq order: no second sort.
+      const list = all.every((r) => !Number.isNaN(seq[r]!)) ? all : all.filter((r) => !Number.isNaN(seq[r]!)).sort((x, y) => seq[x]! - seq[y]!);
       const name = devices[d]!;
       const cur = devSeqs[name] ?? (devSeqs[name] = { platform: platforms[platOf[(list[0] ?? all[0])!]!]!, iv: [] });
       if (list.length > 0) {
@@ -202,7 +204,6 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
         }
       }
       // Its sessions: continued from its last event, or walked again once the new files are recorded.
-      all.sort(inDeviceOrder);
       sessions.device(p, name, cur, { seq: all.map((r) => seq[r]!), time: all.map((r) => time[r]!), type: all.map((r) => typeDict.names[typeOf[r]!]!) }, days);
     }
     const devName = `p${p}-g${generation}.dev.json`;
