@@ -193,7 +193,9 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
       // With a seq on every row (the usual case) device order is seq order: no second sort.
       const list = all.every((r) => !Number.isNaN(seq[r]!)) ? all : all.filter((r) => !Number.isNaN(seq[r]!)).sort((x, y) => seq[x]! - seq[y]!);
       const name = devices[d]!;
-      const cur = devSeqs[name] ?? (devSeqs[name] = { platform: platforms[platOf[(list[0] ?? all[0])!]!]!, iv: [] });
+      const cur = devSeqs[name] ?? (devSeqs[name] = { platform: '', iv: [] });
+      // '' also when the entry was made by a walk of its sessions alone (dedupe-sessions.ts).
+      if (cur.platform === '') cur.platform = platforms[platOf[(list[0] ?? all[0])!]!]!;
       if (list.length > 0) {
         const delta = new Map<number, number>();
         cur.iv = addSeqs(cur.iv, list.map((r) => seq[r]!), list.map((r) => keys[r * KEY_WORDS + 4]!), delta);

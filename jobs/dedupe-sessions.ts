@@ -10,7 +10,7 @@ import { murmur128String } from '../common/hash.js';
 import type { Lake } from '../lake/lake.js';
 import { appendDays, applyCrossings, continuesAfter, dayOf, pruneDays, replaceDays, spanOfChange, type Crossings, type DeviceEvents } from './device-sessions.js';
 import type { DeviceSeqs } from './device-seqs.js';
-import { rewalk } from './session-reread.js';
+import { fileDay, rewalk } from './session-reread.js';
 import { readDrops, type AppState } from './state.js';
 
 export class SessionsUpdate {
@@ -49,7 +49,14 @@ export class SessionsUpdate {
   async finish(lake: Lake, stateDir: string, app: string, dir: string, state: AppState, generation: number, changed: Set<number>): Promise<NonNullable<AppState['sessions']>> {
     const crossings: Crossings = this.rebuild ? {} : structuredClone(this.old.sessions?.crossings ?? {});
     if (this.rebuild || this.spans.size > 0) {
-      const files = await Promise.all(Object.entries(state.files).map(async ([key, f]) => ({ key, drops: await readDrops(stateDir, app, f.drops) })));
+      // Only the files of the days some span covers (their drop lists are read for nothing else).
+      let [lo, hi] = this.rebuild ? [-Infinity, Infinity] : [Infinity, -Infinity];
+      for (const [a, b] of this.spans.values()) (lo = Math.min(lo, a)), (hi = Math.max(hi, b));
+      const keys = Object.keys(state.files).filter((key) => {
+        const day = fileDay(key);
+        return day >= lo && day <= hi;
+      });
+      const files = await Promise.all(keys.map(async (key) => ({ key, drops: await readDrops(stateDir, app, state.files[key]!.drops) })));
       const walked = await rewalk(lake, files, this.rebuild ? null : this.spans, this.timeoutMs);
       const byPart = new Map<number, string[]>();
       const P = state.partitions.length;

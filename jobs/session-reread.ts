@@ -13,6 +13,9 @@ import { dictionaryIds, newDictionary, readParquetColumns, type IntColumn, type 
 const COLUMNS = ['device_id', 'seq', 'type', 'event_time'];
 const DT = /\/dt=(\d{4}-\d{2}-\d{2})\//;
 
+/** The UTC day number of a lake event file, from its dt= partition. */
+export const fileDay = (key: string): number => Math.floor(parseUtcDay(DT.exec(key)?.[1] ?? '') / DAY_MS);
+
 export interface Walked {
   /** Session days of the span walked. */
   d: number[];
@@ -21,20 +24,16 @@ export interface Walked {
 }
 
 /**
- * Reads the files of the days some device needs (rows the dedupe dropped left out), groups the
+ * Reads the files given (the days some device needs; rows the dedupe dropped left out), groups the
  * rows of those devices in device order, and walks each from a closed state over its span.
  * `spans`: device -> [first day, last day] (UTC day numbers), or null for every device and day.
  */
 export async function rewalk(lake: Lake, files: readonly { key: string; drops: Uint32Array | null }[], spans: Map<string, [number, number]> | null, timeoutMs: number): Promise<Map<string, Walked>> {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const [a, b] of spans?.values() ?? [[-Infinity, Infinity]]) (lo = Math.min(lo, a)), (hi = Math.max(hi, b));
   const devDict = newDictionary();
   const typeDict = newDictionary();
   const rows = new Map<number, { seq: number[]; time: number[]; type: number[] }>();
   for (const f of [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const day = Math.floor(parseUtcDay(DT.exec(f.key)?.[1] ?? '') / DAY_MS);
-    if (!(day >= lo && day <= hi)) continue;
+    const day = fileDay(f.key);
     let fileRow = 0;
     let dropAt = 0;
     for (const b of readParquetColumns(await lake.get(f.key), COLUMNS)) {

@@ -6,7 +6,7 @@
  * app_open, continue a crashed session days later and take the session of a later day away.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -62,24 +62,30 @@ function steady(from: number, to: number, stepMin: number, batchOf: (ts: number)
   return out;
 }
 
-/** Hand-made devices for each way a late event changes sessions days away, plus random ones. */
+/** Hand-made devices for each way a late event changes sessions days away, each in an app of its own (so no other device's late events make a load reload or read its days), plus random ones. */
 function scenario(): Device[] {
   const byDay = (t: number) => Math.min(BATCHES, 1 + Math.floor((t - D0) / DAY_MS));
   const devs: Device[] = [
     // Opens on day 0 and keeps sending until day 3, no background: one session; each day arrives in its own batch.
-    device('app-long', 'span', 'ios', [['app_open', at(0, 10), 1], ...steady(at(0, 10, 20), at(3, 12), 20, byDay)]),
+    device('app-span', 'span', 'ios', [['app_open', at(0, 10), 1], ...steady(at(0, 10, 20), at(3, 12), 20, byDay)]),
     // The same shape, all in batch 1; a late app_open on day 2 (batch 3) splits it, the day-0 session gets shorter.
-    device('app-long', 'split', 'android', [['app_open', at(0, 9), 1], ...steady(at(0, 9, 20), at(3, 20), 20, () => 1), ['app_open', at(2, 8, 10, 30), 3], ['app_close', at(3, 21), 1]]),
+    device('app-split', 'split', 'android', [['app_open', at(0, 9), 1], ...steady(at(0, 9, 20), at(3, 20), 20, () => 1), ['app_open', at(2, 8, 10, 30), 3], ['app_close', at(3, 21), 1]]),
     // A crash on day 0 (no close); days later custom events with no open continue that session.
-    device('app-long', 'crash', 'ios', [['app_open', at(0, 22), 1], ['custom', at(0, 22, 1), 1, { name: 'purchase' }], ['custom', at(3, 7), 2, { name: 'level', props: { n: 1 } }], ['app_close', at(3, 7, 10), 2]]),
+    device('app-crash', 'crash', 'ios', [['app_open', at(0, 22), 1], ['custom', at(0, 22, 1), 1, { name: 'purchase' }], ['custom', at(3, 7), 2, { name: 'level', props: { n: 1 } }], ['app_close', at(3, 7, 10), 2]]),
     // Day 4's events start a session, until a late event on day 2 starts it there instead (day 4 loses it).
-    device('app-long', 'forward', 'android', [['app_open', at(0, 10), 1], ['app_close', at(0, 10, 5), 1], ['custom', at(4, 12), 1, { name: 'level', props: { n: 2 } }], ['app_close', at(4, 12, 10), 1], ['custom', at(2, 15), 2, { name: 'level', props: { n: 0 } }]]),
+    device('app-forward', 'forward', 'android', [['app_open', at(0, 10), 1], ['app_close', at(0, 10, 5), 1], ['custom', at(4, 12), 1, { name: 'level', props: { n: 2 } }], ['app_close', at(4, 12, 10), 1], ['custom', at(2, 15), 2, { name: 'level', props: { n: 0 } }]]),
     // A background just before midnight and a foreground just after, within the timeout: one session; the second half arrives last.
-    device('app-long', 'bg-midnight', 'ios', [['app_open', at(1, 23, 59), 1], ['app_background', at(1, 23, 59, 50), 1], ['app_foreground', at(2, 0, 0, 10), 4], ['custom', at(2, 0, 0, 30), 4, { name: 'level', props: { n: 1 } }], ['app_close', at(2, 0, 1), 4]]),
+    device('app-bg-midnight', 'bg-midnight', 'ios', [['app_open', at(1, 23, 59), 1], ['app_background', at(1, 23, 59, 50), 1], ['app_foreground', at(2, 0, 0, 10), 4], ['custom', at(2, 0, 0, 30), 4, { name: 'level', props: { n: 1 } }], ['app_close', at(2, 0, 1), 4]]),
     // A crash just before midnight; an open 15 s after midnight arrives later and ends it sooner than the timeout.
-    device('app-long', 'cut-open', 'android', [['app_open', at(1, 23, 50), 1], ['custom', at(1, 23, 59, 50), 1, { name: 'level', props: { n: 1 } }], ['app_open', at(2, 0, 0, 5), 2], ['app_close', at(2, 0, 2), 2]]),
+    device('app-cut-open', 'cut-open', 'android', [['app_open', at(1, 23, 50), 1], ['custom', at(1, 23, 59, 50), 1, { name: 'level', props: { n: 1 } }], ['app_open', at(2, 0, 0, 5), 2], ['app_close', at(2, 0, 2), 2]]),
     // A session from day 1 to day 5 whose middle arrives in the last batch (a hole filled late).
-    device('app-long', 'hole', 'ios', [['app_open', at(1, 6), 1], ...steady(at(1, 6, 30), at(5, 6), 45, (t) => (t < at(2, 0) || t > at(4, 0) ? 1 : 4)), ['app_close', at(5, 6, 30), 2]]),
+    // A session from day 0 to day 2, then one from day 2 into day 3; a late event on day 3 walks days 2 and 3 again, which
+    // must keep day 2 known as reached by the day-0 session: a later load of day 2 alone (another device's late session) reads from day 0.
+    device('app-keep-in', 'keep-in', 'ios', [['app_open', at(0, 20), 1], ...steady(at(0, 23), at(2, 5), 180, () => 1), ['app_close', at(2, 7), 1], ['app_open', at(2, 20), 1],
+      ['custom', at(2, 22), 1, { name: 'level', props: { n: 1 } }], ['custom', at(3, 2), 1, { name: 'level', props: { n: 1 } }], ['custom', at(3, 3), 2, { name: 'level', props: { n: 2 } }],
+      ['custom', at(3, 5), 1, { name: 'level', props: { n: 1 } }], ['app_close', at(3, 6), 1]]),
+    device('app-keep-in', 'keep-in-2', 'android', [['app_open', at(2, 12), 3], ['app_close', at(2, 12, 5), 3]]),
+    device('app-hole', 'hole', 'ios', [['app_open', at(1, 6), 1], ...steady(at(1, 6, 30), at(5, 6), 45, (t) => (t < at(2, 0) || t > at(4, 0) ? 1 : 4)), ['app_close', at(5, 6, 30), 2]]),
   ];
   // Random devices: sessions of every kind, gaps from seconds to days, most events on time and some late.
   const r = rng(20260302);
@@ -101,7 +107,7 @@ function scenario(): Device[] {
       const g = r();
       t += g < 0.6 ? 1000 + Math.floor(r() * 60_000) : g < 0.85 ? Math.floor(r() * 3 * HOUR_MS) : g < 0.95 ? Math.floor(r() * 30 * HOUR_MS) : Math.floor(r() * 3 * DAY_MS);
     }
-    devs.push(device(d % 3 === 0 ? 'app-long' : 'app-rand', `r${d}`, d % 2 ? 'ios' : 'android', spec));
+    devs.push(device('app-rand', `r${d}`, d % 2 ? 'ios' : 'android', spec));
   }
   return devs;
 }
@@ -140,8 +146,23 @@ async function newStore(dbPath: string): Promise<void> {
   await store.close();
 }
 
+/** Takes the session days out of a jobs state, as a state from before they were kept has none. */
+function forgetSessionDays(stateDir: string): void {
+  const path = join(stateDir, 'manifest.json');
+  const m = JSON.parse(readFileSync(path, 'utf8')) as { apps: Record<string, { sessions?: unknown }> };
+  for (const a of Object.values(m.apps)) delete a.sessions;
+  writeFileSync(path, JSON.stringify(m));
+  for (const app of readdirSync(join(stateDir, 'apps'))) {
+    for (const f of readdirSync(join(stateDir, 'apps', app)).filter((x) => x.endsWith('.dev.json'))) {
+      const devices = JSON.parse(readFileSync(join(stateDir, 'apps', app, f), 'utf8')) as Record<string, { s?: unknown }>;
+      for (const d of Object.values(devices)) delete d.s;
+      writeFileSync(join(stateDir, 'apps', app, f), JSON.stringify(devices));
+    }
+  }
+}
+
 /** Loads the batches `groups` (each a list of arrival batches) one after another; answers the store's tables. */
-async function load(dir: string, devs: Device[], groups: number[][], over: Partial<JobsOptions>): Promise<Record<string, string[]>> {
+async function load(dir: string, devs: Device[], groups: number[][], over: Partial<JobsOptions>, between: (stateDir: string) => void = () => {}): Promise<Record<string, string[]>> {
   const lakeDir = join(dir, 'lake');
   const dbPath = join(dir, 'sluice.db');
   await newStore(dbPath);
@@ -155,6 +176,7 @@ async function load(dir: string, devs: Device[], groups: number[][], over: Parti
     } finally {
       await store.close();
     }
+    between(join(dir, 'state'));
   }
   return dump(dbPath);
 }
@@ -223,5 +245,13 @@ describe('sessions across midnights do not depend on how the events are batched'
   test('two batches, one day a window, leave every table row for row as one batch does', async () => {
     const got = await load(join(dir, 'two'), devs, [[1, 2], [3, 4]], { windowDays: 1 });
     for (const t of TABLES) assert.deepEqual(got[t], once[t], `table ${t}`);
+  });
+
+  test('a state without session days (as one from before they were kept) is walked again from the lake, and the later batches load as one batch does', async () => {
+    // The hand-made devices alone: no random device's late event makes a load read or reload their days anyway.
+    const made = devs.filter((d) => !d.id.startsWith('r'));
+    const want = await load(join(dir, 'made-once'), made, [[1, 2, 3, 4]], {});
+    const got = await load(join(dir, 'made-old-state'), made, [[1], [2, 3], [4]], { windowDays: 3 }, forgetSessionDays);
+    for (const t of TABLES) assert.deepEqual(got[t], want[t], `table ${t}`);
   });
 });
