@@ -138,7 +138,7 @@ export async function dedupe(ctx: JobsContext): Promise<number> {
   const apps = [...ctx.newFiles.keys()].sort();
   let done = 0;
   const results = await inParallel(apps, lanes(ctx), async (app) => {
-    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns, sessionTimeoutMs: ctx.opts.sessionTimeoutMs };
+    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns, sessionTimeoutMs: ctx.opts.sessionTimeoutMs, retentionDays: ctx.opts.retentionDays };
     const r = await onPool<DedupeAppResult>(ctx, { kind: 'dedupe', lake: ctx.lakeOptions, task });
     ctx.stats.rows += r.rows;
     ctx.stats.duplicates += r.duplicates;

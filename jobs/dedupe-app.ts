@@ -34,6 +34,8 @@ export interface DedupeAppTask {
   /** Compact a partition when it would have more runs than this. */
   maxRuns: number;
   sessionTimeoutMs: number;
+  /** Session days this many days before a device's last one are dropped. */
+  retentionDays: number;
 }
 
 export interface DedupeAppResult {
@@ -130,7 +132,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   let duplicates = 0;
   let keyCount = 0;
   const state: AppState = { partitions: [], counters: task.state.counters, files: { ...task.state.files } };
-  const sessions = new SessionsUpdate(task.state, task.sessionTimeoutMs, task.minDay);
+  const sessions = new SessionsUpdate(task.state, task.sessionTimeoutMs, task.retentionDays);
   // The aggregation's device order: seq where both have one and they differ, else event time.
   const inDeviceOrder = (x: number, y: number): number => {
     const [sx, sy] = [seq[x]!, seq[y]!];

@@ -23,7 +23,8 @@ export class SessionsUpdate {
   /** The session days were walked with another timeout, or never (a state from before): walk every device again. */
   readonly rebuild: boolean;
 
-  constructor(private readonly old: AppState, private readonly timeoutMs: number, private readonly minDay: number) {
+  /** @param keepDays session days this far before a device's last day are dropped (all but the last of them). */
+  constructor(private readonly old: AppState, private readonly timeoutMs: number, private readonly keepDays: number) {
     this.rebuild = Object.keys(old.files).length > 0 && old.sessions?.timeoutMs !== timeoutMs;
   }
 
@@ -35,7 +36,7 @@ export class SessionsUpdate {
     }
     if (continuesAfter(cur.s, ev)) {
       cur.s = appendDays(cur.s, ev, this.timeoutMs, this.delta, changed);
-      pruneDays(cur.s, this.minDay);
+      pruneDays(cur.s, this.keepDays);
       return;
     }
     this.spans.set(name, spanOfChange(cur.s, new Set(ev.time.map(dayOf)), changed));
@@ -83,7 +84,7 @@ export class SessionsUpdate {
             // The walk reached the device's last event when no known day comes after it (every new day is within it).
             cur.s = replaceDays(cur.s, from, to, w?.d ?? [], w && to >= lastDay ? w.last : null, this.delta);
           }
-          if (cur.s) pruneDays(cur.s, this.minDay);
+          if (cur.s) pruneDays(cur.s, this.keepDays);
         }
         const devName = `p${p}-g${generation}.dev.json`;
         await writeFile(join(dir, devName), JSON.stringify(devSeqs));
@@ -91,7 +92,6 @@ export class SessionsUpdate {
       }
     }
     applyCrossings(crossings, this.delta);
-    for (const day of Object.keys(crossings)) if (Number(day) < this.minDay) delete crossings[day];
     return { timeoutMs: this.timeoutMs, crossings };
   }
 }

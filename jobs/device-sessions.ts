@@ -189,8 +189,13 @@ export function replaceDays(sd: SessionDays | undefined, from: number, to: numbe
   return { d, t: last ?? sd?.t ?? [null, 0, 0] };
 }
 
-/** Drops session days before `minDay` but the last of them (what a late event after it needs). */
-export function pruneDays(sd: SessionDays, minDay: number): void {
+/**
+ * Drops session days more than `keepDays` before the device's last one, but the last of those
+ * (what a late event after it needs). Counted from the device's own last day, not the clock:
+ * tracking refuses events older than its retention, which is never later than that.
+ */
+export function pruneDays(sd: SessionDays, keepDays: number): void {
+  const minDay = sd.d[sd.d.length - 3]! - keepDays;
   let k = 0;
   while (k + 3 < sd.d.length && sd.d[k + 3]! < minDay) k += 3;
   if (k > 0) sd.d.splice(0, k);
