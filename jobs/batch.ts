@@ -191,8 +191,9 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
   let events = 0;
   await inParallel(work, lanes(ctx), async ({ app, days }) => {
     const state = m.apps[app]!;
-    // From the start of every session with events in these days to the end of every session starting in them.
-    const range = readRange(state.sessions?.crossings, parseUtcDay(days[0]!) / DAY_MS, parseUtcDay(days[days.length - 1]!) / DAY_MS, ctx.opts.sessionTimeoutMs);
+    // From the start of every session with events in these days to the end of every session starting in them (crossings made with another timeout do not say).
+    const crossings = state.sessions?.timeoutMs === ctx.opts.sessionTimeoutMs ? state.sessions.crossings : undefined;
+    const range = readRange(crossings, parseUtcDay(days[0]!) / DAY_MS, parseUtcDay(days[days.length - 1]!) / DAY_MS, ctx.opts.sessionTimeoutMs);
     const [lo, hi] = range.map((d) => utcDay(d * DAY_MS));
     const files = await Promise.all(
       Object.entries(state.files)
