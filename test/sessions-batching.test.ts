@@ -62,7 +62,7 @@ function steady(from: number, to: number, stepMin: number, batchOf: (ts: number)
   return out;
 }
 
-/** Hand-made devices for each way a late event changes sessions days away, each in an app of its own (so no other device's late events make a load reload or read its days), plus random ones. */
+/** Hand-made devices for each way a late event changes sessions days away, each case in an app of its own (so no other device's late events make a load reload or read its days), plus random ones. */
 function scenario(): Device[] {
   const byDay = (t: number) => Math.min(BATCHES, 1 + Math.floor((t - D0) / DAY_MS));
   const devs: Device[] = [
@@ -78,13 +78,13 @@ function scenario(): Device[] {
     device('app-bg-midnight', 'bg-midnight', 'ios', [['app_open', at(1, 23, 59), 1], ['app_background', at(1, 23, 59, 50), 1], ['app_foreground', at(2, 0, 0, 10), 4], ['custom', at(2, 0, 0, 30), 4, { name: 'level', props: { n: 1 } }], ['app_close', at(2, 0, 1), 4]]),
     // A crash just before midnight; an open 15 s after midnight arrives later and ends it sooner than the timeout.
     device('app-cut-open', 'cut-open', 'android', [['app_open', at(1, 23, 50), 1], ['custom', at(1, 23, 59, 50), 1, { name: 'level', props: { n: 1 } }], ['app_open', at(2, 0, 0, 5), 2], ['app_close', at(2, 0, 2), 2]]),
-    // A session from day 1 to day 5 whose middle arrives in the last batch (a hole filled late).
     // A session from day 0 to day 2, then one from day 2 into day 3; a late event on day 3 walks days 2 and 3 again, which
     // must keep day 2 known as reached by the day-0 session: a later load of day 2 alone (another device's late session) reads from day 0.
     device('app-keep-in', 'keep-in', 'ios', [['app_open', at(0, 20), 1], ...steady(at(0, 23), at(2, 5), 180, () => 1), ['app_close', at(2, 7), 1], ['app_open', at(2, 20), 1],
       ['custom', at(2, 22), 1, { name: 'level', props: { n: 1 } }], ['custom', at(3, 2), 1, { name: 'level', props: { n: 1 } }], ['custom', at(3, 3), 2, { name: 'level', props: { n: 2 } }],
       ['custom', at(3, 5), 1, { name: 'level', props: { n: 1 } }], ['app_close', at(3, 6), 1]]),
     device('app-keep-in', 'keep-in-2', 'android', [['app_open', at(2, 12), 3], ['app_close', at(2, 12, 5), 3]]),
+    // A session from day 1 to day 5 whose middle arrives in the last batch (a hole filled late).
     device('app-hole', 'hole', 'ios', [['app_open', at(1, 6), 1], ...steady(at(1, 6, 30), at(5, 6), 45, (t) => (t < at(2, 0) || t > at(4, 0) ? 1 : 4)), ['app_close', at(5, 6, 30), 2]]),
   ];
   // Random devices: sessions of every kind, gaps from seconds to days, most events on time and some late.
