@@ -68,3 +68,38 @@ export function sessionizeInto(types: ArrayLike<string>, ts: ArrayLike<number>, 
   }
   if (open) out.push(first, start, last + timeoutMs, 0);
 }
+
+/** The state between two events of one device, for code that takes events one at a time. */
+export interface SessionState {
+  open: boolean;
+  /** Start of the open session. */
+  start: number;
+  last: number;
+  lastType: string;
+}
+
+export const closedSession = (): SessionState => ({ open: false, start: 0, last: 0, lastType: '' });
+
+/**
+ * The rules of sessionizeInto for one more event: updates the state and answers the start of
+ * the session the event belongs to, or -1 (a close with no session open). A session ended by
+ * a background and the timeout is closed here when the next event comes, as there.
+ */
+export function stepSession(s: SessionState, type: string, t: number, timeoutMs: number): number {
+  if (s.open && s.lastType === 'app_background' && t - s.last > timeoutMs) s.open = false;
+  let of = -1;
+  if (type === 'app_open') {
+    s.open = true;
+    s.start = t;
+    of = t;
+  } else if (type === 'app_close') {
+    if (s.open) of = s.start;
+    s.open = false;
+  } else {
+    if (!s.open) (s.open = true), (s.start = t);
+    of = s.start;
+  }
+  s.last = t;
+  s.lastType = type;
+  return of;
+}

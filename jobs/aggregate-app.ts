@@ -6,9 +6,11 @@
  * creative, slot) and hour, per custom event (name, prop, value) and day, and the clicks and
  * conversions attribution reads.
  *
- * The caller passes the files of the emitted days and of the day before and after each:
- * those only shape the sessions (a session is counted on the hour its first event falls in,
- * with that event's dimensions, and may run across midnight); their events are not counted.
+ * The caller passes the files of the emitted days and of the days around them that shape their
+ * sessions (a session is counted on the hour its first event falls in, with that event's
+ * dimensions, and may run across any number of midnights): from the start of every session
+ * with events in the emitted days to the end of every session starting in them (the range
+ * comes from device-sessions.ts). Events of the days around are not counted.
  */
 import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
 import { sessionizeInto } from '../common/sessions.js';
@@ -24,7 +26,7 @@ export interface AggregateAppTask {
   app: string;
   /** UTC days (YYYY-MM-DD) to emit facts for. */
   days: string[];
-  /** Lake keys of the Parquet files of those days and their neighbours, with the rows to drop. */
+  /** Lake keys of the Parquet files of those days and of the days that shape their sessions, with the rows to drop. */
   files: { key: string; drops: Uint32Array | null }[];
   counters: Counters;
   sessionTimeoutMs: number;

@@ -14,9 +14,10 @@ import type { RestatementRow } from '../store/facts.js';
 import type { ReportStore } from '../store/store.js';
 import { aggregateApp, type AggregateAppResult, type AggregateAppTask } from './aggregate-app.js';
 import { attribute } from './attribution.js';
-import { dedupeApp, readDrops, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
+import { dedupeApp, type DedupeAppResult, type DedupeAppTask } from './dedupe-app.js';
+import { readRange } from './device-sessions.js';
 import type { JobsOptions } from './options.js';
-import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, readCounters, type Manifest } from './state.js';
+import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, readCounters, readDrops, type Manifest } from './state.js';
 import { isDataError, quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
@@ -137,7 +138,7 @@ export async function dedupe(ctx: JobsContext): Promise<number> {
   const apps = [...ctx.newFiles.keys()].sort();
   let done = 0;
   const results = await inParallel(apps, lanes(ctx), async (app) => {
-    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns };
+    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns, sessionTimeoutMs: ctx.opts.sessionTimeoutMs, retentionDays: ctx.opts.retentionDays };
     const r = await onPool<DedupeAppResult>(ctx, { kind: 'dedupe', lake: ctx.lakeOptions, task });
     ctx.stats.rows += r.rows;
     ctx.stats.duplicates += r.duplicates;
@@ -146,13 +147,9 @@ export async function dedupe(ctx: JobsContext): Promise<number> {
   });
   for (const r of results) {
     m.apps[r.app] = r.state;
-    // A changed day can change the sessions of the days either side (they run across midnight).
-    const days = new Set<string>();
-    for (const d of r.days) {
-      const ms = parseUtcDay(d);
-      for (const x of [ms - DAY_MS, ms, ms + DAY_MS]) days.add(utcDay(x));
-    }
-    addPending(m, r.app, days);
+    // The days include those whose sessions the new events change, however far (device-sessions.ts).
+    addPending(m, r.app, r.days);
+    if (r.rebuiltSessions) ctx.log.info({ app: r.app }, 'walked every device\'s sessions again from the lake (a state from before sessions across midnights were kept, or another --session-timeout-ms); days loaded before may want a restate');
   }
   m.generation = generation;
   await commitManifest(ctx.opts.stateDir, m);
@@ -194,8 +191,10 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
   let events = 0;
   await inParallel(work, lanes(ctx), async ({ app, days }) => {
     const state = m.apps[app]!;
-    const lo = utcDay(parseUtcDay(days[0]!) - DAY_MS);
-    const hi = utcDay(parseUtcDay(days[days.length - 1]!) + DAY_MS);
+    // From the start of every session with events in these days to the end of every session starting in them (crossings made with another timeout do not say).
+    const crossings = state.sessions?.timeoutMs === ctx.opts.sessionTimeoutMs ? state.sessions.crossings : undefined;
+    const range = readRange(crossings, parseUtcDay(days[0]!) / DAY_MS, parseUtcDay(days[days.length - 1]!) / DAY_MS, ctx.opts.sessionTimeoutMs);
+    const [lo, hi] = range.map((d) => utcDay(d * DAY_MS));
     const files = await Promise.all(
       Object.entries(state.files)
         .filter(([key]) => {

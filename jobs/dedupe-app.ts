@@ -17,7 +17,10 @@ import { JobError } from './errors.js';
 import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
 import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { SessionsUpdate } from './dedupe-sessions.js';
 import { appDir, readCounters, type AppState, type Counters } from './state.js';
+
+export { readDrops } from './state.js';
 
 export interface DedupeAppTask {
   stateDir: string;
@@ -30,20 +33,25 @@ export interface DedupeAppTask {
   minDay: number;
   /** Compact a partition when it would have more runs than this. */
   maxRuns: number;
+  sessionTimeoutMs: number;
+  /** Session days this many days before a device's last one are dropped. */
+  retentionDays: number;
 }
 
 export interface DedupeAppResult {
   app: string;
   state: AppState;
-  /** UTC days (YYYY-MM-DD) whose facts changed. */
+  /** UTC days (YYYY-MM-DD) whose facts changed (with those whose sessions the new events change). */
   days: string[];
   rows: number;
   duplicates: number;
   /** Key records held after this run (all partitions). */
   keys: number;
+  /** Every device's session days were walked again from the lake (a state from before they were kept, or another timeout). */
+  rebuiltSessions: boolean;
 }
 
-const COLUMNS = ['dedupe_key', 'device_id', 'seq', 'event_time', 'platform'];
+const COLUMNS = ['dedupe_key', 'device_id', 'seq', 'event_time', 'platform', 'type'];
 
 export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<DedupeAppResult> {
   const { app, stateDir, generation } = task;
@@ -57,10 +65,13 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   let fileOf = new Int32Array(1 << 14);
   let rowOf = new Int32Array(1 << 14);
   let seq = new Float64Array(1 << 14);
+  let time = new Float64Array(1 << 14);
+  let typeOf = new Int32Array(1 << 14);
   let devOf = new Int32Array(1 << 14);
   let platOf = new Int32Array(1 << 14);
   const devDict = newDictionary();
   const platDict = newDictionary();
+  const typeDict = newDictionary();
   const devices = devDict.names;
   const platforms = platDict.names;
   const devPart: number[] = [];
@@ -75,10 +86,11 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
       const et = batch.columns.get('event_time') as IntColumn;
       const need = n + batch.rows;
       keys = grow(keys, need * KEY_WORDS);
-      [part, fileOf, rowOf, devOf, platOf] = [grow(part, need), grow(fileOf, need), grow(rowOf, need), grow(devOf, need), grow(platOf, need)];
-      seq = grow(seq, need);
+      [part, fileOf, rowOf, devOf, platOf, typeOf] = [grow(part, need), grow(fileOf, need), grow(rowOf, need), grow(devOf, need), grow(platOf, need), grow(typeOf, need)];
+      [seq, time] = [grow(seq, need), grow(time, need)];
       const devId = dictionaryIds(batch.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const platId = dictionaryIds(batch.columns.get('platform') as StrColumn, platDict.dict, platDict.names);
+      const typeId = dictionaryIds(batch.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
       // A device's partition is hashed once, not per row.
       for (let d = devPart.length; d < devDict.names.length; d++) {
         murmur128String(devDict.names[d]!, h);
@@ -99,6 +111,8 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
         fileOf[n] = f;
         rowOf[n] = base + i;
         seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
+        time[n] = et.values[i]!;
+        typeOf[n] = typeId[i]!;
       }
       base += batch.rows;
     }
@@ -118,6 +132,12 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   let duplicates = 0;
   let keyCount = 0;
   const state: AppState = { partitions: [], counters: task.state.counters, files: { ...task.state.files } };
+  const sessions = new SessionsUpdate(task.state, task.sessionTimeoutMs, task.retentionDays);
+  // The aggregation's device order: seq where both have one and they differ, else event time.
+  const inDeviceOrder = (x: number, y: number): number => {
+    const [sx, sy] = [seq[x]!, seq[y]!];
+    return sx === sy || Number.isNaN(sx) || Number.isNaN(sy) ? time[x]! - time[y]! : sx - sy;
+  };
   for (let p = 0; p < P; p++) {
     const old = task.state.partitions[p]!;
     const rows = byPart[p]!;
@@ -166,22 +186,29 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
     const byDev = new Map<number, number[]>();
     for (const k of fresh) {
       const r = rows[k]!;
-      if (Number.isNaN(seq[r]!)) continue;
       let list = byDev.get(devOf[r]!);
       if (!list) byDev.set(devOf[r]!, (list = []));
       list.push(r);
     }
-    for (const [d, list] of byDev) {
-      list.sort((x, y) => seq[x]! - seq[y]!);
+    for (const [d, all] of byDev) {
+      all.sort(inDeviceOrder);
+      // With a seq on every row (the usual case) device order is seq order: no second sort.
+      const list = all.every((r) => !Number.isNaN(seq[r]!)) ? all : all.filter((r) => !Number.isNaN(seq[r]!)).sort((x, y) => seq[x]! - seq[y]!);
       const name = devices[d]!;
-      const cur = devSeqs[name] ?? (devSeqs[name] = { platform: platforms[platOf[list[0]!]!]!, iv: [] });
-      const delta = new Map<number, number>();
-      cur.iv = addSeqs(cur.iv, list.map((r) => seq[r]!), list.map((r) => keys[r * KEY_WORDS + 4]!), delta);
-      for (const [day, by] of delta) {
-        if (by === 0) continue;
-        bump(day, cur.platform, 0, by);
-        days.add(day);
+      const cur = devSeqs[name] ?? (devSeqs[name] = { platform: '', iv: [] });
+      // '' also when the entry was made by a walk of its sessions alone (dedupe-sessions.ts).
+      if (cur.platform === '') cur.platform = platforms[platOf[(list[0] ?? all[0])!]!]!;
+      if (list.length > 0) {
+        const delta = new Map<number, number>();
+        cur.iv = addSeqs(cur.iv, list.map((r) => seq[r]!), list.map((r) => keys[r * KEY_WORDS + 4]!), delta);
+        for (const [day, by] of delta) {
+          if (by === 0) continue;
+          bump(day, cur.platform, 0, by);
+          days.add(day);
+        }
       }
+      // Its sessions: continued from its last event, or walked again once the new files are recorded.
+      sessions.device(p, name, cur, { seq: all.map((r) => seq[r]!), time: all.map((r) => time[r]!), type: all.map((r) => typeDict.names[typeOf[r]!]!) }, days);
     }
     const devName = `p${p}-g${generation}.dev.json`;
     await writeFile(join(dir, devName), JSON.stringify(devSeqs));
@@ -204,12 +231,6 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   const counterName = `counters-g${generation}.json`;
   await writeFile(join(dir, counterName), JSON.stringify(counters));
   state.counters = counterName;
-  return { app, state, days: [...days].sort((a, b) => a - b).map((d) => utcDay(d * DAY_MS)), rows: n, duplicates, keys: keyCount };
-}
-
-/** Row numbers dropped from a file (sorted), from its drop list. */
-export async function readDrops(stateDir: string, app: string, file: string | null): Promise<Uint32Array | null> {
-  if (file === null) return null;
-  const buf = await readFile(join(appDir(stateDir, app), file));
-  return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  state.sessions = await sessions.finish(lake, stateDir, app, dir, state, generation, days);
+  return { app, state, days: [...days].sort((a, b) => a - b).map((d) => utcDay(d * DAY_MS)), rows: n, duplicates, keys: keyCount, rebuiltSessions: sessions.rebuild };
 }

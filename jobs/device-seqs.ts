@@ -5,6 +5,7 @@
  * A late event that fills a hole takes the gap away from the day it was counted on; the
  * change comes back as per-day deltas so only those days are restated.
  */
+import type { SessionDays } from './device-sessions.js';
 
 /** Flat intervals [lo, hi, dayOfLo, ...] ascending by lo, never adjacent or overlapping. */
 export type Intervals = number[];
@@ -12,6 +13,8 @@ export type Intervals = number[];
 export interface DeviceSeqs {
   platform: string;
   iv: Intervals;
+  /** How the device's sessions cross midnights (device-sessions.ts). */
+  s?: SessionDays;
 }
 
 /** Adds gaps of `iv` per day into `into` with the given sign. */

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Crossings } from './device-sessions.js';
 import { JobError } from './errors.js';
 
 export interface PartitionState {
@@ -35,6 +36,12 @@ export interface AppState {
   counters: string | null;
   /** Lake keys of the processed Parquet files of this app. */
   files: Record<string, FileState>;
+  /**
+   * Sessions across midnights (device-sessions.ts): the timeout the devices' session days were
+   * walked with, and per day the start days of sessions with events on it. Absent in states
+   * from before they were kept: the next dedupe walks every device again from the lake.
+   */
+  sessions?: { timeoutMs: number; crossings: Crossings };
 }
 
 export interface Manifest {
@@ -102,6 +109,13 @@ export async function commitManifest(stateDir: string, m: Manifest): Promise<voi
 export async function readCounters(stateDir: string, app: string, file: string | null): Promise<Counters> {
   if (file === null) return {};
   return JSON.parse(await readFile(join(appDir(stateDir, app), file), 'utf8')) as Counters;
+}
+
+/** Row numbers dropped from a file (sorted), from its drop list. */
+export async function readDrops(stateDir: string, app: string, file: string | null): Promise<Uint32Array | null> {
+  if (file === null) return null;
+  const buf = await readFile(join(appDir(stateDir, app), file));
+  return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
 /** Every file the manifest names, relative to the state dir. */

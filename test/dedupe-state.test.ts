@@ -91,7 +91,7 @@ describe('dedupe of one app across runs', () => {
     let state: AppState = emptyApp(4);
     const batch1 = [row(app, 'd1', 'e1', 1, day0), row(app, 'd1', 'e2', 2, day0), row(app, 'd1', 'e1', 1, day0), row(app, 'd2', null, 1, day0), row(app, 'd2', null, 1, day0), row(app, 'd1', 'e5', 5, day0)];
     const f1 = await put(lakeDir, `events/app_id=${app}/dt=${day0}/a.parquet`, batch1);
-    const r1 = await dedupeApp({ stateDir, app, state, files: [f1], generation: 1, minDay: 0, maxRuns: 2 }, lake);
+    const r1 = await dedupeApp({ stateDir, app, state, files: [f1], generation: 1, minDay: 0, maxRuns: 2, sessionTimeoutMs: 30_000, retentionDays: 402 }, lake);
     assert.equal(r1.rows, 6);
     assert.equal(r1.duplicates, 2);
     assert.deepEqual(Array.from((await readDrops(stateDir, app, r1.state.files[f1]!.drops))!), [2, 4]);
@@ -99,14 +99,14 @@ describe('dedupe of one app across runs', () => {
     // Three months later: the device replays e2 and sends e3, e4 (filling the gap 3..4 on day0).
     const late = '2026-04-05';
     const f2 = await put(lakeDir, `events/app_id=${app}/dt=${day0}/b.parquet`, [row(app, 'd1', 'e2', 2, day0), row(app, 'd1', 'e3', 3, day0), row(app, 'd1', 'e4', 4, day0), row(app, 'd1', 'e9', 9, late)]);
-    const r2 = await dedupeApp({ stateDir, app, state, files: [f2], generation: 2, minDay: 0, maxRuns: 2 }, lake);
+    const r2 = await dedupeApp({ stateDir, app, state, files: [f2], generation: 2, minDay: 0, maxRuns: 2, sessionTimeoutMs: 30_000, retentionDays: 402 }, lake);
     assert.equal(r2.duplicates, 1);
     assert.ok(r2.days.includes(day0) && r2.days.includes(late));
     state = r2.state;
     // A third batch exceeds two runs per partition: the runs are compacted, and keys before minDay are forgotten.
     const f3 = await put(lakeDir, `events/app_id=${app}/dt=${late}/c.parquet`, [row(app, 'd1', 'e9', 9, late), row(app, 'd1', 'e1', 1, day0)]);
     const minDay = Math.floor(parseUtcDay('2026-02-01') / DAY_MS);
-    const r3 = await dedupeApp({ stateDir, app, state, files: [f3], generation: 3, minDay, maxRuns: 2 }, lake);
+    const r3 = await dedupeApp({ stateDir, app, state, files: [f3], generation: 3, minDay, maxRuns: 2, sessionTimeoutMs: 30_000, retentionDays: 402 }, lake);
     assert.equal(r3.duplicates, 2, 'both are still found before compaction forgets day0');
     assert.ok(r3.state.partitions.every((p) => p.runs.length <= 2));
     // d1's partition was touched by all three runs: compacted into one run holding only the April key.

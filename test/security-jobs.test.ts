@@ -204,8 +204,8 @@ describe('bad rows never stop the later tiers', () => {
       assert.equal((await store.deliveredByLineItem(0)).get('li-1')?.impressions, 1, 'delivery for pacing is refreshed');
       const q = quarantineFiles(lakeDir).map((f) => [f.key.replace(/run_\w+/, 'RUN'), f.body.rows.length, [...new Set(f.body.rows.map((x: any) => x.reason))].join()]).sort();
       assert.deepEqual(q, [
-        // Attribution is replaced from the first day the load touched (the day before D1, for sessions across midnight).
-        [`quarantine/attribution/app_id=app-q/dt=${utcDay(Date.parse(D1) - DAY_MS)}/RUN.json`, 1, 'store_refused'],
+        // Attribution is replaced from the first day the load touched (D1: no session runs into it from the day before).
+        [`quarantine/attribution/app_id=app-q/dt=${D1}/RUN.json`, 1, 'store_refused'],
         [`quarantine/facts/app_id=app-r/dt=${D1}/RUN.json`, 3, 'store_refused'],
       ]);
       assert.match(r.metrics, /^sluice_jobs_quarantined_rows_total\{reason="store_refused",table="agg_attribution_daily"\} 1$/m);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sessionize } from '../common/sessions.js';
+import { closedSession, sessionize, stepSession } from '../common/sessions.js';
 import { correctedTs, skewCorrection } from '../common/skew.js';
 import { HOUR_MS, MINUTE_MS } from '../common/time.js';
 
@@ -51,6 +51,20 @@ describe('sessions', () => {
   });
   test('the timeout is configurable', () => {
     assert.equal(sessionize([ev('app_open', 0), ev('app_background', 10), ev('app_foreground', 50)], 60_000).length, 1);
+  });
+  test('one event at a time (stepSession) gives each event the session sessionize puts it in', () => {
+    let x = 7;
+    const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const types = ['app_open', 'app_close', 'app_background', 'app_foreground', 'custom', 'custom'];
+    for (let round = 0; round < 200; round++) {
+      let t = 0;
+      const events = Array.from({ length: 30 }, () => ({ type: types[Math.floor(next() * types.length)]!, ts: (t += 1 + Math.floor(next() * 90_000)) }));
+      const s = closedSession();
+      const starts = events.map((e) => stepSession(s, e.type, e.ts, 30_000));
+      // Each session's start is the start stepSession gives its first event, and no event names a start sessionize lacks.
+      const want = sessionize(events).map((x) => x.start);
+      assert.deepEqual([...new Set(starts.filter((v) => v >= 0))], want);
+    }
   });
   test('events after a lost app_open still form a session, and a stray close makes none', () => {
     assert.deepEqual(sessionize([ev('custom', 0), ev('app_close', 20), ev('app_close', 30)]), [{ start: 0, end: 20_000, closed: true }]);
