@@ -21,6 +21,7 @@ import { adminRoutes } from './routes/admin-routes.js';
 import { appRoutes } from './routes/app-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { campaignRoutes } from './routes/campaign-routes.js';
+import { conversionRoutes } from './routes/conversion-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
 import { Scope } from './scope.js';
@@ -166,6 +167,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes(o));
   await app.register(appRoutes(o));
   await app.register(campaignRoutes(o));
+  await app.register(conversionRoutes(o));
   await app.register(healthRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));

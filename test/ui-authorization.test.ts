@@ -42,6 +42,7 @@ const CASES: Case[] = [
   { route: 'GET /api/campaigns', method: 'GET', url: '/api/campaigns', want: { admin: 200, pubA: 403, pubB: 403, advX: 200, advY: 200 } },
   { route: 'GET /api/campaigns/:id/report', method: 'GET', url: '/api/campaigns/cmp_x/report?by=app_id', want: campaignRead },
   { route: 'GET /api/campaigns/:id/delivery', method: 'GET', url: '/api/campaigns/cmp_x/delivery', want: campaignRead },
+  { route: 'GET /api/campaigns/:id/conversions', method: 'GET', url: '/api/campaigns/cmp_x/conversions', want: campaignRead },
   { route: 'GET /api/campaigns/:id/why-not', method: 'GET', url: '/api/campaigns/cmp_x/why-not', want: campaignRead },
   { route: 'GET /api/health', method: 'GET', url: '/api/health?app=app_a1', want: appRead },
   { route: 'GET /api/monitoring', method: 'GET', url: '/api/monitoring', want: adminOnly(200) },

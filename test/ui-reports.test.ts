@@ -113,6 +113,21 @@ describe('the reports of the reporting API', () => {
     assert.ok(campaign.rows.length > 0 && campaign.rows.every((r: Json) => !('requests' in r) && r.creative_id === 'cr_x'));
   });
 
+  test("a campaign's conversions sum the attribution of every app, by day, app and creative, with the model it was credited by", async () => {
+    const [d0, d1] = fx.world.days;
+    const row = (app_id: string, day: string, campaign_id: string, creative_id: string, conversions: number) => ({ app_id, day, campaign_id, creative_id, model: 'linear', conversions });
+    await fx.store.replaceAttribution('app_a1', d0!, d1!, [row('app_a1', d0!, 'cmp_x', 'cr_x', 1.5), row('app_a1', d1!, 'cmp_x', 'cr_x', 0.25), row('app_a1', d1!, 'cmp_y', 'cr_y', 4)]);
+    await fx.store.replaceAttribution('app_b1', d0!, d1!, [row('app_b1', d0!, 'cmp_x', 'cr_x', 2)]);
+    const advX = await fx.login(fx.world.users.advX.email);
+    const c = await get(advX, `/api/campaigns/cmp_x/conversions?from=${d0}&to=${d1}`);
+    assert.equal(c.total, 3.75);
+    assert.deepEqual(c.by_day, [{ day: d0, conversions: 3.5 }, { day: d1, conversions: 0.25 }]);
+    assert.deepEqual(c.by_app.map((a: Json) => [a.app_id, a.conversions, a.model, a.lookback_days]), [['app_b1', 2, 'linear', 7], ['app_a1', 1.75, 'linear', 7]]);
+    assert.deepEqual(c.by_creative, [{ creative_id: 'cr_x', name: 'cr_x', conversions: 3.75 }]);
+    const advY = await fx.login(fx.world.users.advY.email);
+    assert.equal((await fetch(`${fx.url}/api/campaigns/cmp_x/conversions`, { headers: { cookie: advY } })).status, 404);
+  });
+
   test('every report downloads as CSV, one table at a time', async () => {
     const res = await fetch(`${fx.url}/api/apps/app_a1/breakdown?dim=country&format=csv`, { headers: { cookie: pubA } });
     assert.equal(res.status, 200);

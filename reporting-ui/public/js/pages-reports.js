@@ -1,5 +1,5 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
-import { api, card, chart, csvUrl, errorBox, h, query, rangeControls, state, table } from './ui.js';
+import { api, card, chart, csvUrl, errorBox, h, num, query, rangeControls, state, table } from './ui.js';
 
 // Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
 const xOf = (t) => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t) / 1000;
@@ -109,6 +109,12 @@ export async function adsPage(root, params) {
     const d = await api(`${path}?${query({ ...q, by })}`);
     grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
   }
+  const cpath = `/api/campaigns/${encodeURIComponent(id)}/conversions`;
+  const conv = await api(`${cpath}?${query(q)}`);
+  root.append(h('h2', {}, `Conversions: ${num(conv.total)}`), h('p', { class: 'muted' }, "credited by each app's attribution model within its lookback window; UTC days of the conversion"),
+    h('div', { class: 'grid2' },
+      h('div', { class: 'panel' }, h('h2', {}, 'By app'), table(conv.by_app, { csv: csvUrl(cpath, q, 'by_app'), testid: 'conversions-by-app' })),
+      h('div', { class: 'panel' }, h('h2', {}, 'By creative'), table(conv.by_creative, { csv: csvUrl(cpath, q, 'by_creative'), testid: 'conversions-by-creative' }))));
   const wpath = `/api/campaigns/${encodeURIComponent(id)}/why-not`;
   const w = await api(wpath).catch((e) => ({ rows: [], source: e.message }));
   root.append(h('h2', {}, 'Why not served'), h('div', { class: 'panel' }, h('p', { class: 'muted' }, `source: ${w.source}`), table(w.rows, { csv: csvUrl(wpath, {}, 'rows'), testid: 'why-not' })));
