@@ -75,6 +75,17 @@ describe('the reports of the reporting API', () => {
     assert.equal(o.totals.dau_partial, false);
   });
 
+  test('the overview compares its totals with the period before, as many local days long', async () => {
+    const [d0, d1, d2] = fx.world.days;
+    const o = await get(pubA, `/api/apps/app_a1/overview?from=${d1}&to=${d2}&tz=Asia/Tokyo`);
+    const day = (x: string, n: number) => new Date(Date.parse(`${x}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+    assert.equal(o.previous.from, day(d1!, -2));
+    assert.equal(o.previous.to, d0);
+    const prev = await get(pubA, `/api/apps/app_a1/overview?from=${o.previous.from}&to=${o.previous.to}&tz=Asia/Tokyo`);
+    assert.ok(prev.totals.events > 0);
+    for (const k of ['events', 'sessions', 'session_ms', 'ad_impressions', 'ad_clicks', 'avg_session_s']) assert.equal(o.previous[k], prev.totals[k], k);
+  });
+
   test('breakdowns and the custom events explorer add up to the totals', async () => {
     const q = `from=${fx.world.days[0]}&to=${fx.world.days[2]}`;
     const o = await get(pubA, `/api/apps/app_a1/overview?${q}`);

@@ -31,7 +31,9 @@ export function appRoutes(o: UiAppOptions) {
       const ids = await req.scope!.appIds(appId);
       const bucket = q.bucket ?? (r.days <= 3 ? 'hour' : 'day');
       const monthStart = dayMinus(r.toDay, 29);
-      const [hours, daily] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay)]);
+      // The period before, as many local days long, for the comparison on the cards.
+      const prev = parseRange({ from: dayMinus(r.from, r.days), to: dayMinus(r.from, 1), tz: r.tz });
+      const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
       const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];
       // Every bucket of the range, zeros included, so charts and exports show quiet days.
       const byT = new Map<string, (typeof series)[number]>();
@@ -82,8 +84,10 @@ export function appRoutes(o: UiAppOptions) {
       const today = new Date().toISOString().slice(0, 10);
       const latest = [...dau].reverse().find((d) => d.devices > 0 && d.day < today) ?? dau.find((d) => d.devices > 0 && d.day === today);
       const totals = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
+      const p = prevHours.reduce((a, h) => ((a.events += h.events), (a.sessions += h.sessions), (a.session_ms += h.session_ms), (a.ad_impressions += h.ad_impression), (a.ad_clicks += h.ad_click), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
+      const previous = { from: prev.from, to: prev.to, ...p, avg_session_s: p.sessions ? Math.round(p.session_ms / p.sessions / 100) / 10 : 0 };
       const body = {
-        app: appId, from: r.from, to: r.to, tz: r.tz, bucket,
+        app: appId, from: r.from, to: r.to, tz: r.tz, bucket, previous,
         totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
         series,
         dau,

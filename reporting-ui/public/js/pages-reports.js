@@ -28,11 +28,11 @@ export async function overviewPage(root, params) {
   const d = await api(`${path}?${query(q)}`);
   const t = d.totals;
   root.append(
-    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}; devices by UTC day`),
+    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`),
     h('div', { class: 'cards' },
       card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
-      card('Sessions', t.sessions, 'sessions'), card('Avg session (s)', t.avg_session_s, 'avg-session'), card('Events', t.events, 'events'),
-      card('Impressions', t.ad_impressions, 'impressions'), card('Clicks', t.ad_clicks, 'clicks')),
+      card('Sessions', t.sessions, 'sessions', d.previous.sessions), card('Avg session (s)', t.avg_session_s, 'avg-session', d.previous.avg_session_s), card('Events', t.events, 'events', d.previous.events),
+      card('Impressions', t.ad_impressions, 'impressions', d.previous.ad_impressions), card('Clicks', t.ad_clicks, 'clicks', d.previous.ad_clicks)),
   );
   const c1 = h('div', { class: 'panel', 'data-testid': 'series-chart' });
   const c2 = h('div', { class: 'panel', 'data-testid': 'dau-chart' });

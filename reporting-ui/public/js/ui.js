@@ -97,8 +97,15 @@ export function chart(el, xs, series, { width = 1180, height = 260, timeX = true
   return new uPlot(opts, [xs, ...Object.values(series)], el);
 }
 
-export function card(k, v, testid) {
-  return h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': testid }, num(v)), h('div', { class: 'k' }, k));
+/** A figure; with `before` (the previous period's), its change in percent, green up and red down. */
+export function card(k, v, testid, before) {
+  let delta = null;
+  if (typeof before === 'number' && typeof v === 'number') {
+    const pct = before === 0 ? null : Math.round(((v - before) / before) * 1000) / 10;
+    const text = pct === null ? (v === 0 ? '– vs previous' : 'new vs previous') : `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${Math.abs(pct)}% vs previous`;
+    delta = h('div', { class: `delta ${pct > 0 ? 'up' : pct < 0 ? 'down' : ''}`, 'data-testid': testid && `${testid}-delta`, title: `previous period: ${num(before)}` }, text);
+  }
+  return h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': testid }, num(v)), h('div', { class: 'k' }, k), delta);
 }
 
 export function errorBox(err) {
