@@ -154,6 +154,7 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['data health', pub, `/api/health?${range}`],
     ['campaign delivery vs pacing', adv, `/api/campaigns/cmp_0/delivery?${range}`],
     ['campaign by country', adv, `/api/campaigns/cmp_0/report?${range}&by=country`],
+    ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
   ];
   let ok = true;
   console.log(`  ${'call'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  (${REQUESTS} requests each, after 3 warm-up)`);
