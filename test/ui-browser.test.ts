@@ -123,7 +123,8 @@ describe('the reporting UI in a browser', () => {
     await page.getByTestId('events').waitFor();
     await page.goto(`${fx.url}/#/app`);
     await page.getByTestId('breakdown-country').waitFor();
-    const shown = (await page.locator('h1').textContent())!.replace('App ', '');
+    const shown = (await page.locator('h1').getAttribute('data-app'))!;
+    assert.equal(await page.locator('h1').textContent(), `App ${shown} (${shown})`, 'the heading names the app');
     assert.equal(await page.getByTestId('app-picker').inputValue(), shown);
     assert.ok(!(await page.getByTestId('app-picker').locator('option').allTextContents()).includes('All apps'));
     await page.context().close();

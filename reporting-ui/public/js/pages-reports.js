@@ -46,10 +46,10 @@ export async function overviewPage(root, params) {
 const DIMS = ['platform', 'os_version', 'app_version', 'device_class', 'country'];
 
 export async function appPage(root, params) {
-  const { sel, app } = await appPicker(params, 'app', false);
+  const { sel, app, apps } = await appPicker(params, 'app', false);
   if (!app) return root.append(h('p', {}, 'No apps.'));
   const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
-  root.append(h('h1', {}, `App ${app}`), rangeControls(params, (r) => go('app', { ...r, app }), [sel]));
+  root.append(h('h1', { 'data-app': app }, `${apps.find((a) => a.id === app)?.name ?? 'App'} (${app})`), rangeControls(params, (r) => go('app', { ...r, app }), [sel]));
   const grid = h('div', { class: 'grid2' });
   root.append(grid);
   await Promise.all(DIMS.map(async (dim) => {

@@ -102,7 +102,9 @@ export function card(k, v, testid, before) {
   let delta = null;
   if (typeof before === 'number' && typeof v === 'number') {
     const pct = before === 0 ? null : Math.round(((v - before) / before) * 1000) / 10;
-    const text = pct === null ? (v === 0 ? '– vs previous' : 'new vs previous') : `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${Math.abs(pct)}% vs previous`;
+    // Past 10x the exact figure says nothing more (a period before launch has almost nothing).
+    const size = Math.abs(pct) > 999 ? '>999' : String(Math.abs(pct));
+    const text = pct === null ? (v === 0 ? '– vs previous' : 'new vs previous') : `${pct > 0 ? '▲' : pct < 0 ? '▼' : '='} ${size}% vs previous`;
     delta = h('div', { class: `delta ${pct > 0 ? 'up' : pct < 0 ? 'down' : ''}`, 'data-testid': testid && `${testid}-delta`, title: `previous period: ${num(before)}` }, text);
   }
   return h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': testid }, num(v)), h('div', { class: 'k' }, k), delta);
