@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '../common/time.js';
 import { attribute, type AttributionModel } from '../jobs/attribution.js';
 import type { AttributionRow, TouchRow } from '../store/facts.js';
+import { rng } from './helpers/rng.js';
 
 const APP = 'app_1';
 const D0 = parseUtcDay('2024-03-10');
@@ -184,16 +185,6 @@ describe('attribution candidates', () => {
 
 // ---- random app: totals and a brute-force reference ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomApp(seed: number): TouchRow[] {
   const r = rng(seed);

@@ -16,21 +16,12 @@ import { runLocal } from '../jobs/mr/run-local.js';
 import encode from '../pipeline/encode-worker.js';
 import type { EventRow } from '../pipeline/row.js';
 import type { AppHourlyRow } from '../store/facts.js';
+import { rng } from './helpers/rng.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const BASE = Date.UTC(2026, 2, 1);
 const APPS = ['app-a', 'app b', 'app-ü'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(a: readonly T[], seed: number): T[] {
   const r = rng(seed);

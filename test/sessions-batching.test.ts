@@ -18,6 +18,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { tmp } from './helpers/fleet.js';
 import { runJobs } from './helpers/jobs.js';
 import { runPipelineOnce } from './helpers/pipeline.js';
+import { rng } from './helpers/rng.js';
 
 type Ev = { event_id: string; seq: number; type: string; ts: number; name?: string; props?: Record<string, unknown>; campaign_id?: string; creative_id?: string; slot_id?: string };
 interface Device {
@@ -33,17 +34,6 @@ const D0 = parseUtcDay('2026-03-02');
 const at = (day: number, h: number, m = 0, s = 0) => D0 + day * DAY_MS + h * HOUR_MS + m * MINUTE_MS + s * 1000;
 const TABLES = ['agg_app_hourly', 'agg_app_daily', 'agg_campaign_hourly', 'agg_custom_daily', 'touches', 'agg_attribution_daily', 'agg_app_hour_total', 'agg_app_dim_daily', 'agg_campaign_hour_li', 'agg_campaign_dim_daily', 'delivery'];
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function device(app: string, id: string, platform: string, spec: [type: string, ts: number, batch: number, more?: Partial<Ev>][]): Device {
   const sorted = [...spec].sort((a, b) => a[1] - b[1]);
