@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createLogger } from '../common/logger.js';
 import { startAdServer, type RunningAdServer } from '../adserver/run.js';
 import { parseRange } from '../reporting-ui/time-range.js';
+import { launchChromium, SHOTS } from './helpers/browser.js';
 import { PASSWORD, startUiFixture, type UiFixture } from './helpers/ui.js';
 
 /**
@@ -15,28 +13,17 @@ import { PASSWORD, startUiFixture, type UiFixture } from './helpers/ui.js';
  * playwright-core, against a real UI server and ad server on one SQLite store. Screenshots
  * go to .test-artifacts/ui/.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, '.test-artifacts', 'ui');
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
-
-function browserPath(): string {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'chromium.sh'), 'install'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
-  if (r.status !== 0) throw new Error(`scripts/chromium.sh install failed (exit ${String(r.status)}); install Debian's chromium as root`);
-  return r.stdout.trim().split('\n').pop()!;
-}
-
 describe('the reporting UI in a browser', () => {
   let fx: UiFixture;
   let ads: RunningAdServer;
   let browser: Browser;
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     fx = await startUiFixture();
     ads = await startAdServer(
       { host: '127.0.0.1', port: 0, trackingUrl: 'http://127.0.0.1:9', beaconSecret: 'browser-test-secret', decisionTtlSeconds: 600, reloadIntervalMs: 200, planIntervalMs: 60_000, capMaxDevices: 10_000, maxAds: 1, prefetchMaxDays: 7 },
       fx.store, createLogger('ads', 'silent'),
     );
-    browser = await chromium.launch({ executablePath: browserPath(), headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

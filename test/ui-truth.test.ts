@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLogger } from '../common/logger.js';
-import { DAY_MS, parseUtcDay, utcDay } from '../common/time.js';
-import { ensureUser, startUi, type UiTier } from '../reporting-ui/run.js';
 import type { GroundTruth } from '../sdk-mock/ground-truth.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { runJobs } from './helpers/jobs.js';
-import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import { startTruthUi, type TruthUi } from './helpers/truth-ui.js';
 
 /**
  * The numbers the reporting API answers against the fleet's ground truth (truth.json), not
@@ -20,43 +13,27 @@ type Json = Record<string, any>;
 const ZONES = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo'];
 
 describe('the reporting API against the fleet ground truth', () => {
-  let fx: Awaited<ReturnType<typeof fleetLake>>;
-  let store: SqliteStore;
-  let ui: UiTier;
+  let fx: TruthUi;
+  let store: TruthUi['store'];
   let cookie = '';
   let truth: GroundTruth;
   let apps: string[] = [];
   let from = '';
   let to = '';
   const get = async (url: string): Promise<Json> => {
-    const res = await fetch(ui.url + url, { headers: { cookie } });
+    const res = await fetch(fx.ui.url + url, { headers: { cookie } });
     const body = (await res.json()) as Json;
     assert.equal(res.status, 200, `${url}: ${JSON.stringify(body)}`);
     return body;
   };
 
   before(async () => {
-    fx = await fleetLake(120, 21, 0.4);
-    truth = fx.truth;
-    await runPipelineOnce(fx.lakeDir, fx.dbPath);
-    store = new SqliteStore({ path: fx.dbPath });
-    await store.migrate();
-    const run = await runJobs(fx.lakeDir, store, { stateDir: join(fx.dir, 'state'), threads: 2 });
-    assert.equal(run.status, 'succeeded', run.error ?? '');
-    apps = (await store.listApps()).map((a) => a.id);
-    const days = truth.app_days.map((r) => r.day).sort();
-    // One day more on each side, so every zone's local days cover all the data.
-    from = utcDay(parseUtcDay(days[0]!) - DAY_MS);
-    to = utcDay(parseUtcDay(days[days.length - 1]!) + DAY_MS);
-    await ensureUser(store, { email: 'admin@truth.example', password: 'password-123', role: 'admin' });
-    ui = await startUi({ host: '127.0.0.1', port: 0, trackingUrl: '', liveToken: '', metricsUrls: '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000 }, store, createLogger('ui', 'silent'));
-    const res = await fetch(`${ui.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@truth.example', password: 'password-123' }) });
-    cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    fx = await startTruthUi(120, 21);
+    ({ truth, store, apps, from, to } = fx);
+    cookie = await fx.login(fx.users.admin);
   });
   after(async () => {
-    await ui?.close();
-    await store?.close();
-    rmSync(fx.dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   const truthOf = (app: string) => truth.app_days.filter((r) => r.app_id === app);

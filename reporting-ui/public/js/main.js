@@ -76,6 +76,9 @@ async function route() {
     else if (stop) stop();
   } catch (err) {
     box.append(errorBox(err));
+  } finally {
+    // Tests and scripts wait on this: the page has drawn everything it loads (or its error).
+    box.setAttribute('data-ready', '');
   }
 }
 

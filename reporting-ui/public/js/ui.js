@@ -94,7 +94,10 @@ export function chart(el, xs, series, { width = 1180, height = 260, timeX = true
   el.replaceChildren();
   if (xs.length === 0) return el.append(h('p', { class: 'muted' }, 'No data in this range.'));
   // eslint-disable-next-line no-undef
-  return new uPlot(opts, [xs, ...Object.values(series)], el);
+  const u = new uPlot(opts, [xs, ...Object.values(series)], el);
+  // Kept on the element so a test can hover a point and read the legend a person would see.
+  el.uplot = u;
+  return u;
 }
 
 /** A figure; with `before` (the previous period's), its change in percent, green up and red down. */
