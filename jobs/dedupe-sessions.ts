@@ -24,10 +24,10 @@ export class SessionsUpdate {
   /** The session days were walked with another timeout, or never (a state from before): walk every device again. */
   readonly rebuild: boolean;
 
-  /** @param keepDays session days this far before a device's last day are dropped (all but the last of them). */
   /** Active, new and returning devices per day, moved as devices' days change (device-cohorts.ts). */
   readonly audience: AudienceUpdate;
 
+  /** @param keepDays session days this far before a device's last day are dropped (all but the last of them). */
   constructor(private readonly old: AppState, private readonly timeoutMs: number, private readonly keepDays: number) {
     this.rebuild = Object.keys(old.files).length > 0 && (old.sessions?.timeoutMs !== timeoutMs || old.audience === undefined);
     this.audience = new AudienceUpdate(this.rebuild ? undefined : old.audience);
