@@ -19,6 +19,7 @@ import { MysqlStore } from '../store/mysql-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { ReportStore } from '../store/store.js';
 import { startMariaDb } from '../test/helpers/mariadb.js';
+import { seedAudience } from './audience-fixture.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '50' }, days: { type: 'string', default: '30' }, backends: { type: 'string', default: 'sqlite,mysql' } } });
 const REQUESTS = Number(values.requests);
@@ -123,6 +124,7 @@ async function seed(store: ReportStore, end: number): Promise<number> {
     process.stdout.write(`\r  loading ${day}: ${rows.toLocaleString('en')} fact rows`);
   }
   process.stdout.write('\n');
+  rows += await seedAudience(store, APP, end, DAYS, VERSIONS);
   return rows;
 }
 
@@ -150,6 +152,7 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['breakdown by os_version', pub, `/api/apps/${APP}/breakdown?${range}&dim=os_version`],
     ['custom events: names', pub, `/api/apps/${APP}/custom?${range}`],
     ['custom events: values', pub, `/api/apps/${APP}/custom?${range}&name=purchase&prop=sku`],
+    ['audience (cohorts, versions)', pub, `/api/apps/${APP}/audience?${range}`],
     ['ads by creative', pub, `/api/apps/${APP}/ads?${range}&by=creative_id`],
     ['data health', pub, `/api/health?${range}`],
     ['campaign delivery vs pacing', adv, `/api/campaigns/cmp_0/delivery?${range}`],

@@ -21,6 +21,7 @@ import { JobError } from './errors.js';
 import { Hll } from '../common/hll.js';
 import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import type { Counters } from './state.js';
+import { VersionDevices, type AppVersionDailyRow } from './version-devices.js';
 
 export interface AggregateAppTask {
   app: string;
@@ -43,6 +44,8 @@ export interface AggregateAppResult {
   rowsCounted: number;
   /** Per day, the fact rows the store would refuse (taken out of `facts`), for the quarantine. */
   refused: Record<string, RefusedFactRow[]>;
+  /** Distinct devices per emitted day and app_version (version-devices.ts). */
+  versions: Record<string, AppVersionDailyRow[]>;
 }
 
 const COLUMNS = ['device_id', 'seq', 'type', 'event_time', 'platform', 'os_version', 'app_version', 'country', 'device_class', 'campaign_id', 'line_item_id', 'creative_id', 'slot_id', 'name', 'props'];
@@ -211,6 +214,8 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   if (pcDims.length >= PC_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${PC_BITS} platform x country combinations`);
   // The platform id of each tuple, looked up once instead of per row.
   const tuplePlat = Int32Array.from(tupleDims, (dims) => dimDicts[0]!.dict.get(dims[0]!)!);
+  const tupleVer = Int32Array.from(tupleDims, (dims) => dimDicts[2]!.dict.get(dims[2]!)!);
+  const versions = new VersionDevices();
   for (const [id] of dimDicts[0]!.names.entries()) platformOf.set(id, dimDicts[0]!.names[id]!);
   const cell = (m: Map<number, Cell>, at: number, dims: number, key: number): Cell => {
     let c = m.get(key);
@@ -252,6 +257,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       h.counts[ty]!++;
       if (h.lastDev !== d) (h.lastDev = d), h.devices++;
       const pid = tuplePlat[tu]!;
+      versions.add(day, tupleVer[tu]!, d);
       const dKey = day * TUPLE_BITS + pid;
       const dc = dKey === lastDKey ? lastD! : (lastD = cell(daily, day, pid, (lastDKey = dKey)));
       dc.counts[ty]!++;
@@ -315,7 +321,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
     facts[day] = split.facts;
     refused[day] = split.refused;
   }
-  return { app: task.app, facts, rowsRead, rowsCounted, refused };
+  return { app: task.app, facts, rowsRead, rowsCounted, refused, versions: versions.rows(task.app, emit, dimDicts[2]!.names) };
 }
 
 interface Cells {

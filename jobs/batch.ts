@@ -21,6 +21,7 @@ import { collectGarbage, commitManifest, emptyApp, KEY_FORMAT, loadManifest, rea
 import { isDataError, quarantineFacts, type QuarantineContext } from './quarantine.js';
 import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
+import { loadAudience, loadVersions } from './audience-load.js';
 
 export type BatchOptions = Pick<JobsOptions, 'stateDir' | 'dedupePartitions' | 'maxRuns' | 'retentionDays' | 'windowDays' | 'sessionTimeoutMs' | 'conversionEvent'>;
 
@@ -171,6 +172,7 @@ function windows(days: readonly string[], max: number): string[][] {
 /** Step 3: (re)computes the pending app-days and replaces them in the store, window by window. */
 export async function load(ctx: JobsContext): Promise<number> {
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
+  await loadAudience(ctx.store, m, ctx.log);
   // Aggregation runs on the pool; loads go to the store one window at a time, in order.
   let chain: Promise<void> = Promise.resolve();
   return aggregatePending(ctx, m, (r) => (chain = chain.then(() => storeWindow(ctx, m, r))));
@@ -235,6 +237,7 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
     ctx.stats.factRows += facts.hourly.length + facts.daily.length + facts.campaign.length + facts.custom.length + facts.touches.length;
     ctx.stats.appDays++;
   }
+  await loadVersions(ctx.store, r, ctx.log);
   const days = new Set(Object.keys(r.facts));
   m.pending[r.app] = (m.pending[r.app] ?? []).filter((d) => !days.has(d));
   if (m.pending[r.app]!.length === 0) delete m.pending[r.app];

@@ -232,5 +232,6 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   await writeFile(join(dir, counterName), JSON.stringify(counters));
   state.counters = counterName;
   state.sessions = await sessions.finish(lake, stateDir, app, dir, state, generation, days);
+  state.audience = sessions.audience.finish();
   return { app, state, days: [...days].sort((a, b) => a - b).map((d) => utcDay(d * DAY_MS)), rows: n, duplicates, keys: keyCount, rebuiltSessions: sessions.rebuild };
 }

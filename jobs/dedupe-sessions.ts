@@ -10,6 +10,7 @@ import { murmur128String } from '../common/hash.js';
 import type { Lake } from '../lake/lake.js';
 import { appendDays, applyCrossings, continuesAfter, dayOf, pruneDays, replaceDays, spanOfChange, type Crossings, type DeviceEvents } from './device-sessions.js';
 import type { DeviceSeqs } from './device-seqs.js';
+import { AudienceUpdate } from './device-cohorts.js';
 import { fileDay, rewalk } from './session-reread.js';
 import { readDrops, type AppState } from './state.js';
 
@@ -23,9 +24,13 @@ export class SessionsUpdate {
   /** The session days were walked with another timeout, or never (a state from before): walk every device again. */
   readonly rebuild: boolean;
 
+  /** Active, new and returning devices per day, moved as devices' days change (device-cohorts.ts). */
+  readonly audience: AudienceUpdate;
+
   /** @param keepDays session days this far before a device's last day are dropped (all but the last of them). */
   constructor(private readonly old: AppState, private readonly timeoutMs: number, private readonly keepDays: number) {
-    this.rebuild = Object.keys(old.files).length > 0 && old.sessions?.timeoutMs !== timeoutMs;
+    this.rebuild = Object.keys(old.files).length > 0 && (old.sessions?.timeoutMs !== timeoutMs || old.audience === undefined);
+    this.audience = new AudienceUpdate(this.rebuild ? undefined : old.audience);
   }
 
   /** One device's new events, in device order; the days whose sessions can change go to `changed`. */
@@ -35,7 +40,9 @@ export class SessionsUpdate {
       return;
     }
     if (continuesAfter(cur.s, ev)) {
+      const before = AudienceUpdate.before(cur);
       cur.s = appendDays(cur.s, ev, this.timeoutMs, this.delta, changed);
+      this.audience.changed(cur, before);
       pruneDays(cur.s, this.keepDays);
       return;
     }
@@ -75,7 +82,9 @@ export class SessionsUpdate {
         for (const name of names) {
           const w = walked.get(name);
           const cur = (devSeqs[name] ??= { platform: '', iv: [] });
+          const before = this.rebuild ? [] : AudienceUpdate.before(cur);
           if (this.rebuild) {
+            cur.c = undefined;
             cur.s = w ? replaceDays(undefined, -Infinity, Infinity, w.d, w.last, this.delta) : undefined;
             if (cur.s && this.fresh.has(name)) for (let k = 0; k < cur.s.d.length; k += 3) changed.add(cur.s.d[k]!);
           } else {
@@ -84,6 +93,7 @@ export class SessionsUpdate {
             // The walk reached the device's last event when no known day comes after it (every new day is within it).
             cur.s = replaceDays(cur.s, from, to, w?.d ?? [], w && to >= lastDay ? w.last : null, this.delta);
           }
+          this.audience.changed(cur, before);
           if (cur.s) pruneDays(cur.s, this.keepDays);
         }
         const devName = `p${p}-g${generation}.dev.json`;

@@ -15,6 +15,8 @@ export interface DeviceSeqs {
   iv: Intervals;
   /** How the device's sessions cross midnights (device-sessions.ts). */
   s?: SessionDays;
+  /** [first UTC day ever, bits of days +1/+7/+30 with events] (device-cohorts.ts). */
+  c?: [number, number];
 }
 
 /** Adds gaps of `iv` per day into `into` with the given sign. */

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AudienceDays } from './device-cohorts.js';
 import type { Crossings } from './device-sessions.js';
 import { JobError } from './errors.js';
 
@@ -42,6 +43,8 @@ export interface AppState {
    * from before they were kept: the next dedupe walks every device again from the lake.
    */
   sessions?: { timeoutMs: number; crossings: Crossings };
+  /** Active, new and returning devices per day (device-cohorts.ts); absent before: the next dedupe walks every device again. */
+  audience?: AudienceDays;
 }
 
 export interface Manifest {

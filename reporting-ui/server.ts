@@ -19,6 +19,7 @@ import type { LiveFeed } from './live-feed.js';
 import type { Monitor } from './monitor.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { appRoutes } from './routes/app-routes.js';
+import { audienceRoutes } from './routes/audience-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { campaignRoutes } from './routes/campaign-routes.js';
 import { conversionRoutes } from './routes/conversion-routes.js';
@@ -166,6 +167,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes(o));
   await app.register(appRoutes(o));
+  await app.register(audienceRoutes(o));
   await app.register(campaignRoutes(o));
   await app.register(conversionRoutes(o));
   await app.register(healthRoutes(o));

@@ -259,4 +259,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX quarantined_rows_at ON quarantined_rows (at)',
     ],
   },
+  {
+    // Audience (store/audience.ts): active, new and returning devices and day +1/+7/+30
+    // retention per app and first-seen day; distinct devices per app, day and app_version.
+    version: 8,
+    name: 'audience: cohorts per first-seen day, devices per app version',
+    statements: [
+      table(`CREATE TABLE agg_audience_daily (app_id ${ID}, day ${DAY}, devices ${COUNT}, new_devices ${COUNT}, d1 ${COUNT}, d7 ${COUNT}, d30 ${COUNT}, PRIMARY KEY (app_id, day))`),
+      table(`CREATE TABLE agg_app_version_daily (app_id ${ID}, day ${DAY}, app_version ${DIM(32)}, devices ${COUNT}, PRIMARY KEY (app_id, day, app_version))`),
+    ],
+  },
 ];

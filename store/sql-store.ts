@@ -5,6 +5,8 @@
  */
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
 import type { FactStore } from './facts.js';
+import { AudienceSql } from './audience-sql.js';
+import type { AudienceStore } from './audience.js';
 import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
 import { ReportSql } from './report-sql.js';
@@ -298,6 +300,16 @@ export abstract class SqlStore implements ReportStore {
   campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
   lineItemHours: ReportQueries['lineItemHours'] = (...a) => this.reports.lineItemHours(...a);
   latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
+
+  private audienceSql: AudienceSql | undefined;
+  private get audience(): AudienceSql {
+    return (this.audienceSql ??= new AudienceSql(this.access()));
+  }
+  replaceAudience: AudienceStore['replaceAudience'] = (...a) => this.audience.replaceAudience(...a);
+  replaceAppVersions: AudienceStore['replaceAppVersions'] = (...a) => this.audience.replaceAppVersions(...a);
+  audienceDays: AudienceStore['audienceDays'] = (...a) => this.audience.audienceDays(...a);
+  audienceLastDay: AudienceStore['audienceLastDay'] = (...a) => this.audience.audienceLastDay(...a);
+  appVersions: AudienceStore['appVersions'] = (...a) => this.audience.appVersions(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { AudienceStore } from './audience.js';
 import type { FactStore } from './facts.js';
 import type { ReportQueries } from './reports.js';
 import type { UserStore } from './users.js';
@@ -29,7 +30,7 @@ export interface DeliveredTotals {
  * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts),
  * users and API keys the UserStore part (users.ts), the report reads ReportQueries (reports.ts).
  */
-export interface ReportStore extends FactStore, UserStore, ReportQueries {
+export interface ReportStore extends FactStore, UserStore, ReportQueries, AudienceStore {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */

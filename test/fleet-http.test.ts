@@ -63,6 +63,8 @@ test('over HTTP the fleet behaves like an SDK: retries, honours Retry-After, spl
     const key = (r: { app_id: string; day: string; platform: string }) => `${r.app_id}|${r.day}|${r.platform}`;
     assert.deepEqual(keyed(rc.truthLike.app_days, key), keyed(truth.app_days, key));
     assert.deepEqual(keyed(rc.truthLike.campaign_days, (r) => r.campaign_id + r.day), keyed(truth.campaign_days, (r) => r.campaign_id + r.day));
+    assert.deepEqual(keyed(rc.truthLike.audience_days, (r) => `${r.app_id}|${r.day}`), keyed(truth.audience_days, (r) => `${r.app_id}|${r.day}`), 'the audience truth recounts from the uploads');
+    assert.deepEqual(keyed(rc.truthLike.app_versions, (r) => `${r.app_id}|${r.day}|${r.app_version}`), keyed(truth.app_versions, (r) => `${r.app_id}|${r.day}|${r.app_version}`));
     assert.equal(rc.truthLike.totals.delivered, truth.totals.delivered);
     assert.ok(rc.truthLike.totals.sent > truth.totals.sent, 'lost acks made the server see more copies than the fleet planned');
   } finally {

@@ -42,6 +42,12 @@ describe('an independent recount of the written uploads', () => {
     assert.deepEqual(keyed(rc.truthLike.custom, k), keyed(truth.custom, k));
   });
 
+  test('finds the same audience: active, new and returning devices, cohorts on +1/+7/+30 and devices per app version, per app and day', () => {
+    assert.deepEqual(keyed(rc.truthLike.audience_days, (r) => `${r.app_id}|${r.day}`), keyed(truth.audience_days, (r) => `${r.app_id}|${r.day}`));
+    assert.deepEqual(keyed(rc.truthLike.app_versions, (r) => `${r.app_id}|${r.day}|${r.app_version}`), keyed(truth.app_versions, (r) => `${r.app_id}|${r.day}|${r.app_version}`));
+    assert.ok(truth.audience_days.some((r) => r.d7 > 0) && truth.audience_days.some((r) => r.returning > 0));
+  });
+
   test('finds the same totals and lateness', () => {
     const { skewed_devices, long_offline_devices, late_devices, ...t } = truth.totals;
     const { skewed_devices: _a, long_offline_devices: _b, late_devices: _c, ...m } = rc.truthLike.totals;

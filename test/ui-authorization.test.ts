@@ -38,6 +38,7 @@ const CASES: Case[] = [
   { route: 'GET /api/apps/:app/overview', method: 'GET', url: '/api/apps/app_a1/overview', want: appRead },
   { route: 'GET /api/apps/:app/breakdown', method: 'GET', url: '/api/apps/app_a1/breakdown?dim=country', want: appRead },
   { route: 'GET /api/apps/:app/custom', method: 'GET', url: '/api/apps/app_a1/custom?name=level_up', want: appRead },
+  { route: 'GET /api/apps/:app/audience', method: 'GET', url: '/api/apps/app_a1/audience', want: appRead },
   { route: 'GET /api/apps/:app/ads', method: 'GET', url: '/api/apps/app_a1/ads?by=creative_id', want: appRead },
   { route: 'GET /api/campaigns', method: 'GET', url: '/api/campaigns', want: { admin: 200, pubA: 403, pubB: 403, advX: 200, advY: 200 } },
   { route: 'GET /api/campaigns/:id/report', method: 'GET', url: '/api/campaigns/cmp_x/report?by=app_id', want: campaignRead },

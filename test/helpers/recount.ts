@@ -5,6 +5,7 @@ import { dedupeKey } from '../../common/dedupe-key.js';
 import { sessionize } from '../../common/sessions.js';
 import { utcDay } from '../../common/time.js';
 import type { GroundTruth } from '../../sdk-mock/ground-truth.js';
+import { recountAudience } from './recount-audience.js';
 
 /** One upload as a server would see it: the parsed body and when it arrived. */
 export interface Received {
@@ -155,6 +156,7 @@ export function recount(uploads: Received[]): Recount {
       app_days,
       campaign_days,
       custom: customRows,
+      ...recountAudience(byDevice),
     },
     latenessMs,
     sentMoreThanOnce,

@@ -1,5 +1,6 @@
 // The router: hash routes, log-in, navigation by role.
 import { adminPage } from './pages-admin.js';
+import { audiencePage } from './pages-audience.js';
 import { keysPage } from './pages-keys.js';
 import { healthPage, livePage, monitoringPage } from './pages-ops.js';
 import { adsPage, appPage, overviewPage } from './pages-reports.js';
@@ -8,6 +9,7 @@ import { api, errorBox, h, state } from './ui.js';
 const PAGES = {
   overview: { title: 'Overview', run: overviewPage, roles: ['admin', 'publisher'] },
   app: { title: 'App detail', run: appPage, roles: ['admin', 'publisher'] },
+  audience: { title: 'Audience', run: audiencePage, roles: ['admin', 'publisher'] },
   ads: { title: 'Ads', run: adsPage, roles: ['admin', 'publisher', 'advertiser'] },
   health: { title: 'Data health', run: healthPage, roles: ['admin', 'publisher'] },
   live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },

@@ -10,7 +10,7 @@ function go(page, params) {
 }
 
 /** The app picker; `withAll` offers 'All apps' (and picks it by default), otherwise the first app is picked. */
-async function appPicker(params, page, withAll = true) {
+export async function appPicker(params, page, withAll = true) {
   const { apps } = await api('/api/apps');
   const sel = h('select', { 'data-testid': 'app-picker', onchange: () => go(page, { ...Object.fromEntries(params), app: sel.value }) }, withAll ? h('option', { value: 'all' }, 'All apps') : null, ...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.id})`)));
   let app = params.get('app') || 'all';
