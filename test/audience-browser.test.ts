@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, SHOTS } from './helpers/browser.js';
 import { PASSWORD, startUiFixture, type UiFixture } from './helpers/ui.js';
 
 /**
@@ -13,18 +11,11 @@ import { PASSWORD, startUiFixture, type UiFixture } from './helpers/ui.js';
  * percent, and a dash (not 0 %) for days the data has not reached; the charts draw; another
  * publisher's app is not found. Screenshot in .test-artifacts/ui/audience.png.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, '.test-artifacts', 'ui');
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
-
 let fx: UiFixture;
 let browser: Browser;
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   fx = await startUiFixture();
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'chromium.sh'), 'install'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
-  if (r.status !== 0) throw new Error(`scripts/chromium.sh install failed (exit ${String(r.status)})`);
-  browser = await chromium.launch({ executablePath: r.stdout.trim().split('\n').pop()!, headless: true, args: FLAGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

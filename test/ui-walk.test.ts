@@ -79,7 +79,7 @@ describe('every page as every role in a browser, against the fleet ground truth'
 
   /** Every page in UTC, the report pages in the other zones too (a full-page screenshot costs about a second here). */
   async function shot(w: Walk, name: string): Promise<void> {
-    if (w.tz !== 'UTC' && !['overview', 'app', 'ads'].includes(name)) return;
+    if (w.tz !== 'UTC' && !['overview', 'app', 'ads', 'audience'].includes(name)) return;
     await w.page.screenshot({ path: join(SHOTS, `walk-${w.tz.replace(/\//g, '_')}-${w.role}-${name}.png`), fullPage: true });
   }
 
@@ -136,6 +136,30 @@ describe('every page as every role in a browser, against the fleet ground truth'
         assert.equal(number(row.count!), sum(rows.filter((r) => r.prop === firstProp), (r) => r.count), `custom event ${row.name}`);
       }
       await shot(w, 'app');
+    },
+    async audience(w) {
+      const app = w.apps[0]!;
+      await open(w, `audience?${range()}&app=${app}`);
+      const truth = new Map(fx.truth.audience_days.filter((r) => r.app_id === app).map((r) => [r.day, r]));
+      const days = await tableRows(w.page, 'audience-days');
+      assert.ok(days.length > 0);
+      for (const r of days) {
+        const t = truth.get(r.day!);
+        assert.equal(number(r.new!), t?.new_devices ?? 0, `${app} ${r.day} new devices`);
+        assert.equal(number(r.returning!), t?.returning ?? 0, `${app} ${r.day} returning devices`);
+      }
+      // The cohort table: devices first seen each day, and of them those back the next day.
+      const cohorts = await w.page.getByTestId('cohort-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      assert.ok(cohorts.length > 0);
+      for (const [day, devices, d1] of cohorts) {
+        const t = truth.get(day!);
+        assert.equal(number(devices!), t?.new_devices ?? 0, `${app} cohort of ${day}`);
+        if (d1 !== '–') assert.equal(Number(/ ([\d,]+)$/.exec(d1!)![1]!.replace(/,/g, '')), t?.d1 ?? 0, `${app} cohort of ${day} on day 1`);
+      }
+      const versions = await tableRows(w.page, 'version-table');
+      const last = [...fx.truth.app_versions.filter((r) => r.app_id === app)].map((r) => r.day).sort().at(-1);
+      assert.deepEqual(new Map(versions.map((r) => [r.app_version, number(r.devices!)])), new Map(fx.truth.app_versions.filter((r) => r.app_id === app && r.day === last).map((r) => [r.app_version, r.devices])), `${app} versions on ${last}`);
+      await shot(w, 'audience');
     },
     async ads(w) {
       if (w.role === 'publisher') {
