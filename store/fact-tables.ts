@@ -80,7 +80,7 @@ function fastCheck(columns: readonly (readonly [string, FactColumnKind])[]): (ro
   return new Function('r', `return ${terms.join(' && ')};`) as (row: object) => boolean;
 }
 
-function factTable<T>(name: string, columns: readonly (readonly [keyof T & string, FactColumnKind])[], verb = 'INSERT'): FactTable<T> {
+export function factTable<T>(name: string, columns: readonly (readonly [keyof T & string, FactColumnKind])[], verb = 'INSERT'): FactTable<T> {
   const fits = fastCheck(columns);
   const names = columns.map(([n]) => q(n)).join(', ');
   const tuple = `(${columns.map(() => '?').join(', ')})`;

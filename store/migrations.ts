@@ -259,4 +259,22 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX quarantined_rows_at ON quarantined_rows (at)',
     ],
   },
+  {
+    // Funnels over custom events (definitions, publishers make them), devices per funnel step
+    // and UTC day, and campaign reach: per app, day and campaign the impressions and a
+    // HyperLogLog of the devices that saw one (store/funnels.ts). Loads replace an app-day.
+    version: 9,
+    name: 'funnels and campaign reach',
+    statements: [
+      table(
+        `CREATE TABLE funnels (id ${ID} PRIMARY KEY, app_id ${ID}, name VARCHAR(100) NOT NULL, steps TEXT NOT NULL, created_at BIGINT NOT NULL,
+          FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX funnels_app ON funnels (app_id)',
+      table(`CREATE TABLE agg_funnel_daily (app_id ${ID}, day ${DAY}, funnel_id ${ID}, step INTEGER NOT NULL, devices ${COUNT}, PRIMARY KEY (app_id, day, funnel_id, step))`),
+      'CREATE INDEX agg_funnel_daily_funnel ON agg_funnel_daily (funnel_id, day)',
+      table(`CREATE TABLE agg_campaign_reach_daily (app_id ${ID}, day ${DAY}, campaign_id ${DIM(64)}, impressions ${COUNT}, devices_hll MEDIUMTEXT NOT NULL, PRIMARY KEY (app_id, day, campaign_id))`),
+      'CREATE INDEX agg_campaign_reach_daily_campaign ON agg_campaign_reach_daily (campaign_id, day)',
+    ],
+  },
 ];
