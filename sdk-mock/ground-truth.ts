@@ -3,6 +3,7 @@ import { DAY_MS, utcDay } from '../common/time.js';
 import { CUSTOM_EVENTS } from './catalog.js';
 import { T, TYPE_NAMES, type SimDevice } from './device.js';
 import type { World } from './world.js';
+import { FunnelReachTruth, type FunnelReachPart, type FunnelTruth, type ReachTruth } from './truth-funnels.js';
 
 /** The documented ground-truth file (see sdk-mock/README.md). */
 export interface GroundTruth {
@@ -14,6 +15,9 @@ export interface GroundTruth {
   app_days: AppDayRow[];
   campaign_days: { campaign_id: string; day: string; impressions: number; clicks: number }[];
   custom: { app_id: string; name: string; prop: string; value: string; count: number }[];
+  /** The demo funnels (demo-funnels.ts) and campaign reach (truth-funnels.ts). */
+  funnels: FunnelTruth[];
+  campaign_reach: ReachTruth[];
 }
 
 export interface Totals {
@@ -60,6 +64,7 @@ export interface TruthPart {
   lateness: Float64Array;
   custom: [string, number][];
   totals: number[];
+  funnelReach: FunnelReachPart;
 }
 
 /** Counts what the fleet delivered, device by device; parts from workers add up. */
@@ -71,6 +76,7 @@ export class TruthAccumulator {
   readonly custom = new Map<string, number>();
   readonly totals = new Float64Array(TOTAL_KEYS.length);
   private readonly sessionBuf: SessionEvent[] = [];
+  private readonly funnelReach: FunnelReachTruth;
 
   constructor(
     private readonly world: World,
@@ -82,6 +88,7 @@ export class TruthAccumulator {
     this.daySlots = days + 2;
     this.appDay = new Float64Array(world.apps.length * this.daySlots * 2 * FIELDS);
     this.campDay = new Float64Array(world.campaigns.length * this.daySlots * 2);
+    this.funnelReach = new FunnelReachTruth(world, start, this.daySlots);
   }
 
   private row(app: number, day: number, ios: number): number {
@@ -151,6 +158,7 @@ export class TruthAccumulator {
       sessionEvents.push({ type: TYPE_NAMES[e.type], ts: e.t });
     }
     if (maxLate >= DAY_MS) tot[11]! += 1;
+    this.funnelReach.addDevice(d);
     for (const s of sessionize(sessionEvents, this.sessionTimeoutMs)) {
       const r = this.row(d.app, Math.floor((s.start - this.start) / DAY_MS), ios);
       this.appDay[r + F_SESSIONS]! += 1;
@@ -159,7 +167,7 @@ export class TruthAccumulator {
   }
 
   part(): TruthPart {
-    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals] };
+    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], funnelReach: this.funnelReach.part() };
   }
 
   merge(p: TruthPart): void {
@@ -168,6 +176,7 @@ export class TruthAccumulator {
     for (let i = 0; i < p.lateness.length; i++) this.lateness[i]! += p.lateness[i]!;
     for (let i = 0; i < p.totals.length; i++) this.totals[i]! += p.totals[i]!;
     for (const [k, v] of p.custom) this.custom.set(k, (this.custom.get(k) ?? 0) + v);
+    this.funnelReach.merge(p.funnelReach);
   }
 
   toJSON(generator: Record<string, unknown>): GroundTruth {
@@ -218,6 +227,6 @@ export class TruthAccumulator {
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
     const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
-    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom };
+    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.funnelReach.toJSON() };
   }
 }
