@@ -20,7 +20,14 @@ const TEMPLATES: { name: string; steps: string[] }[] = [
 const KNOWN = new Set(CUSTOM_EVENTS.map((c) => c.name));
 for (const t of TEMPLATES) for (const s of t.steps) if (!KNOWN.has(s)) throw new Error(`demo funnel step ${s} is not a custom event of the fleet`);
 
-/** The world's demo funnels, app by app (templates taken in turn). */
+/** The template of an app, from its id alone (a world with an app left out gives the others the same funnels). */
+function templateOf(appId: string): { name: string; steps: string[] } {
+  let h = 0;
+  for (let i = 0; i < appId.length; i++) h = (h * 31 + appId.charCodeAt(i)) >>> 0;
+  return TEMPLATES[h % TEMPLATES.length]!;
+}
+
+/** The world's demo funnels, one per app. */
 export function demoFunnels(world: Pick<World, 'apps'>): DemoFunnel[] {
-  return world.apps.map((a, i) => ({ id: `${a.app_id}_funnel`, app_id: a.app_id, ...structuredClone(TEMPLATES[i % TEMPLATES.length]!) }));
+  return world.apps.map((a) => ({ id: `${a.app_id}_funnel`, app_id: a.app_id, ...structuredClone(templateOf(a.app_id)) }));
 }
