@@ -27,10 +27,10 @@ export function reachRoutes(o: UiAppOptions) {
       const byDay = new Map<string, { hll: Hll; impressions: number }>();
       let impressions = 0;
       for (const x of rows) {
-        const sketch = Hll.fromBase64(x.devices_hll);
         let d = byDay.get(x.day);
         if (!d) byDay.set(x.day, (d = { hll: new Hll(), impressions: 0 }));
-        d.hll.merge(sketch);
+        // The store checked each sketch when it was loaded: merged from its text, not rebuilt.
+        d.hll.mergeBase64(x.devices_hll);
         d.impressions += x.impressions;
         impressions += x.impressions;
       }
