@@ -67,16 +67,30 @@ export function funnelConformance(h: ConformanceHarness): void {
         await s.replaceFunnelReachDay('app_f2', D0, steps('app_f2', D0, 'fnl_2', [3, 1]), [reach('app_f2', D0, 'cmp_1', 4, ['e1', 'e2']), reach('app_f2', D0, 'cmp_2', 1, ['e1'])]);
         assert.deepEqual(await s.funnelDaily('fnl_1', D0, D1), [...f1, ...steps('app_f1', D1, 'fnl_1', [5, 5])]);
         assert.deepEqual(await s.funnelDaily('fnl_1', D1, D1), steps('app_f1', D1, 'fnl_1', [5, 5]));
+        // Reach is read per campaign and day over every app.
         const got = await s.campaignReach('cmp_1', D0, D1);
-        assert.deepEqual(got.map((r) => [r.app_id, r.day, r.impressions]), [['app_f1', D0, 7], ['app_f2', D0, 4], ['app_f1', D1, 2]]);
+        assert.deepEqual(got.map((r) => [r.campaign_id, r.day, r.impressions]), [['cmp_1', D0, 11], ['cmp_1', D1, 2]]);
+        assert.equal(Math.round(Hll.fromBase64(got[0]!.devices_hll).estimate()), 5, 'd1, d2, d3, e1, e2');
         const all = new Hll();
         for (const r of got) all.merge(Hll.fromBase64(r.devices_hll));
-        assert.equal(Math.round(all.estimate()), 5, 'd1, d2, d3, e1, e2');
+        assert.equal(Math.round(all.estimate()), 5, 'd1 on both days counts once');
+        assert.deepEqual((await s.campaignReach('cmp_2', D0, D1)).map((r) => [r.day, r.impressions]), [[D0, 1]]);
+        // A reload with more devices and impressions: the total follows exactly.
+        await s.replaceFunnelReachDay('app_f1', D0, f1, [reach('app_f1', D0, 'cmp_1', 9, ['d1', 'd2', 'd3', 'd4'])]);
+        const again = (await s.campaignReach('cmp_1', D0, D0))[0]!;
+        assert.equal(again.impressions, 13);
+        assert.equal(Math.round(Hll.fromBase64(again.devices_hll).estimate()), 6);
         // A new load of the day replaces both tables' rows of that app-day only; rows of a funnel deleted meanwhile are dropped.
         await s.replaceFunnelReachDay('app_f1', D0, [...steps('app_f1', D0, 'fnl_1', [9, 3]), ...steps('app_f1', D0, 'fnl_gone', [1, 1])], []);
         assert.deepEqual(await s.funnelDaily('fnl_1', D0, D0), steps('app_f1', D0, 'fnl_1', [9, 3]));
         assert.deepEqual(await s.funnelDaily('fnl_gone', D0, D1), []);
-        assert.deepEqual((await s.campaignReach('cmp_1', D0, D0)).map((r) => r.app_id), ['app_f2']);
+        // The campaign left app_f1's day: its total is app_f2's alone again; a campaign left by every app has no total.
+        const left = await s.campaignReach('cmp_1', D0, D0);
+        assert.deepEqual(left.map((r) => r.impressions), [4]);
+        assert.equal(Math.round(Hll.fromBase64(left[0]!.devices_hll).estimate()), 2, 'e1, e2');
+        await s.replaceFunnelReachDay('app_f2', D0, [], []);
+        assert.deepEqual(await s.campaignReach('cmp_1', D0, D0), []);
+        assert.deepEqual(await s.campaignReach('cmp_2', D0, D0), []);
         // Deleting a funnel takes its rows.
         await s.deleteFunnel('fnl_1');
         assert.deepEqual(await s.funnelDaily('fnl_1', D0, D1), []);

@@ -6,13 +6,14 @@ import { parseUtcDay } from '../common/time.js';
 import { Hll } from '../common/hll.js';
 import { conflict, invalid, notFound, StoreError, StoreErrorCode } from './errors.js';
 import { factTable, insertRows } from './fact-tables.js';
-import { funnelProblems, type CampaignReachRow, type Funnel, type FunnelDailyRow, type FunnelStore } from './funnels.js';
+import { funnelProblems, type CampaignReachDay, type CampaignReachRow, type Funnel, type FunnelDailyRow, type FunnelStore } from './funnels.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 import { newId } from './store.js';
 
 const FUNNEL_DAILY = factTable<FunnelDailyRow>('agg_funnel_daily', [['app_id', 64], ['day', 10], ['funnel_id', 64], ['step', 'i'], ['devices', 'i']]);
 const CAMPAIGN_REACH = factTable<CampaignReachRow>('agg_campaign_reach_daily', [['app_id', 64], ['day', 10], ['campaign_id', 64], ['impressions', 'i'], ['devices_hll', 't']]);
+const CAMPAIGN_REACH_TOTAL = factTable<CampaignReachDay>('agg_campaign_reach_total', [['campaign_id', 64], ['day', 10], ['impressions', 'i'], ['devices_hll', 't']]);
 const MAX_PROBLEMS = 20;
 const ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -27,7 +28,11 @@ const SQL = {
   deleteFunnelDay: 'DELETE FROM agg_funnel_daily WHERE app_id = ? AND day = ?',
   deleteReachDay: 'DELETE FROM agg_campaign_reach_daily WHERE app_id = ? AND day = ?',
   funnelDaily: `${FUNNEL_DAILY.select} WHERE funnel_id = ? AND day >= ? AND day <= ? ORDER BY day, step, app_id`,
-  campaignReach: `${CAMPAIGN_REACH.select} WHERE campaign_id = ? AND day >= ? AND day <= ? ORDER BY day, app_id`,
+  oldReach: 'SELECT campaign_id, impressions FROM agg_campaign_reach_daily WHERE app_id = ? AND day = ?',
+  total: 'SELECT impressions, devices_hll FROM agg_campaign_reach_total WHERE campaign_id = ? AND day = ?',
+  deleteTotal: 'DELETE FROM agg_campaign_reach_total WHERE campaign_id = ? AND day = ?',
+  appRows: 'SELECT impressions, devices_hll FROM agg_campaign_reach_daily WHERE campaign_id = ? AND day = ?',
+  campaignReach: `${CAMPAIGN_REACH_TOTAL.select} WHERE campaign_id = ? AND day >= ? AND day <= ? ORDER BY day`,
 } as const;
 
 function funnelOf(r: Row): Funnel {
@@ -106,10 +111,32 @@ export class FunnelSql implements FunnelStore {
     await this.db.transaction('write', async (x) => {
       // Rows of a funnel deleted since the job read the definitions are not loaded.
       const live = new Set((await x.all(SQL.funnelIds, [appId])).map((r) => String(r.id)));
+      const old = new Map((await x.all(SQL.oldReach, [appId, day])).map((r) => [String(r.campaign_id), Number(r.impressions)]));
       await x.run(SQL.deleteFunnelDay, [appId, day]);
       await x.run(SQL.deleteReachDay, [appId, day]);
       await insertRows(x, FUNNEL_DAILY, funnels.filter((r) => live.has(r.funnel_id)), most);
       await insertRows(x, CAMPAIGN_REACH, reach, most);
+      // The campaign-day totals over every app (store/funnels.ts says why a merge keeps them exact).
+      const now = new Map(reach.map((r) => [r.campaign_id, r]));
+      for (const c of new Set([...old.keys(), ...now.keys()])) {
+        const row = now.get(c);
+        let total: CampaignReachDay | null;
+        if (row) {
+          const t = (await x.all(SQL.total, [c, day]))[0];
+          const hll = new Hll();
+          if (t) hll.mergeBase64(String(t.devices_hll));
+          hll.mergeBase64(row.devices_hll);
+          total = { campaign_id: c, day, impressions: (t ? Number(t.impressions) : 0) - (old.get(c) ?? 0) + row.impressions, devices_hll: hll.toBase64() };
+        } else {
+          const rest = await x.all(SQL.appRows, [c, day]);
+          const hll = new Hll();
+          let impressions = 0;
+          for (const r of rest) hll.mergeBase64(String(r.devices_hll)), (impressions += Number(r.impressions));
+          total = rest.length > 0 ? { campaign_id: c, day, impressions, devices_hll: hll.toBase64() } : null;
+        }
+        await x.run(SQL.deleteTotal, [c, day]);
+        if (total) await insertRows(x, CAMPAIGN_REACH_TOTAL, [total]);
+      }
     });
   }
 
@@ -120,10 +147,10 @@ export class FunnelSql implements FunnelStore {
     return (await this.db.query((x) => x.all(SQL.funnelDaily, [String(funnelId), fromDay, toDay]))).map((r) => FUNNEL_DAILY.fromRow(r));
   }
 
-  async campaignReach(campaignId: string, fromDay: string, toDay: string): Promise<CampaignReachRow[]> {
+  async campaignReach(campaignId: string, fromDay: string, toDay: string): Promise<CampaignReachDay[]> {
     const problems: string[] = [];
     days(problems, ['fromDay', fromDay], ['toDay', toDay]);
     if (problems.length > 0) throw invalid('reach read', problems);
-    return (await this.db.query((x) => x.all(SQL.campaignReach, [String(campaignId), fromDay, toDay]))).map((r) => CAMPAIGN_REACH.fromRow(r));
+    return (await this.db.query((x) => x.all(SQL.campaignReach, [String(campaignId), fromDay, toDay]))).map((r) => CAMPAIGN_REACH_TOTAL.fromRow(r));
   }
 }

@@ -6,7 +6,13 @@
  * app, UTC day, funnel and step k (1-based), the devices that did step 1, then step 2 later,
  * ..., then step k, all within that UTC day (exact). `agg_campaign_reach_daily` holds, per
  * app, UTC day and campaign, the impressions and a HyperLogLog (common/hll.ts, base64) of the
- * devices that got at least one: the reach of any range is the merged sketch's estimate.
+ * devices that got at least one; `agg_campaign_reach_total` the same per campaign and day over
+ * every app, which the reach report reads: the reach of any range is the merged sketch's estimate.
+ *
+ * The totals are kept in step by each app-day load: impressions exactly (the old app row out,
+ * the new one in); the sketch by merging the new app row in, which is exact because an
+ * app-day's devices only grow from one load to the next (events never leave the lake); when a
+ * campaign's row leaves an app-day, its total is merged again from the apps' rows left.
  */
 
 export const FUNNEL_MIN_STEPS = 2;
@@ -42,6 +48,14 @@ export interface CampaignReachRow {
   devices_hll: string;
 }
 
+/** agg_campaign_reach_total: one campaign's reach over every app on one UTC day. */
+export interface CampaignReachDay {
+  campaign_id: string;
+  day: string;
+  impressions: number;
+  devices_hll: string;
+}
+
 /** The funnel and reach part of the report store (store/funnel-sql.ts for both backends). */
 export interface FunnelStore {
   /** STORE_ERR_INVALID on a bad name or steps or an unknown app; STORE_ERR_CONFLICT on a taken id. */
@@ -58,8 +72,8 @@ export interface FunnelStore {
   replaceFunnelReachDay(appId: string, day: string, funnels: readonly FunnelDailyRow[], reach: readonly CampaignReachRow[]): Promise<void>;
   /** Daily rows of one funnel for days in [fromDay, toDay], ordered by day, step. */
   funnelDaily(funnelId: string, fromDay: string, toDay: string): Promise<FunnelDailyRow[]>;
-  /** Reach rows of one campaign (every app) for days in [fromDay, toDay], ordered by day, app. */
-  campaignReach(campaignId: string, fromDay: string, toDay: string): Promise<CampaignReachRow[]>;
+  /** One campaign's reach over every app, per day in [fromDay, toDay], ordered by day. */
+  campaignReach(campaignId: string, fromDay: string, toDay: string): Promise<CampaignReachDay[]>;
 }
 
 /** Problems of a funnel definition, in words (empty when it is good). */

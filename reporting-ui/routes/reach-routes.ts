@@ -1,7 +1,7 @@
 /**
  * Reach and frequency of a campaign (advertisers and admins): devices that got at least one
  * impression, per UTC day and over the range, as the estimate of the merged HyperLogLog
- * sketches the jobs keep per app, day and campaign (standard error 0.81%, so "±2%"), the exact
+ * sketches the jobs keep per campaign and day (standard error 0.81%, so "±2%"), the exact
  * impressions, and the average frequency = impressions / reach.
  */
 import { Type } from '@sinclair/typebox';
