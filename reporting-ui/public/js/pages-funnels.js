@@ -80,8 +80,10 @@ export async function funnelsPage(root, params) {
     root.append(
       h('h2', {}, `${d.funnel.name}: ${d.funnel.steps.join(' → ')}`),
       h('p', { class: 'muted' }, `devices that did the steps in this order within one UTC day, summed over the UTC days ${d.from} to ${d.to}`),
-      h('div', { class: 'panel' }, funnelBars(d.steps)),
-      h('div', { class: 'panel' }, table(d.steps.map((s) => ({ step: s.step, event: s.name, devices: s.devices, 'from previous %': s.from_previous_pct ?? '–', 'from step 1 %': s.from_first_pct ?? '–' })), { csv: csvUrl(path, q, 'steps'), testid: 'funnel-steps' })),
+      d.steps[0].devices === 0
+        ? h('p', { class: 'panel', 'data-testid': 'funnel-empty' }, 'No device did step 1 in this range. A funnel counts from the next load of each day after it was defined; `sluice jobs run restate --from D --to D` fills days loaded before.')
+        : h('div', { class: 'panel' }, funnelBars(d.steps)),
+      h('div', { class: 'panel' }, table(d.steps.map((s) => ({ step: s.step, event: s.name, devices: s.devices, 'from previous %': s.from_previous_pct ?? '', 'from step 1 %': s.from_first_pct ?? '' })), { csv: csvUrl(path, q, 'steps'), testid: 'funnel-steps' })),
     );
     const c = h('div', { class: 'panel', 'data-testid': 'funnel-days-chart' });
     root.append(h('h2', {}, 'Per UTC day'), c);
