@@ -125,6 +125,29 @@ async function seed(store: ReportStore, end: number): Promise<number> {
   }
   process.stdout.write('\n');
   rows += await seedAudience(store, APP, end, DAYS, VERSIONS);
+  return rows + (await seedFunnelReach(store, end));
+}
+
+/** REACH_APPS: the apps a campaign runs on; each app-day holds one dense reach sketch (~50k devices). */
+const REACH_APPS = 20;
+
+/** A 5-step funnel of the bench app and cmp_0's reach on REACH_APPS apps, per day (sketches reused across days: same size, faster to make). */
+async function seedFunnelReach(store: ReportStore, end: number): Promise<number> {
+  await store.createFunnel({ id: 'fnl_bench', app_id: APP, name: 'Bench funnel', steps: ['screen_view', 'level_complete', 'add_to_cart', 'purchase', 'share'] });
+  const sketches = Array.from({ length: REACH_APPS }, (_, a) => {
+    const h = new Hll();
+    for (let i = 0; i < 50_000; i++) h.add(`dev-${a}-${i}`);
+    return h.toBase64();
+  });
+  let rows = 0;
+  for (let d = DAYS; d >= 1; d--) {
+    const day = utcDay(end - d * DAY_MS);
+    const funnel = [60_000, 30_000, 9_000, 2_000, 500].map((devices, k) => ({ app_id: APP, day, funnel_id: 'fnl_bench', step: k + 1, devices: devices + d }));
+    await store.replaceFunnelReachDay(APP, day, funnel, [{ app_id: APP, day, campaign_id: 'cmp_0', impressions: 150_000 + d, devices_hll: sketches[0]! }]);
+    // The other apps' reach rows of the campaign (no other facts: only the reach read needs them).
+    for (let a = 1; a < REACH_APPS; a++) await store.replaceFunnelReachDay(`app_reach_${a}`, day, [], [{ app_id: `app_reach_${a}`, day, campaign_id: 'cmp_0', impressions: 120_000 + a, devices_hll: sketches[a]! }]);
+    rows += funnel.length + REACH_APPS;
+  }
   return rows;
 }
 
@@ -158,6 +181,8 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign delivery vs pacing', adv, `/api/campaigns/cmp_0/delivery?${range}`],
     ['campaign by country', adv, `/api/campaigns/cmp_0/report?${range}&by=country`],
     ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
+    ['funnel steps (UTC days)', pub, `/api/apps/${APP}/funnels/fnl_bench?from=${from}&to=${to}`],
+    [`campaign reach (${REACH_APPS} apps' sketches a day)`, adv, `/api/campaigns/cmp_0/reach?from=${from}&to=${to}`],
   ];
   let ok = true;
   console.log(`  ${'call'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  (${REQUESTS} requests each, after 3 warm-up)`);

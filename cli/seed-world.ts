@@ -1,5 +1,6 @@
 import { DAY_MS } from '../common/time.js';
 import type { World } from '../sdk-mock/world.js';
+import { demoFunnels } from '../sdk-mock/demo-funnels.js';
 import type { ReportStore } from '../store/store.js';
 
 const SIZES = ['320x50', '300x250', '320x480'];
@@ -18,6 +19,8 @@ export async function seedWorld(store: ReportStore, world: World, from: number, 
     await store.setAppKey(a.app_id, a.app_key);
     for (const s of a.slots) await store.createSlot({ id: s.slot_id, app_id: a.app_id, name: s.slot_id, size: s.size });
   }
+  // One demo funnel per app (the ground truth counts the same ones).
+  for (const f of demoFunnels(world)) if (!(await store.getFunnel(f.id))) await store.createFunnel(f);
   for (const a of world.advertisers) if (!(await store.getAdvertiser(a.advertiser_id))) await store.createAdvertiser({ id: a.advertiser_id, name: a.name });
   for (const c of world.campaigns) {
     if (await store.getCampaign(c.campaign_id)) continue;

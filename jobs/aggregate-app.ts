@@ -22,6 +22,9 @@ import { Hll } from '../common/hll.js';
 import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import type { Counters } from './state.js';
 import { VersionDevices, type AppVersionDailyRow } from './version-devices.js';
+import { FunnelCounter, type FunnelDef } from './funnels.js';
+import { ReachCounter } from './campaign-reach.js';
+import type { CampaignReachRow, FunnelDailyRow } from '../store/funnels.js';
 
 export interface AggregateAppTask {
   app: string;
@@ -33,6 +36,8 @@ export interface AggregateAppTask {
   sessionTimeoutMs: number;
   /** The custom event name that counts as a conversion for attribution. */
   conversionEvent: string;
+  /** The app's funnels (jobs/funnels.ts); none when absent. */
+  funnels?: FunnelDef[];
 }
 
 export interface AggregateAppResult {
@@ -46,6 +51,8 @@ export interface AggregateAppResult {
   refused: Record<string, RefusedFactRow[]>;
   /** Distinct devices per emitted day and app_version (version-devices.ts). */
   versions: Record<string, AppVersionDailyRow[]>;
+  /** Per emitted day, funnel and campaign reach rows (store/funnels.ts; every emitted day is present). */
+  funnelReach: Record<string, { funnels: FunnelDailyRow[]; reach: CampaignReachRow[] }>;
 }
 
 const COLUMNS = ['device_id', 'seq', 'type', 'event_time', 'platform', 'os_version', 'app_version', 'country', 'device_class', 'campaign_id', 'line_item_id', 'creative_id', 'slot_id', 'name', 'props'];
@@ -202,6 +209,10 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   const conversionId = nameDict.dict.get(task.conversionEvent) ?? -1;
   if (nameDict.names.length >= NAME_BITS || propsDict.names.length >= PROPS_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${NAME_BITS} custom event names or ${PROPS_BITS} distinct props in one run`);
   const touches: TouchRow[] = [];
+  const funnels = new FunnelCounter(task.funnels ?? [], nameDict.dict, nameDict.names.length);
+  const reach = new ReachCounter();
+  // The campaign of each ad combination, looked up once instead of per impression (-1: none).
+  const adCampaign = Int32Array.from(adDims, (dims) => (dims[0] === '' ? -1 : reach.campaignIndex(dims[0]!)));
   const platformOf = new Map<number, string>();
   const pcIds = new Map<string, number>();
   const pcDims: [string, string][] = [];
@@ -273,7 +284,10 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
         let c = adCells.get(key);
         if (c === undefined) adCells.set(key, (c = new AdCell(hour, a, pc)));
         if (ty === T_REQUEST) c.requests++;
-        else if (ty === T_IMPRESSION) c.impressions++;
+        else if (ty === T_IMPRESSION) {
+          c.impressions++;
+          if (adCampaign[a]! >= 0) reach.impression(day, adCampaign[a]!, d, devDict.names[d]!);
+        }
         else if (ty === T_CLICK) c.clicks++;
         else c.interactions++;
         if (ty === T_CLICK && adDims[a]![0] !== '') {
@@ -284,6 +298,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       }
       if (ty === T_CUSTOM) {
         const nameId = customName[r]!;
+        funnels.event(day, nameId);
         if (nameId === conversionId) {
           const ord = ords.get(day) ?? 0;
           ords.set(day, ord + 1);
@@ -293,6 +308,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
         customCounts.set(key, (customCounts.get(key) ?? 0) + 1);
       }
     }
+    funnels.endDevice();
     sessions.length = 0;
     sessionizeInto(typeNames, times, 0, times.length, task.sessionTimeoutMs, sessions);
     for (let i = 0; i < sessions.length; i += 4) {
@@ -321,7 +337,11 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
     facts[day] = split.facts;
     refused[day] = split.refused;
   }
-  return { app: task.app, facts, rowsRead, rowsCounted, refused, versions: versions.rows(task.app, emit, dimDicts[2]!.names) };
+  const funnelRows = funnels.rows(task.app);
+  const reachRows = reach.rows(task.app);
+  const funnelReach: AggregateAppResult['funnelReach'] = {};
+  for (const day of Object.keys(facts)) funnelReach[day] = { funnels: funnelRows.get(day) ?? [], reach: reachRows.get(day) ?? [] };
+  return { app: task.app, facts, rowsRead, rowsCounted, refused, versions: versions.rows(task.app, emit, dimDicts[2]!.names), funnelReach };
 }
 
 interface Cells {

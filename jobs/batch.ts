@@ -206,7 +206,9 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(async ([key, f]) => ({ key, drops: await readDrops(ctx.opts.stateDir, app, f.drops) })),
     );
-    const task: AggregateAppTask = { app, days, files, counters: await readCounters(ctx.opts.stateDir, app, state.counters), sessionTimeoutMs: ctx.opts.sessionTimeoutMs, conversionEvent: ctx.opts.conversionEvent };
+    // The app's funnels as defined now: one defined later fills on the next load of these days (a restate back-fills).
+    const funnels = (await ctx.store.listFunnels(app)).map((f) => ({ id: f.id, steps: f.steps }));
+    const task: AggregateAppTask = { app, days, files, counters: await readCounters(ctx.opts.stateDir, app, state.counters), sessionTimeoutMs: ctx.opts.sessionTimeoutMs, conversionEvent: ctx.opts.conversionEvent, funnels };
     const r = await onPool<AggregateAppResult>(ctx, { kind: 'aggregate', lake: ctx.lakeOptions, task });
     await consume(r);
     done += days.length;
@@ -232,6 +234,7 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
       ctx.log.error({ app: r.app, day, code: err.code, err: err.message }, 'the store refused an app-day; its rows are quarantined and the old ones stay');
       continue;
     }
+    await storeFunnelReach(ctx, q, r, day);
     ctx.restated.push(...restated);
     ctx.stats.restatements += restated.length;
     ctx.stats.factRows += facts.hourly.length + facts.daily.length + facts.campaign.length + facts.custom.length + facts.touches.length;
@@ -244,6 +247,19 @@ async function storeWindow(ctx: JobsContext, m: Manifest, r: AggregateAppResult)
   m.derived[r.app] = [...new Set([...(m.derived[r.app] ?? []), ...days])].sort();
   await commitManifest(ctx.opts.stateDir, m);
   ctx.stats.storeMs += performance.now() - t0;
+}
+
+/** The app-day's funnel and reach rows (jobs/funnels.ts, jobs/campaign-reach.ts); a refused load is quarantined like facts. */
+async function storeFunnelReach(ctx: JobsContext, q: QuarantineContext, r: AggregateAppResult, day: string): Promise<void> {
+  const fr = r.funnelReach?.[day] ?? { funnels: [], reach: [] };
+  try {
+    await ctx.store.replaceFunnelReachDay(r.app, day, fr.funnels, fr.reach);
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    const rows = [...fr.funnels.map((row, index) => ({ table: 'agg_funnel_daily', index, reason: 'store_refused' as const, problem: err.message, row })), ...fr.reach.map((row, index) => ({ table: 'agg_campaign_reach_daily', index, reason: 'store_refused' as const, problem: err.message, row }))];
+    ctx.stats.quarantined += await quarantineFacts(q, r.app, day, rows, 'funnel-reach');
+    ctx.log.error({ app: r.app, day, code: err.code, err: err.message }, 'the store refused an app-day\'s funnel and reach rows; they are quarantined');
+  }
 }
 
 const TABLES = [['hourly', 'agg_app_hourly'], ['daily', 'agg_app_daily'], ['campaign', 'agg_campaign_hourly'], ['custom', 'agg_custom_daily'], ['touches', 'touches']] as const;

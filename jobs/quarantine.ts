@@ -24,7 +24,7 @@ export interface QuarantineContext {
 }
 
 /** The lake key of one app-day's quarantined rows of one run (app ids are URL-encoded: they come from devices). */
-export function factQuarantineKey(app: string, day: string, runId: string, what: 'facts' | 'attribution' = 'facts'): string {
+export function factQuarantineKey(app: string, day: string, runId: string, what: 'facts' | 'attribution' | 'funnel-reach' = 'facts'): string {
   return `quarantine/${what}/app_id=${encodeURIComponent(app)}/dt=${day}/${runId}.json`;
 }
 
@@ -44,7 +44,7 @@ function storableApp(app: string): string {
 }
 
 /** Writes the refused rows of one app-day to the lake, counts them and records them for data health; answers how many. */
-export async function quarantineFacts(q: QuarantineContext, app: string, day: string, refused: readonly RefusedFactRow[], what: 'facts' | 'attribution' = 'facts'): Promise<number> {
+export async function quarantineFacts(q: QuarantineContext, app: string, day: string, refused: readonly RefusedFactRow[], what: 'facts' | 'attribution' | 'funnel-reach' = 'facts'): Promise<number> {
   if (refused.length === 0) return 0;
   const key = factQuarantineKey(app, day, q.runId, what);
   const at = q.now();

@@ -11,6 +11,8 @@ export const UiErrorCode = {
   UPSTREAM: 'UI_ERR_UPSTREAM',
   BUSY: 'UI_ERR_BUSY',
   INTERNAL: 'UI_ERR_INTERNAL',
+  FUNNEL_INVALID: 'UI_ERR_FUNNEL_INVALID',
+  FUNNEL_LIMIT: 'UI_ERR_FUNNEL_LIMIT',
 } as const;
 export type UiErrorCode = (typeof UiErrorCode)[keyof typeof UiErrorCode];
 
@@ -24,6 +26,8 @@ const STATUS: Record<UiErrorCode, number> = {
   UI_ERR_UPSTREAM: 502,
   UI_ERR_BUSY: 503,
   UI_ERR_INTERNAL: 500,
+  UI_ERR_FUNNEL_INVALID: 400,
+  UI_ERR_FUNNEL_LIMIT: 409,
 };
 
 export class UiError extends SluiceError {

@@ -23,6 +23,8 @@ import { audienceRoutes } from './routes/audience-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { campaignRoutes } from './routes/campaign-routes.js';
 import { conversionRoutes } from './routes/conversion-routes.js';
+import { funnelRoutes } from './routes/funnel-routes.js';
+import { reachRoutes } from './routes/reach-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
 import { Scope } from './scope.js';
@@ -170,6 +172,8 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(audienceRoutes(o));
   await app.register(campaignRoutes(o));
   await app.register(conversionRoutes(o));
+  await app.register(funnelRoutes(o));
+  await app.register(reachRoutes(o));
   await app.register(healthRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));

@@ -4,6 +4,7 @@ import { CUSTOM_EVENTS } from './catalog.js';
 import { T, TYPE_NAMES, type SimDevice } from './device.js';
 import type { World } from './world.js';
 import { AudienceAccumulator, type AppVersionTruth, type AudienceDayTruth, type AudiencePart } from './truth-audience.js';
+import { FunnelReachTruth, type FunnelReachPart, type FunnelTruth, type ReachTruth } from './truth-funnels.js';
 
 /** The documented ground-truth file (see sdk-mock/README.md). */
 export interface GroundTruth {
@@ -19,6 +20,9 @@ export interface GroundTruth {
   audience_days: AudienceDayTruth[];
   /** Distinct devices per app, day and app_version. */
   app_versions: AppVersionTruth[];
+  /** The demo funnels (demo-funnels.ts) and campaign reach (truth-funnels.ts). */
+  funnels: FunnelTruth[];
+  campaign_reach: ReachTruth[];
 }
 
 export interface Totals {
@@ -66,6 +70,7 @@ export interface TruthPart {
   custom: [string, number][];
   totals: number[];
   audience: AudiencePart;
+  funnelReach: FunnelReachPart;
 }
 
 /** Counts what the fleet delivered, device by device; parts from workers add up. */
@@ -78,6 +83,7 @@ export class TruthAccumulator {
   readonly totals = new Float64Array(TOTAL_KEYS.length);
   private readonly sessionBuf: SessionEvent[] = [];
   private readonly audience = new AudienceAccumulator();
+  private readonly funnelReach: FunnelReachTruth;
 
   constructor(
     private readonly world: World,
@@ -89,6 +95,7 @@ export class TruthAccumulator {
     this.daySlots = days + 2;
     this.appDay = new Float64Array(world.apps.length * this.daySlots * 2 * FIELDS);
     this.campDay = new Float64Array(world.campaigns.length * this.daySlots * 2);
+    this.funnelReach = new FunnelReachTruth(world, start, this.daySlots);
   }
 
   private row(app: number, day: number, ios: number): number {
@@ -159,6 +166,7 @@ export class TruthAccumulator {
     }
     if (maxLate >= DAY_MS) tot[11]! += 1;
     this.audience.addDevice(d, this.start);
+    this.funnelReach.addDevice(d);
     for (const s of sessionize(sessionEvents, this.sessionTimeoutMs)) {
       const r = this.row(d.app, Math.floor((s.start - this.start) / DAY_MS), ios);
       this.appDay[r + F_SESSIONS]! += 1;
@@ -167,7 +175,7 @@ export class TruthAccumulator {
   }
 
   part(): TruthPart {
-    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part() };
+    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part(), funnelReach: this.funnelReach.part() };
   }
 
   merge(p: TruthPart): void {
@@ -177,6 +185,7 @@ export class TruthAccumulator {
     for (let i = 0; i < p.totals.length; i++) this.totals[i]! += p.totals[i]!;
     for (const [k, v] of p.custom) this.custom.set(k, (this.custom.get(k) ?? 0) + v);
     this.audience.merge(p.audience);
+    this.funnelReach.merge(p.funnelReach);
   }
 
   toJSON(generator: Record<string, unknown>): GroundTruth {
@@ -227,6 +236,6 @@ export class TruthAccumulator {
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
     const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
-    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start) };
+    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON() };
   }
 }

@@ -269,4 +269,25 @@ export const MIGRATIONS: readonly Migration[] = [
       table(`CREATE TABLE agg_app_version_daily (app_id ${ID}, day ${DAY}, app_version ${DIM(32)}, devices ${COUNT}, PRIMARY KEY (app_id, day, app_version))`),
     ],
   },
+  {
+    // Funnels over custom events (definitions, publishers make them), devices per funnel step
+    // and UTC day, and campaign reach: per app, day and campaign the impressions and a
+    // HyperLogLog of the devices that saw one, and their total per campaign and day over every
+    // app (store/funnels.ts). Loads replace an app-day and keep the totals in step.
+    version: 9,
+    name: 'funnels and campaign reach',
+    statements: [
+      table(
+        `CREATE TABLE funnels (id ${ID} PRIMARY KEY, app_id ${ID}, name VARCHAR(100) NOT NULL, steps TEXT NOT NULL, created_at BIGINT NOT NULL,
+          FOREIGN KEY (app_id) REFERENCES apps (id) ON DELETE CASCADE)`,
+      ),
+      'CREATE INDEX funnels_app ON funnels (app_id)',
+      table(`CREATE TABLE agg_funnel_daily (app_id ${ID}, day ${DAY}, funnel_id ${ID}, step INTEGER NOT NULL, devices ${COUNT}, PRIMARY KEY (app_id, day, funnel_id, step))`),
+      'CREATE INDEX agg_funnel_daily_funnel ON agg_funnel_daily (funnel_id, day)',
+      table(`CREATE TABLE agg_campaign_reach_daily (app_id ${ID}, day ${DAY}, campaign_id ${DIM(64)}, impressions ${COUNT}, devices_hll MEDIUMTEXT NOT NULL, PRIMARY KEY (app_id, day, campaign_id))`),
+      'CREATE INDEX agg_campaign_reach_daily_campaign ON agg_campaign_reach_daily (campaign_id, day)',
+      // Per campaign and day over every app: what the reach report reads (one sketch a day, not one per app and day).
+      table(`CREATE TABLE agg_campaign_reach_total (campaign_id ${DIM(64)}, day ${DAY}, impressions ${COUNT}, devices_hll MEDIUMTEXT NOT NULL, PRIMARY KEY (campaign_id, day))`),
+    ],
+  },
 ];

@@ -8,6 +8,8 @@ import type { FactStore } from './facts.js';
 import { AudienceSql } from './audience-sql.js';
 import type { AudienceStore } from './audience.js';
 import { FactSql } from './fact-sql.js';
+import { FunnelSql } from './funnel-sql.js';
+import type { FunnelStore } from './funnels.js';
 import { JobSql } from './job-sql.js';
 import { ReportSql } from './report-sql.js';
 import type { ReportQueries } from './reports.js';
@@ -323,6 +325,19 @@ export abstract class SqlStore implements ReportStore {
   restatements: FactStore['restatements'] = (...a) => this.facts.restatements(...a);
   recordQuarantine: FactStore['recordQuarantine'] = (...a) => this.facts.recordQuarantine(...a);
   quarantined: FactStore['quarantined'] = (...a) => this.facts.quarantined(...a);
+
+  // ---- funnels and campaign reach (funnel-sql.ts) ----
+  private funnelSql: FunnelSql | undefined;
+  private get funnels(): FunnelSql {
+    return (this.funnelSql ??= new FunnelSql(this.access()));
+  }
+  createFunnel: FunnelStore['createFunnel'] = (...a) => this.funnels.createFunnel(...a);
+  getFunnel: FunnelStore['getFunnel'] = (...a) => this.funnels.getFunnel(...a);
+  listFunnels: FunnelStore['listFunnels'] = (...a) => this.funnels.listFunnels(...a);
+  deleteFunnel: FunnelStore['deleteFunnel'] = (...a) => this.funnels.deleteFunnel(...a);
+  replaceFunnelReachDay: FunnelStore['replaceFunnelReachDay'] = (...a) => this.funnels.replaceFunnelReachDay(...a);
+  funnelDaily: FunnelStore['funnelDaily'] = (...a) => this.funnels.funnelDaily(...a);
+  campaignReach: FunnelStore['campaignReach'] = (...a) => this.funnels.campaignReach(...a);
 
   startJobRun: FactStore['startJobRun'] = (...a) => this.jobs.startJobRun(...a);
   finishJobRun: FactStore['finishJobRun'] = (...a) => this.jobs.finishJobRun(...a);

@@ -165,6 +165,18 @@ describe('HyperLogLog serialization', () => {
     assert.deepEqual(merged.registers, a.clone().merge(b).registers);
   });
 
+  test('mergeBase64 folds in the text of a sparse or dense sketch exactly as fromBase64 and merge do, and refuses text of another shape', () => {
+    const a = fill(new Hll(), 'a-', 0, 300);
+    const b = fill(new Hll(), 'b-', 0, 30_000);
+    const c = fill(new Hll(), 'c-', 0, 50);
+    const merged = c.clone().mergeBase64(a.toBase64()).mergeBase64(b.toBase64());
+    assert.deepEqual(merged.registers, c.clone().merge(a).merge(b).registers);
+    const enc = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+    for (const bad of ['', enc([0x03]), enc([0x01, 1, 2, 3]), enc([0x02, 0, 1]), enc([0x02, 0x40, 0, 1]), enc([0x02, 0, 1, 52])]) {
+      assert.throws(() => new Hll().mergeBase64(bad), RangeError, JSON.stringify(bad));
+    }
+  });
+
   test('text that is not a sketch is refused', () => {
     const enc = (bytes: number[]) => Buffer.from(bytes).toString('base64');
     for (const bad of [

@@ -14,6 +14,7 @@ import mysql from 'mysql2/promise';
 import { storeConformance } from '../store/conformance.js';
 import { factConformance } from '../store/fact-conformance.js';
 import { audienceConformance } from '../store/audience-conformance.js';
+import { funnelConformance } from '../store/funnel-conformance.js';
 import { appDay, D0, dayStart, touch } from '../store/fact-fixtures.js';
 import { rejectsWith } from '../store/fixtures.js';
 import { createStore } from '../store/create-store.js';
@@ -55,6 +56,7 @@ const sqliteHarness: ConformanceHarness = {
 storeConformance(sqliteHarness);
 factConformance(sqliteHarness);
 audienceConformance(sqliteHarness);
+funnelConformance(sqliteHarness);
 
 // ---- MySQL: one MariaDB server for this file, a fresh database per store ----
 
@@ -110,6 +112,7 @@ const mysqlHarness: ConformanceHarness = {
 storeConformance(mysqlHarness);
 factConformance(mysqlHarness);
 audienceConformance(mysqlHarness);
+funnelConformance(mysqlHarness);
 
 describe('the MySQL store', () => {
   it('creates InnoDB tables in utf8mb4 with exact (binary) collation whatever the database default', async () => {

@@ -44,6 +44,11 @@ const CASES: Case[] = [
   { route: 'GET /api/campaigns/:id/report', method: 'GET', url: '/api/campaigns/cmp_x/report?by=app_id', want: campaignRead },
   { route: 'GET /api/campaigns/:id/delivery', method: 'GET', url: '/api/campaigns/cmp_x/delivery', want: campaignRead },
   { route: 'GET /api/campaigns/:id/conversions', method: 'GET', url: '/api/campaigns/cmp_x/conversions', want: campaignRead },
+  { route: 'GET /api/campaigns/:id/reach', method: 'GET', url: '/api/campaigns/cmp_x/reach', want: campaignRead },
+  { route: 'GET /api/apps/:app/funnels', method: 'GET', url: '/api/apps/app_a1/funnels', want: appRead },
+  { route: 'POST /api/apps/:app/funnels', method: 'POST', url: '/api/apps/app_a1/funnels', body: { name: 'Walked', steps: ['level_up', 'purchase'] }, want: { admin: 201, pubA: 201, pubB: 404, advX: 403, advY: 403 } },
+  { route: 'GET /api/apps/:app/funnels/:id', method: 'GET', url: '/api/apps/app_a1/funnels/fnl_a1', want: appRead },
+  { route: 'DELETE /api/apps/:app/funnels/:id', method: 'DELETE', url: '/api/apps/app_a1/funnels/__FUNNEL__', want: { admin: 204, pubA: 204, pubB: 404, advX: 403, advY: 403 } },
   { route: 'GET /api/campaigns/:id/why-not', method: 'GET', url: '/api/campaigns/cmp_x/why-not', want: campaignRead },
   { route: 'GET /api/health', method: 'GET', url: '/api/health?app=app_a1', want: appRead },
   { route: 'GET /api/monitoring', method: 'GET', url: '/api/monitoring', want: adminOnly(200) },
@@ -65,12 +70,18 @@ describe('authorization of the reporting API', () => {
     const u = fx.world.users;
     const emails: Record<Exclude<Who, 'anon'>, string> = { admin: u.admin.email, pubA: u.pubA.email, pubB: u.pubB.email, advX: u.advX.email, advY: u.advY.email };
     for (const [who, email] of Object.entries(emails)) cookies[who as Who] = await fx.login(email);
+    await fx.store.createFunnel({ id: 'fnl_a1', app_id: 'app_a1', name: 'Level to purchase', steps: ['level_up', 'purchase'] });
   });
+  /** The url with a fresh publisher (__ID__) or funnel of app_a1 (__FUNNEL__) to delete. */
+  const fresh = async (url: string): Promise<string> => {
+    if (url.includes('__ID__')) return url.replace('__ID__', (await fx.store.createPublisher({ name: 'to delete' })).id);
+    if (url.includes('__FUNNEL__')) return url.replace('__FUNNEL__', (await fx.store.createFunnel({ app_id: 'app_a1', name: 'to delete', steps: ['a', 'b'] })).id);
+    return url;
+  };
   after(() => fx.close());
 
   const call = async (c: Case, headers: Record<string, string>) => {
-    let url = c.url;
-    if (url.includes('__ID__')) url = url.replace('__ID__', (await fx.store.createPublisher({ name: 'to delete' })).id);
+    const url = await fresh(c.url);
     const res = await fetch(fx.url + url, { method: c.method, headers: { ...headers, ...(c.body ? { 'content-type': 'application/json' } : {}) }, body: c.body ? JSON.stringify(c.body) : undefined });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as { error?: { code: string } }) : null };
@@ -88,7 +99,7 @@ describe('authorization of the reporting API', () => {
         const want = c.want[who] ?? 401;
         for (let i = 0; i < disguise(c.url).length; i++) {
           // A fresh publisher to delete for each spelling.
-          const plain = c.url.includes('__ID__') ? c.url.replace('__ID__', (await fx.store.createPublisher({ name: 'to delete' })).id) : c.url;
+          const plain = await fresh(c.url);
           const v = disguise(plain)[i]!;
           const path = v.path;
           const r = await rawRequest(fx.url, c.method, path, cookies[who] ? { cookie: cookies[who]! } : {}, c.body ? JSON.stringify(c.body) : undefined);
@@ -137,6 +148,17 @@ describe('authorization of the reporting API', () => {
     const health = (await get('pubB', '/api/health')) as { completeness: { app_id: string }[]; job_runs: unknown[] };
     assert.ok(health.completeness.length > 0 && health.completeness.every((r) => r.app_id === 'app_b1'));
     assert.deepEqual(health.job_runs, [], 'job runs are for admins');
+  });
+
+  test("a funnel is reached only through its own app, and another tenant's funnel cannot be deleted", async () => {
+    const as = (who: Who, method: string, url: string) => fetch(fx.url + url, { method, headers: { cookie: cookies[who]! } });
+    assert.equal((await as('admin', 'GET', '/api/apps/app_b1/funnels/fnl_a1')).status, 404);
+    assert.equal((await as('pubB', 'GET', '/api/apps/app_b1/funnels/fnl_a1')).status, 404);
+    assert.equal((await as('pubB', 'DELETE', '/api/apps/app_b1/funnels/fnl_a1')).status, 404);
+    assert.equal((await as('pubB', 'DELETE', '/api/apps/app_a1/funnels/fnl_a1')).status, 404);
+    assert.ok(await fx.store.getFunnel('fnl_a1'), 'the funnel is still there');
+    const listed = (await (await as('pubB', 'GET', '/api/apps/app_b1/funnels')).json()) as { funnels: unknown[] };
+    assert.deepEqual(listed.funnels, []);
   });
 
   test('an API key acts as its user, and an unknown key is refused', async () => {

@@ -36,7 +36,7 @@ function corrected(ts: number, sentAt: number | undefined, receivedAt: number): 
 }
 
 export interface Recount {
-  truthLike: Omit<GroundTruth, 'format' | 'generator'>;
+  truthLike: Omit<GroundTruth, 'format' | 'generator' | 'funnels' | 'campaign_reach'>;
   /** Per delivered event: lateness in ms of its first upload; per device: share of uploads. */
   latenessMs: number[];
   sentMoreThanOnce: number;

@@ -1,6 +1,7 @@
 // The router: hash routes, log-in, navigation by role.
 import { adminPage } from './pages-admin.js';
 import { audiencePage } from './pages-audience.js';
+import { funnelsPage } from './pages-funnels.js';
 import { keysPage } from './pages-keys.js';
 import { healthPage, livePage, monitoringPage } from './pages-ops.js';
 import { adsPage, appPage, overviewPage } from './pages-reports.js';
@@ -11,6 +12,7 @@ const PAGES = {
   app: { title: 'App detail', run: appPage, roles: ['admin', 'publisher'] },
   audience: { title: 'Audience', run: audiencePage, roles: ['admin', 'publisher'] },
   ads: { title: 'Ads', run: adsPage, roles: ['admin', 'publisher', 'advertiser'] },
+  funnels: { title: 'Funnels', run: funnelsPage, roles: ['admin', 'publisher'] },
   health: { title: 'Data health', run: healthPage, roles: ['admin', 'publisher'] },
   live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },
   admin: { title: 'Admin', run: adminPage, roles: ['admin'] },

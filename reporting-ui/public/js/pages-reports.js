@@ -1,4 +1,5 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
+import { reachSection } from './campaign-reach.js';
 import { api, card, chart, csvUrl, errorBox, h, num, query, rangeControls, state, table } from './ui.js';
 
 // Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
@@ -115,6 +116,7 @@ export async function adsPage(root, params) {
     h('div', { class: 'grid2' },
       h('div', { class: 'panel' }, h('h2', {}, 'By app'), table(conv.by_app, { csv: csvUrl(cpath, q, 'by_app'), testid: 'conversions-by-app' })),
       h('div', { class: 'panel' }, h('h2', {}, 'By creative'), table(conv.by_creative, { csv: csvUrl(cpath, q, 'by_creative'), testid: 'conversions-by-creative' }))));
+  await reachSection(root, id, q);
   const wpath = `/api/campaigns/${encodeURIComponent(id)}/why-not`;
   const w = await api(wpath).catch((e) => ({ rows: [], source: e.message }));
   root.append(h('h2', {}, 'Why not served'), h('div', { class: 'panel' }, h('p', { class: 'muted' }, `source: ${w.source}`), table(w.rows, { csv: csvUrl(wpath, {}, 'rows'), testid: 'why-not' })));
