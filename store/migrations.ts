@@ -259,4 +259,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX quarantined_rows_at ON quarantined_rows (at)',
     ],
   },
+  {
+    // Money (common/money.ts): a line item's price model and price (cpm_micros carried over as a
+    // cpm price, then dropped), a campaign's ISO 4217 currency, a publisher's revenue share.
+    version: 10,
+    name: 'money: price model and price, campaign currency, publisher revenue share',
+    statements: [
+      "ALTER TABLE publishers ADD COLUMN rev_share_bps INTEGER NOT NULL DEFAULT 7000",
+      "ALTER TABLE campaigns ADD COLUMN currency VARCHAR(3) NOT NULL DEFAULT 'USD'",
+      "ALTER TABLE line_items ADD COLUMN price_model VARCHAR(8) NOT NULL DEFAULT 'cpm'",
+      'ALTER TABLE line_items ADD COLUMN price_micros BIGINT NOT NULL DEFAULT 0',
+      'UPDATE line_items SET price_micros = cpm_micros',
+      'ALTER TABLE line_items DROP COLUMN cpm_micros',
+    ],
+  },
 ];

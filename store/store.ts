@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FactStore } from './facts.js';
 import type { ReportQueries } from './reports.js';
 import type { UserStore } from './users.js';
+import type { NewCampaign, NewLineItem, NewPublisher } from './money-defaults.js';
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
 
 /** What a create takes: the entity without its id, or with an explicit id (e.g. `app_0001`). */
@@ -41,7 +42,7 @@ export interface ReportStore extends FactStore, UserStore, ReportQueries {
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
 
-  createPublisher(p: New<Publisher>): Promise<Publisher>;
+  createPublisher(p: NewPublisher): Promise<Publisher>;
   getPublisher(id: string): Promise<Publisher | undefined>;
   listPublishers(): Promise<Publisher[]>;
   updatePublisher(id: string, patch: Patch<Publisher>): Promise<Publisher>;
@@ -65,13 +66,13 @@ export interface ReportStore extends FactStore, UserStore, ReportQueries {
   updateAdvertiser(id: string, patch: Patch<Advertiser>): Promise<Advertiser>;
   deleteAdvertiser(id: string): Promise<void>;
 
-  createCampaign(c: New<Campaign>): Promise<Campaign>;
+  createCampaign(c: NewCampaign): Promise<Campaign>;
   getCampaign(id: string): Promise<Campaign | undefined>;
   listCampaigns(filter?: { advertiser_id?: string }): Promise<Campaign[]>;
   updateCampaign(id: string, patch: Patch<Campaign>): Promise<Campaign>;
   deleteCampaign(id: string): Promise<void>;
 
-  createLineItem(l: New<LineItem>): Promise<LineItem>;
+  createLineItem(l: NewLineItem): Promise<LineItem>;
   getLineItem(id: string): Promise<LineItem | undefined>;
   listLineItems(filter?: { campaign_id?: string }): Promise<LineItem[]>;
   updateLineItem(id: string, patch: Patch<LineItem>): Promise<LineItem>;
