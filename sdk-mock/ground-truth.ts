@@ -3,6 +3,7 @@ import { DAY_MS, utcDay } from '../common/time.js';
 import { CUSTOM_EVENTS } from './catalog.js';
 import { T, TYPE_NAMES, type SimDevice } from './device.js';
 import type { World } from './world.js';
+import { MoneyTruthCounter, type MoneyTruth } from './truth-money.js';
 
 /** The documented ground-truth file (see sdk-mock/README.md). */
 export interface GroundTruth {
@@ -14,6 +15,8 @@ export interface GroundTruth {
   app_days: AppDayRow[];
   campaign_days: { campaign_id: string; day: string; impressions: number; clicks: number }[];
   custom: { app_id: string; name: string; prop: string; value: string; count: number }[];
+  /** Ad counts per campaign, app and day, and the demo prices (truth-money.ts). */
+  money: MoneyTruth;
 }
 
 export interface Totals {
@@ -60,6 +63,7 @@ export interface TruthPart {
   lateness: Float64Array;
   custom: [string, number][];
   totals: number[];
+  money: Float64Array;
 }
 
 /** Counts what the fleet delivered, device by device; parts from workers add up. */
@@ -71,6 +75,7 @@ export class TruthAccumulator {
   readonly custom = new Map<string, number>();
   readonly totals = new Float64Array(TOTAL_KEYS.length);
   private readonly sessionBuf: SessionEvent[] = [];
+  readonly money: MoneyTruthCounter;
 
   constructor(
     private readonly world: World,
@@ -82,6 +87,7 @@ export class TruthAccumulator {
     this.daySlots = days + 2;
     this.appDay = new Float64Array(world.apps.length * this.daySlots * 2 * FIELDS);
     this.campDay = new Float64Array(world.campaigns.length * this.daySlots * 2);
+    this.money = new MoneyTruthCounter(world, start, this.daySlots);
   }
 
   private row(app: number, day: number, ios: number): number {
@@ -139,6 +145,7 @@ export class TruthAccumulator {
       this.lateness[Math.min(LATE_BUCKETS - 1, Math.floor(late / DAY_MS))]! += 1;
       if (e.campaign >= 0 && (e.type === T.AdImpression || e.type === T.AdClick)) {
         this.campDay[(e.campaign * this.daySlots + day) * 2 + (e.type === T.AdClick ? 1 : 0)]! += 1;
+        this.money.add(d.app, e.campaign, day, e.type === T.AdClick);
       }
       if (e.custom >= 0) {
         const def = CUSTOM_EVENTS[e.custom]!;
@@ -159,7 +166,7 @@ export class TruthAccumulator {
   }
 
   part(): TruthPart {
-    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals] };
+    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], money: this.money.counts };
   }
 
   merge(p: TruthPart): void {
@@ -168,6 +175,7 @@ export class TruthAccumulator {
     for (let i = 0; i < p.lateness.length; i++) this.lateness[i]! += p.lateness[i]!;
     for (let i = 0; i < p.totals.length; i++) this.totals[i]! += p.totals[i]!;
     for (const [k, v] of p.custom) this.custom.set(k, (this.custom.get(k) ?? 0) + v);
+    this.money.merge(p.money);
   }
 
   toJSON(generator: Record<string, unknown>): GroundTruth {
@@ -218,6 +226,6 @@ export class TruthAccumulator {
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
     const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
-    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom };
+    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, money: this.money.toJSON() };
   }
 }
