@@ -24,6 +24,7 @@ import { campaignRoutes } from './routes/campaign-routes.js';
 import { conversionRoutes } from './routes/conversion-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
+import { moneyRoutes } from './routes/money-routes.js';
 import { Scope } from './scope.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import type { UiMetrics } from './ui-metrics.js';
@@ -168,6 +169,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(appRoutes(o));
   await app.register(campaignRoutes(o));
   await app.register(conversionRoutes(o));
+  await app.register(moneyRoutes(o));
   await app.register(healthRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));

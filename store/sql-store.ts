@@ -8,6 +8,7 @@ import type { FactStore } from './facts.js';
 import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
 import { ReportSql } from './report-sql.js';
+import { MoneySql, type MoneyQueries } from './money-sql.js';
 import type { ReportQueries } from './reports.js';
 import { UserSql } from './user-sql.js';
 import type { UserStore } from './users.js';
@@ -299,6 +300,8 @@ export abstract class SqlStore implements ReportStore {
   campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
   lineItemHours: ReportQueries['lineItemHours'] = (...a) => this.reports.lineItemHours(...a);
   latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
+  private moneySqlInst: MoneySql | undefined;
+  moneyCounts: MoneyQueries['moneyCounts'] = (...a) => (this.moneySqlInst ??= new MoneySql(this.access())).moneyCounts(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

@@ -43,6 +43,8 @@ const CASES: Case[] = [
   { route: 'GET /api/campaigns/:id/report', method: 'GET', url: '/api/campaigns/cmp_x/report?by=app_id', want: campaignRead },
   { route: 'GET /api/campaigns/:id/delivery', method: 'GET', url: '/api/campaigns/cmp_x/delivery', want: campaignRead },
   { route: 'GET /api/campaigns/:id/conversions', method: 'GET', url: '/api/campaigns/cmp_x/conversions', want: campaignRead },
+  { route: 'GET /api/campaigns/:id/money', method: 'GET', url: '/api/campaigns/cmp_x/money', want: campaignRead },
+  { route: 'GET /api/apps/:app/revenue', method: 'GET', url: '/api/apps/app_a1/revenue?by=slot_id', want: appRead },
   { route: 'GET /api/campaigns/:id/why-not', method: 'GET', url: '/api/campaigns/cmp_x/why-not', want: campaignRead },
   { route: 'GET /api/health', method: 'GET', url: '/api/health?app=app_a1', want: appRead },
   { route: 'GET /api/monitoring', method: 'GET', url: '/api/monitoring', want: adminOnly(200) },
@@ -133,6 +135,12 @@ describe('authorization of the reporting API', () => {
     assert.deepEqual(((await get('advX', '/api/campaigns')).campaigns as { id: string }[]).map((c) => c.id), ['cmp_x']);
     const byApp = (await get('advX', '/api/campaigns/cmp_x/report?by=app_id')).rows as { app_id: string; impressions: number }[];
     assert.deepEqual(byApp.map((r) => r.app_id).sort(), ['app_a1', 'app_a2', 'app_b1']);
+    // Revenue: publisher A's only on its own apps, and no price, spend or budget of any campaign in it.
+    const rev = await get('pubA', '/api/apps/all/revenue?by=app_id');
+    assert.deepEqual((rev.rows as { app_id: string }[]).map((r) => r.app_id).sort(), ['app_a1', 'app_a2']);
+    assert.doesNotMatch(JSON.stringify(rev), /price|spend|budget/);
+    const money = await get('advX', '/api/campaigns/cmp_x/money');
+    assert.deepEqual((money.line_items as { id: string }[]).map((l) => l.id), ['li_x']);
     const health = (await get('pubB', '/api/health')) as { completeness: { app_id: string }[]; job_runs: unknown[] };
     assert.ok(health.completeness.length > 0 && health.completeness.every((r) => r.app_id === 'app_b1'));
     assert.deepEqual(health.job_runs, [], 'job runs are for admins');
