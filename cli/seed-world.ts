@@ -1,7 +1,7 @@
 import { DAY_MS } from '../common/time.js';
 import type { World } from '../sdk-mock/world.js';
 import type { ReportStore } from '../store/store.js';
-import { demoPrice, type DemoPrice } from '../sdk-mock/demo-prices.js';
+import { demoPriceOf, type DemoPrice } from '../sdk-mock/demo-prices.js';
 
 const SIZES = ['320x50', '300x250', '320x480'];
 
@@ -21,9 +21,9 @@ export async function seedWorld(store: ReportStore, world: World, from: number, 
     for (const s of a.slots) await store.createSlot({ id: s.slot_id, app_id: a.app_id, name: s.slot_id, size: s.size });
   }
   for (const a of world.advertisers) if (!(await store.getAdvertiser(a.advertiser_id))) await store.createAdvertiser({ id: a.advertiser_id, name: a.name });
-  for (const [i, c] of world.campaigns.entries()) {
+  for (const c of world.campaigns) {
     if (await store.getCampaign(c.campaign_id)) continue;
-    const price = demoPrice(i);
+    const price = demoPriceOf(c.campaign_id);
     await store.createCampaign({
       id: c.campaign_id, advertiser_id: c.advertiser_id, name: c.name, start_at: from, end_at: to + DAY_MS, status: 'active',
       budget_micros: budgetFor(price, goal), currency: price.currency, priority: 5, exclusion_labels: [],

@@ -1,5 +1,5 @@
 import { utcDay, DAY_MS } from '../common/time.js';
-import { demoPrice, type DemoPrice } from './demo-prices.js';
+import { demoPriceOf, type DemoPrice } from './demo-prices.js';
 import type { World } from './world.js';
 
 /** Impressions and clicks per campaign, app and UTC day, with the demo price of each campaign's line item. */
@@ -41,7 +41,7 @@ export class MoneyTruthCounter {
         }
       }
     }
-    const line_items = world.campaigns.map((c, i) => ({ campaign_id: c.campaign_id, line_item_id: `${c.campaign_id}_li`, ...demoPrice(i) }));
+    const line_items = world.campaigns.map((c) => ({ campaign_id: c.campaign_id, line_item_id: `${c.campaign_id}_li`, ...demoPriceOf(c.campaign_id) }));
     return { line_items, campaign_app_days: rows };
   }
 }
