@@ -35,6 +35,8 @@ export function moneyRoutes(o: UiAppOptions) {
       const now = Date.now();
       const cur = campaign.currency;
       const fmt = (micros: number) => formatMoney(micros, cur);
+      // A rate over nothing (no impressions or clicks) shows as a dash, not as 0.00.
+      const rate = (micros: number, over: number) => (over > 0 ? fmt(micros) : '–');
       // The range's local days: each day's first UTC hour, and the end of the range.
       const dayNames: string[] = [];
       const bounds: number[] = [];
@@ -84,7 +86,7 @@ export function moneyRoutes(o: UiAppOptions) {
         return {
           id: li.id, name: li.name, price_model: li.price_model, price_micros: li.price_micros, price: fmt(li.price_micros),
           impressions, clicks, spend_micros: spend, spend: fmt(spend), spend_to_date_micros: spentToDate, spend_to_date: fmt(spentToDate),
-          ecpm_micros: ecpm(spend, impressions), ecpm: fmt(ecpm(spend, impressions)), cpc_micros: perClick(spend, clicks), cpc: fmt(perClick(spend, clicks)),
+          ecpm_micros: ecpm(spend, impressions), ecpm: rate(ecpm(spend, impressions), impressions), cpc_micros: perClick(spend, clicks), cpc: rate(perClick(spend, clicks), clicks),
         };
       });
       const spend = sum(daySpend);
@@ -95,7 +97,7 @@ export function moneyRoutes(o: UiAppOptions) {
         campaign: id, name: campaign.name, currency: cur, from: r.from, to: r.to, tz: r.tz,
         budget_micros: budget, budget: budget > 0 ? fmt(budget) : 'unlimited',
         spend_to_date_micros: toDate, spend_to_date: fmt(toDate), budget_used_pct: budget > 0 ? Math.round((toDate / budget) * 1000) / 10 : null,
-        totals: { impressions, clicks, spend_micros: spend, spend: fmt(spend), ecpm_micros: ecpm(spend, impressions), ecpm: fmt(ecpm(spend, impressions)), cpc_micros: perClick(spend, clicks), cpc: fmt(perClick(spend, clicks)) },
+        totals: { impressions, clicks, spend_micros: spend, spend: fmt(spend), ecpm_micros: ecpm(spend, impressions), ecpm: rate(ecpm(spend, impressions), impressions), cpc_micros: perClick(spend, clicks), cpc: rate(perClick(spend, clicks), clicks) },
         line_items: lineItems,
         days: dayNames.map((day, i) => {
           // Even pacing: the budget spread over the campaign's flight by time, at the day's end.
@@ -156,7 +158,7 @@ export function moneyRoutes(o: UiAppOptions) {
       }
       const shape = <T extends { currency: string; impressions: number; revenue: number }>(x: T) => ({
         currency: x.currency, impressions: x.impressions, revenue_micros: x.revenue, revenue: formatMoney(x.revenue, x.currency),
-        ecpm_micros: ecpm(x.revenue, x.impressions), ecpm: formatMoney(ecpm(x.revenue, x.impressions), x.currency),
+        ecpm_micros: ecpm(x.revenue, x.impressions), ecpm: x.impressions > 0 ? formatMoney(ecpm(x.revenue, x.impressions), x.currency) : '–',
       });
       const rows = [...groups.values()]
         .sort((x, y) => y.revenue - x.revenue || (x.key < y.key ? -1 : 1))
