@@ -15,9 +15,10 @@ import { revenueFrom, spendOver, spendPerPeriod } from '../money-report.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
-import { localDay, parseRange } from '../time-range.js';
+import { localMidnight, parseRange } from '../time-range.js';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 const REVENUE_GROUPS = ['campaign_id', 'slot_id', 'app_id'] as const;
 type RevenueGroup = (typeof REVENUE_GROUPS)[number];
 
@@ -40,9 +41,11 @@ export function moneyRoutes(o: UiAppOptions) {
       // The range's local days: each day's first UTC hour, and the end of the range.
       const dayNames: string[] = [];
       const bounds: number[] = [];
-      for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) {
-        const d = localDay(h, r.tz);
-        if (dayNames[dayNames.length - 1] !== d) dayNames.push(d), bounds.push(h);
+      // One time zone look-up a day (not an hour): a day starts at the first UTC hour starting in it.
+      for (let t = Date.parse(`${r.from}T00:00:00Z`); t <= Date.parse(`${r.to}T00:00:00Z`); t += DAY_MS) {
+        const day = new Date(t).toISOString().slice(0, 10);
+        dayNames.push(day);
+        bounds.push(Math.max(r.fromHour, Math.ceil(localMidnight(day, r.tz) / HOUR_MS) * HOUR_MS));
       }
       bounds.push(r.toHour + HOUR_MS);
       const flightStart = Math.floor(Math.min(campaign.start_at, ...items.map((li) => li.start_at)) / HOUR_MS) * HOUR_MS;

@@ -179,7 +179,7 @@ export async function adminPage(root, params) {
     const d = await api(`/api/admin/${entity}`);
     rowsById = new Map(d[entity].map((r) => [r.id, r]));
     // Shown: money in units, times as local date-times; the row clicked is edited from the API's own values.
-    const shown = d[entity].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k.endsWith('_micros') ? microsToUnits(v) : k.endsWith('_at') && typeof v === 'number' ? toLocalInput(v).replace('T', ' ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : v])));
+    const shown = d[entity].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/_micros$/, ''), k.endsWith('_micros') ? microsToUnits(v) : k.endsWith('_at') && typeof v === 'number' ? toLocalInput(v).replace('T', ' ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : v])));
     listEl.replaceChildren(h('h2', {}, entity), table(shown, { csv: `/api/admin/${entity}?format=csv`, testid: `admin-list-${entity}`, onRow: (r) => setEditing(rowsById.get(r.id) ?? r) }), h('p', { class: 'muted' }, entity === 'users' ? 'Click a row to select it (users are deleted and made again, not edited).' : 'Click a row to edit or delete it.'));
   };
   await list();
