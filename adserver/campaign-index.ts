@@ -47,6 +47,7 @@ function unitFor(reg: PacingRegistry, key: string, li: LineItem, goal: number): 
     u.fedBack = old.fedBack;
     u.pending = old.pending;
     u.eligibleRate = old.eligibleRate;
+    u.overBudget = old.overBudget;
   }
   reg.set(key, u);
   return u;

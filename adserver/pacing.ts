@@ -23,6 +23,8 @@ export class PacingUnit {
   serveP = 1;
   /** How far behind its curve the unit is at the next plan point (weight in the lottery). */
   need = 1;
+  /** Its campaign's spend reached the budget (adserver/budget.ts): serves nothing. */
+  overBudget = false;
 
   constructor(
     readonly key: string,
@@ -41,9 +43,9 @@ export class PacingUnit {
     return Math.max(this.own, this.fedBack) + this.pending;
   }
 
-  /** Reached its goal or outside its flight: serves nothing. */
+  /** Reached its goal or its campaign's budget, or outside its flight: serves nothing. */
   done(now: number): boolean {
-    return now < this.start || now >= this.end || this.delivered >= this.goal;
+    return now < this.start || now >= this.end || this.delivered >= this.goal || this.overBudget;
   }
 
   /**

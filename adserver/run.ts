@@ -3,6 +3,7 @@ import uWS from 'uWebSockets.js';
 import type { Logger } from '../common/logger.js';
 import { HOUR_MS } from '../common/time.js';
 import type { CampaignSnapshot, Slot } from '../store/model.js';
+import { budgetSince, overBudget, type BudgetModel } from './budget.js';
 import { CampaignIndex, type PacingRegistry } from './campaign-index.js';
 import { DecisionStats } from './decide.js';
 import { FrequencyCaps } from './frequency-caps.js';
@@ -41,6 +42,8 @@ export interface RunningAdServer {
   state: AdServerState;
   /** Reloads now if the revision changed; resolves when done, or with false after the store timeout (tests await it). */
   reload(): Promise<boolean>;
+  /** Reads the delivery feedback and re-plans now (budgets included); resolves when done (tests await it). */
+  replan(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,16 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   // By unit key: a rebuild may replace the unit object (goal or flight changed).
   const pending: { key: string; until: number }[] = [];
   let storeDown = false;
+  // The budget stop (budget.ts): the model's campaigns and line items, and the campaigns over budget.
+  let budgetModel: BudgetModel = { campaigns: [], line_items: [] };
+  let stopped = new Set<string>();
+  function applyBudgets(): void {
+    const campaignOf = new Map(state.index.lineItems.map((l) => [l.id, l.campaignId]));
+    for (const [key, unit] of pacing) {
+      const bar = key.indexOf('|');
+      unit.overBudget = stopped.has(campaignOf.get(bar < 0 ? key : key.slice(0, bar)) ?? '');
+    }
+  }
   const outage = (what: string, err: unknown) => {
     metrics.reloadErrors++;
     if (!storeDown) log.error({ err: (err as Error).message, what }, 'report store unreachable; serving from memory and retrying');
@@ -128,7 +141,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
       const now = Date.now();
       return {
         frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, prefetch_pending: pending.length,
-        store_up: storeState(now) === 'up' ? 1 : 0, store_refresh_age_seconds: lastRefreshOk ? (now - lastRefreshOk) / 1000 : -1,
+        store_up: storeState(now) === 'up' ? 1 : 0, campaigns_over_budget: stopped.size, store_refresh_age_seconds: lastRefreshOk ? (now - lastRefreshOk) / 1000 : -1,
       };
     },
     health: () => {
@@ -157,6 +170,8 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
         const next = CampaignIndex.build(snap, pacing, log);
         stats.resize(next.lineItems.length);
         state.index = next;
+        budgetModel = snap;
+        applyBudgets();
         metrics.reloads++;
         changed = true;
         log.info({ revision: next.revision, lineItems: next.lineItems.length, skipped: next.skipped.length }, 'campaign index loaded');
@@ -197,7 +212,10 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   let feeding: Promise<void> | null = null;
   function feedBack(now: number): Promise<void> {
     // Fed-back deliveries cover the flights of live line items; a month back is plenty.
-    feeding ??= store.deliveredByLineItem(now - 31 * 24 * HOUR_MS).then((fed) => {
+    // Budgets need the spend since their campaigns' flights began, however long ago.
+    const budgetFrom = budgetSince(budgetModel);
+    const since = budgetFrom === null ? now - 31 * 24 * HOUR_MS : Math.min(now - 31 * 24 * HOUR_MS, budgetFrom);
+    feeding ??= store.deliveredByLineItem(since).then((fed) => {
       for (const [key, unit] of pacing) {
         // Split units (line item|country) would get the whole line item's count: skip them
         // until the feedback is per country; their own counts pace them meanwhile.
@@ -205,6 +223,10 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
         const d = fed.get(key);
         if (d) unit.fedBack = d.impressions;
       }
+      const over = overBudget(budgetModel, fed, Date.now());
+      for (const c of over) if (!stopped.has(c)) log.info({ campaign: c }, 'campaign reached its budget: its line items stop serving');
+      stopped = over;
+      applyBudgets();
       recovered();
     }, (err: unknown) => outage('delivery feedback', err)).finally(() => {
       feeding = null;
@@ -248,7 +270,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   const url = `http://${o.host}:${port}`;
   log.info({ url, revision: state.index.revision }, 'ad server is up');
   return {
-    url, port, state, reload: () => reload(),
+    url, port, state, reload: () => reload(), replan: () => replan(),
     async close() {
       clearInterval(reloadTimer);
       clearInterval(planTimer);

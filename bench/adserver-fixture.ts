@@ -23,7 +23,7 @@ export function adFixture(lineItems = 10_000, slots = 1_000, seed = 7, now = Dat
   const campaignCount = Math.max(1, Math.ceil(lineItems / 5));
   const campaigns = Array.from({ length: campaignCount }, (_, i) => ({
     id: `cmp_${i}`, advertiser_id: `adv_${i % 200}`, name: `Campaign ${i}`, start_at: now - 2 * DAY_MS, end_at: now + 30 * DAY_MS, status: 'active' as const,
-    budget_micros: 0, priority: [10, 5, 5, 5, 1][i % 5]!, exclusion_labels: i % 7 === 0 ? ['auto'] : i % 11 === 0 ? ['telco'] : [],
+    budget_micros: 0, currency: 'USD', priority: [10, 5, 5, 5, 1][i % 5]!, exclusion_labels: i % 7 === 0 ? ['auto'] : i % 11 === 0 ? ['telco'] : [],
   }));
   const items: LineItem[] = [];
   const creatives: Creative[] = [];
@@ -34,7 +34,7 @@ export function adFixture(lineItems = 10_000, slots = 1_000, seed = 7, now = Dat
       id: `li_${i}`, campaign_id: `cmp_${i % campaignCount}`, name: `Line ${i}`, start_at: now - 2 * DAY_MS, end_at: now + 30 * DAY_MS, status: 'active',
       goal_type: 'impressions', goal: 1_000_000 + rng.int(5_000_000), delivery: (['even', 'even', 'frontloaded', 'asap'] as const)[rng.int(4)]!,
       country_split: null, targeting: TARGETING[rng.int(TARGETING.length)]!, cap_count: rng.chance(0.5) ? 3 : 0, cap_window_ms: DAY_MS,
-      cpm_micros: 1_000_000 + rng.int(5_000_000), slot_ids: Array.from({ length: 10 }, () => fitting[rng.int(fitting.length)]!.id),
+      price_model: 'cpm', price_micros: 1_000_000 + rng.int(5_000_000), slot_ids: Array.from({ length: 10 }, () => fitting[rng.int(fitting.length)]!.id),
     });
     for (let c = 0; c < 1 + rng.int(2); c++) {
       creatives.push({ id: `cr_${i}_${c}`, line_item_id: `li_${i}`, name: `Creative ${c}`, kind: 'image', size, payload: `https://cdn.example.com/c/${i}/${c}.png`, click_url: `https://adv.example.com/landing?li=${i}&c=${c}`, weight: 1 + rng.int(3) });

@@ -110,8 +110,8 @@ async function seed(store: ReportStore, end: number): Promise<number> {
   await store.createApp({ id: APP, publisher_id: 'pub_bench', name: 'Bench app', platform: 'both', attribution_lookback_days: 7, attribution_model: 'last_touch' });
   await store.createAdvertiser({ id: 'adv_bench', name: 'Bench advertiser' });
   const start = end - DAYS * DAY_MS;
-  await store.createCampaign({ id: 'cmp_0', advertiser_id: 'adv_bench', name: 'Bench campaign', start_at: start, end_at: end + DAY_MS, status: 'active', budget_micros: 0, priority: 5, exclusion_labels: [] });
-  await store.createLineItem({ id: 'li_0', campaign_id: 'cmp_0', name: 'Bench line', start_at: start, end_at: end + DAY_MS, status: 'active', goal_type: 'impressions', goal: 10_000_000, delivery: 'even', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, cpm_micros: 1, slot_ids: [] });
+  await store.createCampaign({ id: 'cmp_0', advertiser_id: 'adv_bench', name: 'Bench campaign', start_at: start, end_at: end + DAY_MS, status: 'active', budget_micros: 50_000_000_000, currency: 'USD', priority: 5, exclusion_labels: [] });
+  await store.createLineItem({ id: 'li_0', campaign_id: 'cmp_0', name: 'Bench line', start_at: start, end_at: end + DAY_MS, status: 'active', goal_type: 'impressions', goal: 10_000_000, delivery: 'even', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, price_model: 'cpm', price_micros: 2_500_000, slot_ids: [] });
   await ensureUser(store, { email: 'publisher@bench.example', password: PASSWORD, role: 'publisher', publisher_id: 'pub_bench' });
   await ensureUser(store, { email: 'advertiser@bench.example', password: PASSWORD, role: 'advertiser', advertiser_id: 'adv_bench' });
   const r = rng(7);
@@ -183,6 +183,9 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
     ['funnel steps (UTC days)', pub, `/api/apps/${APP}/funnels/fnl_bench?from=${from}&to=${to}`],
     [`campaign reach (${REACH_APPS} apps' sketches a day)`, adv, `/api/campaigns/cmp_0/reach?from=${from}&to=${to}`],
+    ['campaign money (spend, budget, pacing)', adv, `/api/campaigns/cmp_0/money?${range}`],
+    ['revenue by campaign', pub, `/api/apps/${APP}/revenue?${range}&by=campaign_id`],
+    ['revenue by slot', pub, `/api/apps/${APP}/revenue?${range}&by=slot_id`],
   ];
   let ok = true;
   console.log(`  ${'call'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  (${REQUESTS} requests each, after 3 warm-up)`);

@@ -27,6 +27,7 @@ import { funnelRoutes } from './routes/funnel-routes.js';
 import { reachRoutes } from './routes/reach-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
+import { moneyRoutes } from './routes/money-routes.js';
 import { Scope } from './scope.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import type { UiMetrics } from './ui-metrics.js';
@@ -174,6 +175,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(conversionRoutes(o));
   await app.register(funnelRoutes(o));
   await app.register(reachRoutes(o));
+  await app.register(moneyRoutes(o));
   await app.register(healthRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));

@@ -5,6 +5,7 @@ import { T, TYPE_NAMES, type SimDevice } from './device.js';
 import type { World } from './world.js';
 import { AudienceAccumulator, type AppVersionTruth, type AudienceDayTruth, type AudiencePart } from './truth-audience.js';
 import { FunnelReachTruth, type FunnelReachPart, type FunnelTruth, type ReachTruth } from './truth-funnels.js';
+import { MoneyTruthCounter, type MoneyTruth } from './truth-money.js';
 
 /** The documented ground-truth file (see sdk-mock/README.md). */
 export interface GroundTruth {
@@ -23,6 +24,8 @@ export interface GroundTruth {
   /** The demo funnels (demo-funnels.ts) and campaign reach (truth-funnels.ts). */
   funnels: FunnelTruth[];
   campaign_reach: ReachTruth[];
+  /** Ad counts per campaign, app and day, and the demo prices (truth-money.ts). */
+  money: MoneyTruth;
 }
 
 export interface Totals {
@@ -71,6 +74,7 @@ export interface TruthPart {
   totals: number[];
   audience: AudiencePart;
   funnelReach: FunnelReachPart;
+  money: Float64Array;
 }
 
 /** Counts what the fleet delivered, device by device; parts from workers add up. */
@@ -84,6 +88,7 @@ export class TruthAccumulator {
   private readonly sessionBuf: SessionEvent[] = [];
   private readonly audience = new AudienceAccumulator();
   private readonly funnelReach: FunnelReachTruth;
+  readonly money: MoneyTruthCounter;
 
   constructor(
     private readonly world: World,
@@ -96,6 +101,7 @@ export class TruthAccumulator {
     this.appDay = new Float64Array(world.apps.length * this.daySlots * 2 * FIELDS);
     this.campDay = new Float64Array(world.campaigns.length * this.daySlots * 2);
     this.funnelReach = new FunnelReachTruth(world, start, this.daySlots);
+    this.money = new MoneyTruthCounter(world, start, this.daySlots);
   }
 
   private row(app: number, day: number, ios: number): number {
@@ -153,6 +159,7 @@ export class TruthAccumulator {
       this.lateness[Math.min(LATE_BUCKETS - 1, Math.floor(late / DAY_MS))]! += 1;
       if (e.campaign >= 0 && (e.type === T.AdImpression || e.type === T.AdClick)) {
         this.campDay[(e.campaign * this.daySlots + day) * 2 + (e.type === T.AdClick ? 1 : 0)]! += 1;
+        this.money.add(d.app, e.campaign, day, e.type === T.AdClick);
       }
       if (e.custom >= 0) {
         const def = CUSTOM_EVENTS[e.custom]!;
@@ -175,7 +182,7 @@ export class TruthAccumulator {
   }
 
   part(): TruthPart {
-    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part(), funnelReach: this.funnelReach.part() };
+    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part(), funnelReach: this.funnelReach.part(), money: this.money.counts };
   }
 
   merge(p: TruthPart): void {
@@ -186,6 +193,7 @@ export class TruthAccumulator {
     for (const [k, v] of p.custom) this.custom.set(k, (this.custom.get(k) ?? 0) + v);
     this.audience.merge(p.audience);
     this.funnelReach.merge(p.funnelReach);
+    this.money.merge(p.money);
   }
 
   toJSON(generator: Record<string, unknown>): GroundTruth {
@@ -236,6 +244,6 @@ export class TruthAccumulator {
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
     const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
-    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON() };
+    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON(), money: this.money.toJSON() };
   }
 }

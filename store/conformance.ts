@@ -341,6 +341,29 @@ export function storeConformance(h: ConformanceHarness): void {
         await rejectsWith(s.upsertDelivery([{ ...rows[0]!, country: "US'; --" }]), 'STORE_ERR_INVALID');
       }));
 
+    it('keeps money as exact integers with its currency, price model and revenue share, and names each money problem by its code', () =>
+      withStore(async (s) => {
+        const a = await tree(s);
+        assert.equal(a.pub.rev_share_bps, 7000, 'the default share');
+        assert.equal((await s.getCampaign(a.cmp.id))?.currency, 'EUR');
+        // Past 2^32 and up to 10^15 micros (a billion units): BIGINT both ways.
+        const big = 999_999_999_999_999;
+        await s.updateCampaign(a.cmp.id, { budget_micros: big, currency: 'JPY' });
+        assert.equal((await s.getCampaign(a.cmp.id))?.budget_micros, big);
+        const flat = await s.createLineItem(lineItem(a.cmp.id, { price_model: 'flat', price_micros: 4_294_967_297 }));
+        assert.deepEqual([flat.price_model, (await s.getLineItem(flat.id))?.price_micros], ['flat', 4_294_967_297]);
+        await s.updatePublisher(a.pub.id, { rev_share_bps: 10_000 });
+        assert.equal((await s.getPublisher(a.pub.id))?.rev_share_bps, 10_000);
+        const codes = async (p: Promise<unknown>) => {
+          const err = await p.then(() => null, (e: unknown) => e as { code: string; details: string[] });
+          assert.equal(err?.code, 'STORE_ERR_INVALID');
+          return err!.details.map((d) => d.split(' ')[0]);
+        };
+        assert.deepEqual(await codes(s.updateCampaign(a.cmp.id, { budget_micros: big + 2, currency: 'XXX' })), ['STORE_ERR_BAD_AMOUNT', 'STORE_ERR_BAD_CURRENCY']);
+        assert.deepEqual(await codes(s.createLineItem(lineItem(a.cmp.id, { price_model: 'cpa' as never, price_micros: 0.5 }))), ['STORE_ERR_BAD_PRICE_MODEL', 'STORE_ERR_BAD_AMOUNT']);
+        assert.deepEqual(await codes(s.createPublisher({ name: 'p', rev_share_bps: -1 })), ['STORE_ERR_BAD_REV_SHARE']);
+      }));
+
     it('stores an SQL injection attempt literally and matches ids exactly', () =>
       withStore(async (s) => {
         const evil = "'); DROP TABLE campaigns; --";

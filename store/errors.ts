@@ -7,6 +7,16 @@ export const StoreErrorCode = {
   INVALID: 'STORE_ERR_INVALID',
   UNAVAILABLE: 'STORE_ERR_UNAVAILABLE',
 } as const;
+/**
+ * Stable codes of money problems: each such sentence in a STORE_ERR_INVALID's `details`
+ * starts with its code (store/validate.ts).
+ */
+export const MoneyProblem = {
+  BAD_AMOUNT: 'STORE_ERR_BAD_AMOUNT',
+  BAD_CURRENCY: 'STORE_ERR_BAD_CURRENCY',
+  BAD_PRICE_MODEL: 'STORE_ERR_BAD_PRICE_MODEL',
+  BAD_REV_SHARE: 'STORE_ERR_BAD_REV_SHARE',
+} as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
 const STATUS: Record<StoreErrorCode, number> = {

@@ -37,6 +37,27 @@ export function factConformance(h: ConformanceHarness): void {
   const withStore = storeRunner(h);
 
   describe(`fact store conformance (${h.name})`, () => {
+    it('sums the money counts per app, campaign and line item (and slot) over an hour range, leaving ads with no line item out', () =>
+      withStore(async (s) => {
+        await s.replaceAppDay('app_m1', D0, appDay('app_m1', D0), 'run_m', dayStart(D0));
+        await s.replaceAppDay('app_m2', D0, appDay('app_m2', D0, 2), 'run_m', dayStart(D0));
+        const t = dayStart(D0);
+        const key = (r: { app_id: string; line_item_id: string; slot_id: string }) => `${r.app_id}|${r.line_item_id}|${r.slot_id}`;
+        const sorted = <T extends { app_id: string; line_item_id: string; slot_id: string }>(rows: T[]) => rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+        assert.deepEqual(sorted(await s.moneyCounts(['app_m1'], t, t + 23 * H, false)), [
+          { app_id: 'app_m1', campaign_id: 'cmp_1', line_item_id: 'li_1', slot_id: '', impressions: 40, clicks: 5 },
+          { app_id: 'app_m1', campaign_id: 'cmp_2', line_item_id: 'li_2', slot_id: '', impressions: 32, clicks: 4 },
+        ]);
+        assert.deepEqual(sorted(await s.moneyCounts(['app_m1'], t, t + 23 * H, true)).map((r) => [r.line_item_id, r.slot_id, r.impressions]), [['li_1', 'slt_1', 40], ['li_2', 'slt_1', 32]]);
+        assert.deepEqual((await s.moneyCounts(['app_m1'], t, t, false)).map((r) => r.line_item_id), ['li_1'], 'the first hour only');
+        assert.deepEqual((await s.moneyCounts(['app_m1'], t, t, true)).map((r) => [r.line_item_id, r.slot_id, r.impressions, r.clicks]), [['li_1', 'slt_1', 40, 5]], 'an edge hour from the hourly facts');
+        // Days and edge hours add up: the hour before the day (none) through the day and into the next.
+        assert.deepEqual(sorted(await s.moneyCounts(['app_m1'], t - H, t + 25 * H, true)).map((r) => r.impressions), [40, 32]);
+        assert.equal((await s.moneyCounts(['app_m1', 'app_m2'], t, t + 23 * H, false)).length, 4);
+        assert.deepEqual(await s.moneyCounts([], t, t + 23 * H, false), []);
+        assert.deepEqual(await s.moneyCounts(["app_m1' OR '1'='1"], t, t + 23 * H, true), []);
+      }));
+
     it('replaces an app-day idempotently: the same facts twice leave the same rows and restate nothing', () =>
       withStore(async (s) => {
         const a = appDay(A, D0);

@@ -22,13 +22,13 @@ export async function rejectsWith(p: Promise<unknown>, code: string, status?: nu
 }
 
 export const campaign = (advertiser_id: string, over: Partial<Campaign> = {}): New<Campaign> => ({
-  advertiser_id, name: 'Spring sale', start_at: T0, end_at: T0 + 30 * 24 * H, status: 'active', budget_micros: 5_000_000_000,
+  advertiser_id, name: 'Spring sale', start_at: T0, end_at: T0 + 30 * 24 * H, status: 'active', budget_micros: 5_000_000_000, currency: 'EUR',
   priority: 5, exclusion_labels: ['auto', 'finance'], ...over,
 });
 export const lineItem = (campaign_id: string, over: Partial<LineItem> = {}): New<LineItem> => ({
   campaign_id, name: 'US banners', start_at: T0, end_at: T0 + 7 * 24 * H, status: 'active', goal_type: 'impressions', goal: 100_000,
   delivery: 'even', country_split: { US: 0.6, CA: 0.4 }, targeting: "platform = 'ios' and country in ('US', 'CA')", cap_count: 3,
-  cap_window_ms: 24 * H, cpm_micros: 2_500_000, slot_ids: ['slt_a', 'slt_b'], ...over,
+  cap_window_ms: 24 * H, price_model: 'cpm', price_micros: 2_500_000, slot_ids: ['slt_a', 'slt_b'], ...over,
 });
 export const creative = (line_item_id: string, over: Partial<Creative> = {}): New<Creative> => ({
   line_item_id, name: 'Banner A', kind: 'image', size: '320x50', payload: 'https://cdn.example/a.png', click_url: 'https://example.com/?a=1&b=2',

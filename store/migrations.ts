@@ -61,6 +61,9 @@ export const ROLLUP_AD_HOUR_SELECT = `SELECT app_id, hour, day, campaign_id, lin
 /** SELECT of one ad dimension's daily rows from agg_campaign_hourly (a WHERE may follow). */
 export const rollupAdDimSelect = (d: AdDimension): string => `SELECT app_id, day, campaign_id, '${d}', ${d}, ${AD_SUMS} FROM agg_campaign_hourly`;
 
+/** SELECT of the per line item and slot day rows (money by slot) from agg_campaign_hourly (a WHERE follows). */
+export const MONEY_SLOT_SELECT = 'SELECT app_id, day, campaign_id, line_item_id, slot_id, SUM(impressions), SUM(clicks) FROM agg_campaign_hourly';
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -288,6 +291,27 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX agg_campaign_reach_daily_campaign ON agg_campaign_reach_daily (campaign_id, day)',
       // Per campaign and day over every app: what the reach report reads (one sketch a day, not one per app and day).
       table(`CREATE TABLE agg_campaign_reach_total (campaign_id ${DIM(64)}, day ${DAY}, impressions ${COUNT}, devices_hll MEDIUMTEXT NOT NULL, PRIMARY KEY (campaign_id, day))`),
+    ],
+  },
+  {
+    // Money (common/money.ts): a line item's price model and price (cpm_micros carried over as a
+    // cpm price, then dropped), a campaign's ISO 4217 currency, a publisher's revenue share.
+    version: 10,
+    name: 'money: price model and price, campaign currency, publisher revenue share',
+    statements: [
+      "ALTER TABLE publishers ADD COLUMN rev_share_bps INTEGER NOT NULL DEFAULT 7000",
+      "ALTER TABLE campaigns ADD COLUMN currency VARCHAR(3) NOT NULL DEFAULT 'USD'",
+      "ALTER TABLE line_items ADD COLUMN price_model VARCHAR(8) NOT NULL DEFAULT 'cpm'",
+      'ALTER TABLE line_items ADD COLUMN price_micros BIGINT NOT NULL DEFAULT 0',
+      'UPDATE line_items SET price_micros = cpm_micros',
+      'ALTER TABLE line_items DROP COLUMN cpm_micros',
+      // Ads per app, day, line item and slot: publisher revenue by slot reads whole days here
+      // (replaceAppDay keeps it in step), not the hourly facts.
+      table(
+        `CREATE TABLE agg_money_slot_daily (app_id ${ID}, day ${DAY}, campaign_id ${DIM(64)}, line_item_id ${DIM(64)}, slot_id ${DIM(64)},
+          impressions ${COUNT}, clicks ${COUNT}, PRIMARY KEY (app_id, day, campaign_id, line_item_id, slot_id))`,
+      ),
+      `INSERT INTO agg_money_slot_daily ${MONEY_SLOT_SELECT} WHERE line_item_id <> '' GROUP BY app_id, day, campaign_id, line_item_id, slot_id`,
     ],
   },
 ];

@@ -6,6 +6,8 @@
 export interface Publisher {
   id: string;
   name: string;
+  /** The publisher's share of the spend on its apps, basis points (7000 = 70 %). */
+  rev_share_bps: number;
 }
 
 export interface App {
@@ -33,6 +35,7 @@ export interface Advertiser {
 
 export type DeliveryMode = 'even' | 'frontloaded' | 'asap';
 export type GoalType = 'impressions' | 'clicks';
+export type PriceModel = 'cpm' | 'cpc' | 'flat';
 
 export interface Campaign {
   id: string;
@@ -42,8 +45,10 @@ export interface Campaign {
   start_at: number;
   end_at: number;
   status: 'active' | 'paused' | 'archived';
-  /** Budget in micros; 0 = none. */
+  /** Budget in micros of `currency`; 0 = none (unlimited). The ad server stops the campaign once its spend reaches it. */
   budget_micros: number;
+  /** ISO 4217 code of the campaign's money (budget and its line items' prices), e.g. "USD". */
+  currency: string;
   /** Higher tiers are served first (e.g. 10 sponsorship, 5 standard, 1 house). */
   priority: number;
   /** Competitive exclusion labels: two ads sharing one never appear in one answer. */
@@ -67,8 +72,10 @@ export interface LineItem {
   /** Per-device frequency cap: at most cap_count impressions per cap_window_ms; 0 = none. */
   cap_count: number;
   cap_window_ms: number;
-  /** Cost per thousand impressions, micros. */
-  cpm_micros: number;
+  /** How the line item is priced: per thousand impressions, per click, or a flat fee over its flight. */
+  price_model: PriceModel;
+  /** The price in micros of the campaign's currency (per 1000 impressions, per click, or the flat fee). */
+  price_micros: number;
   /** Slots it may serve in; empty = every slot whose size fits a creative. */
   slot_ids: string[];
 }

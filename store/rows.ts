@@ -98,7 +98,7 @@ function spec<T extends { id: string }>(
 
 const STATUS = ['active', 'paused', 'archived'] as const;
 
-export const PUBLISHER = spec<Publisher>('publisher', 'publishers', 'pub_', [['id', 's'], ['name', 's']], (c) => c.text('name'));
+export const PUBLISHER = spec<Publisher>('publisher', 'publishers', 'pub_', [['id', 's'], ['name', 's'], ['rev_share_bps', 'n']], (c) => c.text('name').revShare('rev_share_bps'));
 
 export const APP = spec<App>(
   'app',
@@ -131,14 +131,15 @@ export const CAMPAIGN = spec<Campaign>(
   'cmp_',
   [
     ['id', 's'], ['advertiser_id', 's'], ['name', 's'], ['start_at', 'n'], ['end_at', 'n'], ['status', 's'],
-    ['budget_micros', 'n'], ['priority', 'n'], ['exclusion_labels', 'j'],
+    ['budget_micros', 'n'], ['priority', 'n'], ['exclusion_labels', 'j'], ['currency', 's'],
   ],
   (c) =>
     c
       .text('name')
       .flight('start_at', 'end_at')
       .oneOf('status', STATUS)
-      .int('budget_micros')
+      .money('budget_micros')
+      .currency('currency')
       .int('priority', -1_000_000, 1_000_000)
       .strings('exclusion_labels', 100, 64),
   { column: 'advertiser_id', table: 'advertisers', what: 'advertiser' },
@@ -151,7 +152,7 @@ export const LINE_ITEM = spec<LineItem>(
   [
     ['id', 's'], ['campaign_id', 's'], ['name', 's'], ['start_at', 'n'], ['end_at', 'n'], ['status', 's'], ['goal_type', 's'],
     ['goal', 'n'], ['delivery', 's'], ['country_split', 'j'], ['targeting', 's'], ['cap_count', 'n'], ['cap_window_ms', 'n'],
-    ['cpm_micros', 'n'], ['slot_ids', 'j'],
+    ['slot_ids', 'j'], ['price_model', 's'], ['price_micros', 'n'],
   ],
   (c) =>
     c
@@ -165,8 +166,9 @@ export const LINE_ITEM = spec<LineItem>(
       .blob('targeting')
       .int('cap_count', 0, 2_147_483_647)
       .int('cap_window_ms')
-      .int('cpm_micros')
-      .strings('slot_ids', 1000, 64),
+      .strings('slot_ids', 1000, 64)
+      .priceModel('price_model')
+      .money('price_micros'),
   { column: 'campaign_id', table: 'campaigns', what: 'campaign' },
 );
 

@@ -12,6 +12,7 @@ import { FunnelSql } from './funnel-sql.js';
 import type { FunnelStore } from './funnels.js';
 import { JobSql } from './job-sql.js';
 import { ReportSql } from './report-sql.js';
+import { MoneySql, type MoneyQueries } from './money-sql.js';
 import type { ReportQueries } from './reports.js';
 import { UserSql } from './user-sql.js';
 import type { UserStore } from './users.js';
@@ -22,6 +23,7 @@ import type { EntitySpec, Row } from './rows.js';
 import { hashAppKey, newAppKey, newId } from './store.js';
 import type { DeliveredTotals, New, Patch, ReportStore } from './store.js';
 import { check, HOUR_MS } from './validate.js';
+import { campaignDefaults, lineItemDefaults, publisherDefaults, type NewCampaign, type NewLineItem, type NewPublisher } from './money-defaults.js';
 
 export interface Executor {
   /** Rows of a query (none for a statement that returns none). */
@@ -132,7 +134,7 @@ export abstract class SqlStore implements ReportStore {
     }
   }
 
-  createPublisher = (p: New<Publisher>) => this.create(PUBLISHER, p);
+  createPublisher = (p: NewPublisher) => this.create(PUBLISHER, publisherDefaults(p));
   getPublisher = (id: string) => this.get(PUBLISHER, id);
   listPublishers = () => this.list(PUBLISHER);
   updatePublisher = (id: string, p: Patch<Publisher>) => this.update(PUBLISHER, id, p);
@@ -156,13 +158,13 @@ export abstract class SqlStore implements ReportStore {
   updateAdvertiser = (id: string, p: Patch<Advertiser>) => this.update(ADVERTISER, id, p);
   deleteAdvertiser = (id: string) => this.remove(ADVERTISER, id);
 
-  createCampaign = (c: New<Campaign>) => this.create(CAMPAIGN, c);
+  createCampaign = (c: NewCampaign) => this.create(CAMPAIGN, campaignDefaults(c));
   getCampaign = (id: string) => this.get(CAMPAIGN, id);
   listCampaigns = (f?: { advertiser_id?: string }) => this.list(CAMPAIGN, f?.advertiser_id);
   updateCampaign = (id: string, p: Patch<Campaign>) => this.update(CAMPAIGN, id, p);
   deleteCampaign = (id: string) => this.remove(CAMPAIGN, id);
 
-  createLineItem = (l: New<LineItem>) => this.create(LINE_ITEM, l);
+  createLineItem = (l: NewLineItem) => this.create(LINE_ITEM, lineItemDefaults(l));
   getLineItem = (id: string) => this.get(LINE_ITEM, id);
   listLineItems = (f?: { campaign_id?: string }) => this.list(LINE_ITEM, f?.campaign_id);
   updateLineItem = (id: string, p: Patch<LineItem>) => this.update(LINE_ITEM, id, p);
@@ -302,6 +304,8 @@ export abstract class SqlStore implements ReportStore {
   campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
   lineItemHours: ReportQueries['lineItemHours'] = (...a) => this.reports.lineItemHours(...a);
   latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
+  private moneySqlInst: MoneySql | undefined;
+  moneyCounts: MoneyQueries['moneyCounts'] = (...a) => (this.moneySqlInst ??= new MoneySql(this.access())).moneyCounts(...a);
 
   private audienceSql: AudienceSql | undefined;
   private get audience(): AudienceSql {

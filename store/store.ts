@@ -3,7 +3,9 @@ import type { AudienceStore } from './audience.js';
 import type { FactStore } from './facts.js';
 import type { FunnelStore } from './funnels.js';
 import type { ReportQueries } from './reports.js';
+import type { MoneyQueries } from './money-sql.js';
 import type { UserStore } from './users.js';
+import type { NewCampaign, NewLineItem, NewPublisher } from './money-defaults.js';
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
 
 /** What a create takes: the entity without its id, or with an explicit id (e.g. `app_0001`). */
@@ -31,7 +33,7 @@ export interface DeliveredTotals {
  * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts),
  * users and API keys the UserStore part (users.ts), the report reads ReportQueries (reports.ts).
  */
-export interface ReportStore extends FactStore, FunnelStore, UserStore, ReportQueries, AudienceStore {
+export interface ReportStore extends FactStore, FunnelStore, UserStore, ReportQueries, AudienceStore, MoneyQueries {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */
@@ -43,7 +45,7 @@ export interface ReportStore extends FactStore, FunnelStore, UserStore, ReportQu
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
 
-  createPublisher(p: New<Publisher>): Promise<Publisher>;
+  createPublisher(p: NewPublisher): Promise<Publisher>;
   getPublisher(id: string): Promise<Publisher | undefined>;
   listPublishers(): Promise<Publisher[]>;
   updatePublisher(id: string, patch: Patch<Publisher>): Promise<Publisher>;
@@ -67,13 +69,13 @@ export interface ReportStore extends FactStore, FunnelStore, UserStore, ReportQu
   updateAdvertiser(id: string, patch: Patch<Advertiser>): Promise<Advertiser>;
   deleteAdvertiser(id: string): Promise<void>;
 
-  createCampaign(c: New<Campaign>): Promise<Campaign>;
+  createCampaign(c: NewCampaign): Promise<Campaign>;
   getCampaign(id: string): Promise<Campaign | undefined>;
   listCampaigns(filter?: { advertiser_id?: string }): Promise<Campaign[]>;
   updateCampaign(id: string, patch: Patch<Campaign>): Promise<Campaign>;
   deleteCampaign(id: string): Promise<void>;
 
-  createLineItem(l: New<LineItem>): Promise<LineItem>;
+  createLineItem(l: NewLineItem): Promise<LineItem>;
   getLineItem(id: string): Promise<LineItem | undefined>;
   listLineItems(filter?: { campaign_id?: string }): Promise<LineItem[]>;
   updateLineItem(id: string, patch: Patch<LineItem>): Promise<LineItem>;

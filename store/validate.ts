@@ -5,6 +5,9 @@
  * backends refuse the same input.
  */
 
+import { CURRENCIES, PRICE_MODELS } from '../common/money.js';
+import { MoneyProblem } from './errors.js';
+
 const LONE_SURROGATE = /\p{Cs}/u;
 const ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SIZE_RE = /^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/;
@@ -12,6 +15,8 @@ const COUNTRY_RE = /^[A-Z]{2}$/;
 export const TEXT_MAX_BYTES = 65_535;
 export const PAYLOAD_MAX_BYTES = 1 << 20;
 export const HOUR_MS = 3_600_000;
+/** The largest amount of money a field holds: a billion currency units, in micros. */
+export const MAX_MICROS = 1e15;
 
 export class Checker {
   readonly problems: string[] = [];
@@ -60,6 +65,39 @@ export class Checker {
     const v = this.e[field];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) this.fail(field, `a number from ${min} to ${max}`);
     return this;
+  }
+
+  /** Money in micros: an integer from 0 to 10^15 (a billion currency units). Problem code STORE_ERR_BAD_AMOUNT. */
+  money(field: string): this {
+    const v = this.e[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_MICROS) this.coded(field, `an integer number of micros from 0 to ${MAX_MICROS}`, MoneyProblem.BAD_AMOUNT);
+    return this;
+  }
+
+  /** An ISO 4217 code the store knows (common/money.ts CURRENCIES). Problem code STORE_ERR_BAD_CURRENCY. */
+  currency(field: string): this {
+    const v = this.e[field];
+    if (typeof v !== 'string' || !Object.hasOwn(CURRENCIES, v)) this.coded(field, 'an ISO 4217 currency code such as USD, EUR or JPY', MoneyProblem.BAD_CURRENCY);
+    return this;
+  }
+
+  /** cpm, cpc or flat. Problem code STORE_ERR_BAD_PRICE_MODEL. */
+  priceModel(field: string): this {
+    if (!PRICE_MODELS.includes(this.e[field] as never)) this.coded(field, `one of ${PRICE_MODELS.join(', ')}`, MoneyProblem.BAD_PRICE_MODEL);
+    return this;
+  }
+
+  /** A share in basis points, 0 to 10,000. Problem code STORE_ERR_BAD_REV_SHARE. */
+  revShare(field: string): this {
+    const v = this.e[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 10_000) this.coded(field, 'basis points from 0 to 10000 (7000 = 70 %)', MoneyProblem.BAD_REV_SHARE);
+    return this;
+  }
+
+  /** A problem that starts with its stable code, e.g. "STORE_ERR_BAD_CURRENCY currency: expected ...". */
+  private coded(field: string, want: string, code: string): void {
+    this.fail(field, want);
+    this.problems.push(`${code} ${this.problems.pop()!}`);
   }
 
   oneOf(field: string, values: readonly string[]): this {

@@ -14,7 +14,7 @@ const HOURS = [1, 1, 1, 1, 1, 2, 3, 5, 6, 6, 5, 5, 6, 5, 5, 5, 6, 7, 9, 10, 10, 
 function lineItem(id: string, goal: number, targeting: string, delivery: LineItem['delivery']): LineItem {
   return {
     id, campaign_id: `cmp_${id}`, name: id, start_at: T0, end_at: T0 + DAY_MS, status: 'active', goal_type: 'impressions', goal, delivery,
-    country_split: null, targeting, cap_count: 3, cap_window_ms: DAY_MS, cpm_micros: 2_000_000, slot_ids: [],
+    country_split: null, targeting, cap_count: 3, cap_window_ms: DAY_MS, price_model: 'cpm', price_micros: 2_000_000, slot_ids: [],
   };
 }
 
@@ -24,7 +24,7 @@ function snapshot(items: LineItem[]): CampaignSnapshot {
     apps: [{ id: 'app_1', publisher_id: 'pub_1', name: 'A', platform: 'both', attribution_lookback_days: 7, attribution_model: 'last_touch' }],
     slots: [{ id: 'slot_1', app_id: 'app_1', name: 'banner', size: '320x50' }],
     advertisers: [{ id: 'adv_1', name: 'Adv' }],
-    campaigns: items.map((li) => ({ id: li.campaign_id, advertiser_id: 'adv_1', name: li.name, start_at: T0, end_at: T0 + DAY_MS, status: 'active' as const, budget_micros: 0, priority: 5, exclusion_labels: [] })),
+    campaigns: items.map((li) => ({ id: li.campaign_id, advertiser_id: 'adv_1', name: li.name, start_at: T0, end_at: T0 + DAY_MS, status: 'active' as const, budget_micros: 0, currency: 'USD', priority: 5, exclusion_labels: [] })),
     line_items: items,
     creatives: items.map((li) => ({ id: `cr_${li.id}`, line_item_id: li.id, name: 'c', kind: 'image' as const, size: '320x50', payload: 'https://cdn/x.png', click_url: 'https://adv/x', weight: 1 })),
   };

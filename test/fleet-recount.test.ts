@@ -37,6 +37,13 @@ describe('an independent recount of the written uploads', () => {
     assert.ok(truth.campaign_days.some((r) => r.clicks > 0));
   });
 
+  test('finds the same impressions and clicks per campaign, app and day (the money truth)', () => {
+    const mine = keyed(rc.truthLike.money.campaign_app_days, (r) => `${r.campaign_id}|${r.app_id}|${r.day}`);
+    const theirs = keyed(truth.money.campaign_app_days, (r) => `${r.campaign_id}|${r.app_id}|${r.day}`);
+    assert.deepEqual(mine, theirs);
+    assert.ok(truth.money.campaign_app_days.some((r) => r.clicks > 0));
+  });
+
   test('finds the same counts per custom event name, prop and value', () => {
     const k = (r: { app_id: string; name: string; prop: string; value: string }) => `${r.app_id}|${r.name}|${r.prop}|${r.value}`;
     assert.deepEqual(keyed(rc.truthLike.custom, k), keyed(truth.custom, k));

@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { route: 'POST /api/apps/:app/funnels', method: 'POST', url: '/api/apps/app_a1/funnels', body: { name: 'Walked', steps: ['level_up', 'purchase'] }, want: { admin: 201, pubA: 201, pubB: 404, advX: 403, advY: 403 } },
   { route: 'GET /api/apps/:app/funnels/:id', method: 'GET', url: '/api/apps/app_a1/funnels/fnl_a1', want: appRead },
   { route: 'DELETE /api/apps/:app/funnels/:id', method: 'DELETE', url: '/api/apps/app_a1/funnels/__FUNNEL__', want: { admin: 204, pubA: 204, pubB: 404, advX: 403, advY: 403 } },
+  { route: 'GET /api/campaigns/:id/money', method: 'GET', url: '/api/campaigns/cmp_x/money', want: campaignRead },
+  { route: 'GET /api/apps/:app/revenue', method: 'GET', url: '/api/apps/app_a1/revenue?by=slot_id', want: appRead },
   { route: 'GET /api/campaigns/:id/why-not', method: 'GET', url: '/api/campaigns/cmp_x/why-not', want: campaignRead },
   { route: 'GET /api/health', method: 'GET', url: '/api/health?app=app_a1', want: appRead },
   { route: 'GET /api/monitoring', method: 'GET', url: '/api/monitoring', want: adminOnly(200) },
@@ -145,6 +147,12 @@ describe('authorization of the reporting API', () => {
     assert.deepEqual(((await get('advX', '/api/campaigns')).campaigns as { id: string }[]).map((c) => c.id), ['cmp_x']);
     const byApp = (await get('advX', '/api/campaigns/cmp_x/report?by=app_id')).rows as { app_id: string; impressions: number }[];
     assert.deepEqual(byApp.map((r) => r.app_id).sort(), ['app_a1', 'app_a2', 'app_b1']);
+    // Revenue: publisher A's only on its own apps, and no price, spend or budget of any campaign in it.
+    const rev = await get('pubA', '/api/apps/all/revenue?by=app_id');
+    assert.deepEqual((rev.rows as { app_id: string }[]).map((r) => r.app_id).sort(), ['app_a1', 'app_a2']);
+    assert.doesNotMatch(JSON.stringify(rev), /price|spend|budget/);
+    const money = await get('advX', '/api/campaigns/cmp_x/money');
+    assert.deepEqual((money.line_items as { id: string }[]).map((l) => l.id), ['li_x']);
     const health = (await get('pubB', '/api/health')) as { completeness: { app_id: string }[]; job_runs: unknown[] };
     assert.ok(health.completeness.length > 0 && health.completeness.every((r) => r.app_id === 'app_b1'));
     assert.deepEqual(health.job_runs, [], 'job runs are for admins');

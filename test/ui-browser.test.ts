@@ -140,15 +140,26 @@ describe('the reporting UI in a browser', () => {
   test('an admin creates a campaign in the UI, with a targeting error shown in place, and the ad server serves it within 5 s', async (t) => {
     const page = await logIn(fx.world.users.admin.email);
     await page.getByTestId('events').waitFor();
+    // Enums and references are selects (slot_ids a multiple one), the rest typed.
+    const setField = async (k: string, v: string | string[]) => {
+      const el = page.getByTestId(`field-${k}`);
+      if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(v);
+      else await el.fill(v as string);
+    };
     const create = async (entity: string, fields: Record<string, string>, query = ''): Promise<string> => {
       await page.goto(`${fx.url}/#/admin?entity=${entity}${query}`);
       await page.getByTestId('admin-create').waitFor();
-      for (const [k, v] of Object.entries(fields)) await page.getByTestId(`field-${k}`).fill(v);
+      for (const [k, v] of Object.entries(fields)) await setField(k, v);
       await page.getByTestId('admin-create').click();
       const msg = await page.getByTestId('admin-created').textContent({ timeout: 5000 });
       return msg!.replace('created ', '');
     };
-    const campaign = await create('campaigns', { advertiser_id: 'adv_x', name: 'Made in the browser', priority: '9' });
+    // Money typed in units is stored exactly in micros: 0.1 + 12 would not survive float arithmetic.
+    const campaign = await create('campaigns', { advertiser_id: 'adv_x', name: 'Made in the browser', priority: '9', currency: 'EUR', budget_micros: '1,234.10', start_at: '2026-01-02T03:04' });
+    const made = (await fx.store.getCampaign(campaign))!;
+    assert.equal(made.budget_micros, 1_234_100_000);
+    assert.equal(made.currency, 'EUR');
+    assert.equal(made.start_at, await page.evaluate(() => new Date('2026-01-02T03:04').getTime()), 'the flight start in the browser time zone');
     // A typo in the targeting: the error and a caret under the spot appear as it is typed.
     await page.goto(`${fx.url}/#/admin?entity=line-items&campaign_id=${campaign}`);
     await page.getByTestId('field-targeting').fill('platform == "ios" and contry == "US"');
@@ -156,7 +167,9 @@ describe('the reporting UI in a browser', () => {
     assert.match((await page.getByTestId('targeting-error').textContent())!, /country/);
     await page.screenshot({ path: join(SHOTS, 'admin-targeting-error.png'), fullPage: true });
     await page.getByTestId('field-targeting').fill('platform == "ios" and country == "US"');
-    await page.getByTestId('field-slot_ids').fill('["slot_a1"]');
+    await setField('slot_ids', ['slot_a1']);
+    await setField('price_model', 'cpc');
+    await setField('price_micros', '0.35');
     await page.getByTestId('field-targeting').press('End');
     await page.getByTestId('preview-table').getByText('slot_a1').waitFor();
     assert.equal(await page.getByTestId('targeting-error').textContent(), '');
@@ -171,6 +184,8 @@ describe('the reporting UI in a browser', () => {
     await page.getByTestId('admin-create').click();
     await page.getByTestId('admin-saved').waitFor();
     assert.equal((await fx.store.getLineItem(lineItem))!.goal, 250_000);
+    assert.equal((await fx.store.getLineItem(lineItem))!.price_micros, 350_000, 'the price came back into the form as 0.35 and was saved unchanged');
+    assert.equal((await fx.store.getLineItem(lineItem))!.price_model, 'cpc');
     assert.equal((await fx.store.getLineItem(lineItem))!.targeting, 'platform == "ios" and country == "US"');
     const creative = await create('creatives', { line_item_id: lineItem, name: 'Browser banner', size: '320x50', payload: 'https://cdn.example/browser.png' }, `&line_item_id=${lineItem}`);
     const created = Date.now();

@@ -74,6 +74,7 @@ export function recount(uploads: Received[]): Recount {
     return r;
   };
   const camp = new Map<string, { impressions: number; clicks: number }>();
+  const campApp = new Map<string, { impressions: number; clicks: number }>();
   const custom = new Map<string, number>();
   const byDevice = new Map<string, { e: Record<string, unknown>; t: number }[]>();
   const latenessMs: number[] = [];
@@ -98,6 +99,11 @@ export function recount(uploads: Received[]): Recount {
       if (type === 'ad_impression') c.impressions++;
       else c.clicks++;
       camp.set(k, c);
+      const ka = `${e.campaign_id}|${e.app_id}|${day}`;
+      const ca = campApp.get(ka) ?? { impressions: 0, clicks: 0 };
+      if (type === 'ad_impression') ca.impressions++;
+      else ca.clicks++;
+      campApp.set(ka, ca);
     }
     if (type === 'custom') {
       for (const [prop, value] of Object.entries(e.props as Record<string, unknown>)) {
@@ -141,6 +147,10 @@ export function recount(uploads: Received[]): Recount {
     const [campaign_id, day] = k.split('|') as [string, string];
     return { campaign_id, day, ...c };
   });
+  const campaign_app_days = [...campApp].map(([k, c]) => {
+    const [campaign_id, app_id, day] = k.split('|') as [string, string, string];
+    return { campaign_id, app_id, day, ...c };
+  });
   const customRows = [...custom].map(([k, count]) => {
     const [app_id, name, prop, value] = k.split('\t') as [string, string, string, string];
     return { app_id, name, prop, value, count };
@@ -157,6 +167,8 @@ export function recount(uploads: Received[]): Recount {
       campaign_days,
       custom: customRows,
       ...recountAudience(byDevice),
+      // The prices are the demo's (a function of the campaign), not something uploads tell.
+      money: { line_items: [], campaign_app_days },
     },
     latenessMs,
     sentMoreThanOnce,

@@ -1,5 +1,6 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
 import { reachSection } from './campaign-reach.js';
+import { appRevenue, campaignMoney } from './pages-money.js';
 import { api, card, chart, csvUrl, errorBox, h, num, query, rangeControls, state, table } from './ui.js';
 
 // Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
@@ -75,6 +76,7 @@ export async function adsPage(root, params) {
     const { sel } = await appPicker(params, 'ads');
     const app = params.get('app') || 'all';
     root.append(h('h1', {}, 'Ads on your apps'), rangeControls(params, (r) => go('ads', { ...r, app }), [sel]));
+    await appRevenue(root, app, q);
     const grid = h('div', { class: 'grid2' });
     root.append(grid);
     for (const by of ['campaign_id', 'creative_id', 'slot_id', 'platform', 'country']) {
@@ -103,6 +105,7 @@ export async function adsPage(root, params) {
   }
   chart(c, hours.map(xOf), series, { tz: del.tz ?? q.tz });
   root.append(h('div', { class: 'panel' }, table(del.line_items.map((li) => ({ line_item: li.name, id: li.id, goal: li.goal, goal_type: li.goal_type, delivery: li.delivery, delivered_to_date: li.delivered_to_date, delivered_in_range: li.delivered_in_range })), { csv: csvUrl(dpath, q, 'line_items'), testid: 'line-items' })));
+  await campaignMoney(root, id, q);
   const grid = h('div', { class: 'grid2' });
   root.append(grid);
   for (const by of ['creative_id', 'slot_id', 'platform', 'country']) {
