@@ -7,6 +7,7 @@ import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, L
 import type { FactStore } from './facts.js';
 import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
+import { FilterSql, type FilterQueries } from './filter-sql.js';
 import { ReportSql } from './report-sql.js';
 import type { ReportQueries } from './reports.js';
 import { UserSql } from './user-sql.js';
@@ -298,6 +299,13 @@ export abstract class SqlStore implements ReportStore {
   campaignTotals: ReportQueries['campaignTotals'] = (...a) => this.reports.campaignTotals(...a);
   lineItemHours: ReportQueries['lineItemHours'] = (...a) => this.reports.lineItemHours(...a);
   latestHours: ReportQueries['latestHours'] = (...a) => this.reports.latestHours(...a);
+  private filterSql: FilterSql | undefined;
+  private get filters(): FilterSql {
+    return (this.filterSql ??= new FilterSql(this.access()));
+  }
+  filteredHours: FilterQueries['filteredHours'] = (...a) => this.filters.filteredHours(...a);
+  filteredDays: FilterQueries['filteredDays'] = (...a) => this.filters.filteredDays(...a);
+  filteredDimensionTotals: FilterQueries['filteredDimensionTotals'] = (...a) => this.filters.filteredDimensionTotals(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);
