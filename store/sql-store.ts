@@ -8,6 +8,7 @@ import type { FactStore } from './facts.js';
 import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
 import { FilterSql, type FilterQueries } from './filter-sql.js';
+import { HealthSql, type HealthQueries } from './health-sql.js';
 import { ReportSql } from './report-sql.js';
 import type { ReportQueries } from './reports.js';
 import { UserSql } from './user-sql.js';
@@ -306,6 +307,14 @@ export abstract class SqlStore implements ReportStore {
   filteredHours: FilterQueries['filteredHours'] = (...a) => this.filters.filteredHours(...a);
   filteredDays: FilterQueries['filteredDays'] = (...a) => this.filters.filteredDays(...a);
   filteredDimensionTotals: FilterQueries['filteredDimensionTotals'] = (...a) => this.filters.filteredDimensionTotals(...a);
+  private healthSql: HealthSql | undefined;
+  private get health(): HealthSql {
+    return (this.healthSql ??= new HealthSql(this.access()));
+  }
+  appDayHealth: HealthQueries['appDayHealth'] = (...a) => this.health.appDayHealth(...a);
+  restatementsPage: HealthQueries['restatementsPage'] = (...a) => this.health.restatementsPage(...a);
+  quarantinedPage: HealthQueries['quarantinedPage'] = (...a) => this.health.quarantinedPage(...a);
+  jobRunsPage: HealthQueries['jobRunsPage'] = (...a) => this.health.jobRunsPage(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

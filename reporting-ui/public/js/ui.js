@@ -68,7 +68,7 @@ export const PAGE_ROWS = 25;
  * A table of rows (array of flat objects) with a CSV download of the same report (the CSV is
  * the whole report, never one page). Pages of PAGE_ROWS rows, with controls and "rows X–Y of N".
  */
-export function table(rows, { csv, cols, onRow, testid, expand } = {}) {
+export function table(rows, { csv, cols, onRow, testid, expand, cellClass } = {}) {
   const keys = cols ?? (rows[0] ? Object.keys(rows[0]) : []);
   const head = h('tr', {}, ...keys.map((k) => h('th', { class: typeof rows[0]?.[k] === 'number' ? 'n' : '' }, k)));
   const tbody = h('tbody', {});
@@ -79,7 +79,7 @@ export function table(rows, { csv, cols, onRow, testid, expand } = {}) {
   const next = h('button', { class: 'secondary', 'data-testid': testid && `${testid}-next`, onclick: () => show(page + 1) }, 'next ›');
   // `expand(row)` answers a node shown in a full-width row under the clicked row (details on demand).
   const rowOf = (r) => {
-    const tr = h('tr', { class: onRow || expand ? 'click' : '' }, ...keys.map((k) => h('td', { class: typeof r[k] === 'number' ? 'n' : '' }, num(r[k]))));
+    const tr = h('tr', { class: onRow || expand ? 'click' : '' }, ...keys.map((k) => h('td', { class: `${typeof r[k] === 'number' ? 'n' : ''} ${cellClass?.(k, r) ?? ''}`.trim() }, num(r[k]))));
     tr.addEventListener('click', () => {
       if (onRow) return onRow(r);
       if (!expand) return;
