@@ -24,6 +24,7 @@ import { campaignRoutes } from './routes/campaign-routes.js';
 import { conversionRoutes } from './routes/conversion-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { healthScoreRoutes } from './routes/health-score-routes.js';
+import { inventoryRoutes } from './routes/inventory-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
 import { Scope } from './scope.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
@@ -171,6 +172,7 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(conversionRoutes(o));
   await app.register(healthRoutes(o));
   await app.register(healthScoreRoutes(o));
+  await app.register(inventoryRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));
   return app;

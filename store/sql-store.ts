@@ -9,6 +9,7 @@ import { FactSql } from './fact-sql.js';
 import { JobSql } from './job-sql.js';
 import { FilterSql, type FilterQueries } from './filter-sql.js';
 import { HealthSql, type HealthQueries } from './health-sql.js';
+import { InventorySql, type InventoryQueries } from './inventory-sql.js';
 import { ReportSql } from './report-sql.js';
 import type { ReportQueries } from './reports.js';
 import { UserSql } from './user-sql.js';
@@ -315,6 +316,8 @@ export abstract class SqlStore implements ReportStore {
   restatementsPage: HealthQueries['restatementsPage'] = (...a) => this.health.restatementsPage(...a);
   quarantinedPage: HealthQueries['quarantinedPage'] = (...a) => this.health.quarantinedPage(...a);
   jobRunsPage: HealthQueries['jobRunsPage'] = (...a) => this.health.jobRunsPage(...a);
+  private inventorySql: InventorySql | undefined;
+  slotDays: InventoryQueries['slotDays'] = (...a) => (this.inventorySql ??= new InventorySql(this.access())).slotDays(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

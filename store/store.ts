@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FactStore } from './facts.js';
 import type { FilterQueries } from './filter-sql.js';
 import type { HealthQueries } from './health-sql.js';
+import type { InventoryQueries } from './inventory-sql.js';
 import type { ReportQueries } from './reports.js';
 import type { UserStore } from './users.js';
 import type { Advertiser, App, Campaign, CampaignSnapshot, Creative, Delivery, LineItem, Publisher, Slot } from './model.js';
@@ -31,7 +32,7 @@ export interface DeliveredTotals {
  * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts),
  * users and API keys the UserStore part (users.ts), the report reads ReportQueries (reports.ts).
  */
-export interface ReportStore extends FactStore, UserStore, ReportQueries, FilterQueries, HealthQueries {
+export interface ReportStore extends FactStore, UserStore, ReportQueries, FilterQueries, HealthQueries, InventoryQueries {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */

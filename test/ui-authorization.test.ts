@@ -49,6 +49,7 @@ const CASES: Case[] = [
   { route: 'GET /api/health/restatements', method: 'GET', url: '/api/health/restatements?app=app_a1', want: appRead },
   { route: 'GET /api/health/quarantined', method: 'GET', url: '/api/health/quarantined?app=app_a1', want: appRead },
   { route: 'GET /api/health/job-runs', method: 'GET', url: '/api/health/job-runs', want: adminOnly(200) },
+  { route: 'GET /api/inventory', method: 'GET', url: '/api/inventory?app=app_a1', want: appRead },
   { route: 'GET /api/monitoring', method: 'GET', url: '/api/monitoring', want: adminOnly(200) },
   { route: 'GET /api/admin/:entity', method: 'GET', url: '/api/admin/advertisers', want: adminOnly(200) },
   { route: 'GET /api/admin/:entity/:id', method: 'GET', url: '/api/admin/advertisers/adv_y', want: adminOnly(200) },

@@ -1,5 +1,6 @@
 // The router: hash routes, log-in, navigation by role.
 import { adminPage } from './pages-admin.js';
+import { inventoryPage } from './pages-inventory.js';
 import { keysPage } from './pages-keys.js';
 import { healthPage, livePage, monitoringPage } from './pages-ops.js';
 import { adsPage, appPage, overviewPage } from './pages-reports.js';
@@ -9,6 +10,7 @@ const PAGES = {
   overview: { title: 'Overview', run: overviewPage, roles: ['admin', 'publisher'] },
   app: { title: 'App detail', run: appPage, roles: ['admin', 'publisher'] },
   ads: { title: 'Ads', run: adsPage, roles: ['admin', 'publisher', 'advertiser'] },
+  inventory: { title: 'Inventory', run: inventoryPage, roles: ['admin', 'publisher'] },
   health: { title: 'Data health', run: healthPage, roles: ['admin', 'publisher'] },
   live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },
   admin: { title: 'Admin', run: adminPage, roles: ['admin'] },
