@@ -19,9 +19,9 @@ export async function inventoryPage(root, params) {
       h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': 'inv-fills' }, num(total.impressions)), h('div', { class: 'k' }, 'Fills (impressions)')),
       h('div', { class: 'card' }, h('div', { class: 'v', 'data-testid': 'inv-fill-rate' }, rate), h('div', { class: 'k' }, 'Fill rate'))),
     h('div', { class: 'grid2' },
-      h('div', { class: 'panel' }, h('h2', {}, 'Per slot'), barChart(d.slots.map((s) => ({ ...s, label: `${s.slot} · ${s.app}` })), { label: 'label', value: 'requests', testid: 'inv-bars' }), table(d.slots, { csv: csvUrl('/api/inventory', q, 'slots'), cols: ['app', 'slot', 'slot_id', 'requests', 'impressions', 'fill_rate_pct'], testid: 'inv-slots' })),
+      h('div', { class: 'panel' }, h('h2', {}, 'Per slot'), barChart(d.slots.map((s) => ({ ...s, label: `${s.slot_id || '(no slot)'} · ${s.app_id}` })), { label: 'label', value: 'requests', testid: 'inv-bars' }), table(d.slots, { csv: csvUrl('/api/inventory', q, 'slots'), cols: ['app', 'slot', 'slot_id', 'requests', 'impressions', 'fill_rate_pct'], testid: 'inv-slots' })),
       h('div', { class: 'panel' }, h('h2', {}, 'Why requests got no ad'), h('p', { class: 'muted' }, `source: ${d.no_fill_source}; per request, the furthest any line item of the slot got`),
-        barChart(d.no_fill.map((x) => ({ ...x, label: `${x.slot}: ${x.reason.replace('_', ' ')}` })), { label: 'label', value: 'count', testid: 'inv-nofill-bars' }), table(d.no_fill, { csv: csvUrl('/api/inventory', q, 'no_fill'), cols: ['slot', 'slot_id', 'reason', 'count'], testid: 'inv-nofill' }))),
+        barChart(d.no_fill.map((x) => ({ ...x, label: `${x.slot_id}: ${x.reason.replaceAll('_', ' ')}` })), { label: 'label', value: 'count', testid: 'inv-nofill-bars' }), table(d.no_fill, { csv: csvUrl('/api/inventory', q, 'no_fill'), cols: ['slot', 'slot_id', 'reason', 'count'], testid: 'inv-nofill' }))),
     h('div', { class: 'panel' }, h('h2', {}, 'Per slot and day'), table(d.days, { csv: csvUrl('/api/inventory', q, 'days'), testid: 'inv-days' })),
   );
 }

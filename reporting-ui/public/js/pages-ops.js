@@ -30,7 +30,7 @@ export async function healthPage(root, params) {
     h('div', {}, p(`Late-data restatements (${num(rs.total)})`, rs.rows, 'rows', '/api/health/restatements', 'restatements'), more(rs)),
     h('div', {}, p(`Quarantined rows (${num(qr.total)}; the pipeline or the jobs could not store them; the rest loaded)`, qr.rows.map((x) => ({ at: x.at, source: x.source, app_id: x.app_id, day: x.day, reason: x.reason, rows: x.row_count, detail: x.detail, lake_key: x.lake_key })), 'rows', '/api/health/quarantined', 'quarantined'), more(qr)),
   );
-  if (jr) root.append(p(`Job runs (${num(jr.total)})`, jr.rows.map((r) => ({ workflow: r.workflow, partition: r.partition_key, status: r.status, started_at: r.started_at, duration_ms: r.duration_ms, rows: r.row_count, error: r.error })), 'rows', '/api/health/job-runs', 'job_runs'), more(jr));
+  if (jr) root.append(h('div', {}, p(`Job runs (${num(jr.total)})`, jr.rows.map((r) => ({ workflow: r.workflow, partition: r.partition_key, status: r.status, started_at: r.started_at, duration_ms: r.duration_ms, rows: r.row_count, error: r.error })), 'rows', '/api/health/job-runs', 'job_runs'), more(jr)));
 }
 
 export async function livePage(root) {

@@ -89,7 +89,7 @@ export async function adsPage(root, params) {
     for (const by of ['campaign_id', 'creative_id', 'slot_id', 'platform', 'country']) {
       const path = `/api/apps/${encodeURIComponent(app)}/ads`;
       const d = await api(`${path}?${query({ ...q, by })}`);
-      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: d.rows[0] && 'name' in d.rows[0] ? 'name' : by, value: 'impressions', testid: `ads-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
+      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `ads-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
     }
     return;
   }
@@ -117,7 +117,7 @@ export async function adsPage(root, params) {
   for (const by of ['creative_id', 'slot_id', 'platform', 'country']) {
     const path = `/api/campaigns/${encodeURIComponent(id)}/report`;
     const d = await api(`${path}?${query({ ...q, by })}`);
-    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: d.rows[0] && 'name' in d.rows[0] ? 'name' : by, value: 'impressions', testid: `campaign-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
+    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `campaign-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
   }
   const cpath = `/api/campaigns/${encodeURIComponent(id)}/conversions`;
   const conv = await api(`${cpath}?${query(q)}`);

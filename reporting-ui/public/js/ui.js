@@ -108,7 +108,7 @@ export function table(rows, { csv, cols, onRow, testid, expand, cellClass } = {}
  * the rest summed as "other", each bar's width relative to the largest.
  */
 export function barChart(rows, { label, value, top = 10, testid } = {}) {
-  const sorted = rows.filter((r) => typeof r[value] === 'number').sort((a, b) => b[value] - a[value]);
+  const sorted = rows.filter((r) => typeof r[value] === 'number' && r[value] > 0).sort((a, b) => b[value] - a[value]);
   const shown = sorted.slice(0, top).map((r) => ({ k: String(r[label] === '' ? '(none)' : r[label]), v: r[value] }));
   const rest = sorted.slice(top).reduce((n, r) => n + r[value], 0);
   if (rest > 0) shown.push({ k: `other (${sorted.length - top})`, v: rest });
