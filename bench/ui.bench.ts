@@ -155,6 +155,14 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign delivery vs pacing', adv, `/api/campaigns/cmp_0/delivery?${range}`],
     ['campaign by country', adv, `/api/campaigns/cmp_0/report?${range}&by=country`],
     ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
+    ['overview filtered by platform (daily)', pub, `/api/apps/${APP}/overview?${range}&filter=platform:ios`],
+    ['overview filtered by country, UTC days', pub, `/api/apps/${APP}/overview?from=${from}&to=${to}&tz=UTC&filter=country:US`],
+    ['overview filtered by app_version, hourly', pub, `/api/apps/${APP}/overview?${range}&bucket=hour&filter=app_version:${VERSIONS[0]}`],
+    ['breakdown by country, filtered by platform', pub, `/api/apps/${APP}/breakdown?${range}&dim=country&filter=platform:ios`],
+    ['data health scores', pub, `/api/health/scores?${range}`],
+    ['restatements, a page', pub, `/api/health/restatements?${range}&limit=100`],
+    ['quarantined rows, a page', pub, `/api/health/quarantined?${range}&limit=100`],
+    ['inventory per slot and day', pub, `/api/inventory?${range}`],
   ];
   let ok = true;
   console.log(`  ${'call'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  (${REQUESTS} requests each, after 3 warm-up)`);
