@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { storeConformance } from '../store/conformance.js';
 import { factConformance } from '../store/fact-conformance.js';
+import { uiReadConformance } from '../store/ui-read-conformance.js';
 import { appDay, D0, dayStart, touch } from '../store/fact-fixtures.js';
 import { rejectsWith } from '../store/fixtures.js';
 import { createStore } from '../store/create-store.js';
@@ -53,6 +54,7 @@ const sqliteHarness: ConformanceHarness = {
 };
 storeConformance(sqliteHarness);
 factConformance(sqliteHarness);
+uiReadConformance(sqliteHarness);
 
 // ---- MySQL: one MariaDB server for this file, a fresh database per store ----
 
@@ -107,6 +109,7 @@ const mysqlHarness: ConformanceHarness = {
 };
 storeConformance(mysqlHarness);
 factConformance(mysqlHarness);
+uiReadConformance(mysqlHarness);
 
 describe('the MySQL store', () => {
   it('creates InnoDB tables in utf8mb4 with exact (binary) collation whatever the database default', async () => {
