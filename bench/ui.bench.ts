@@ -143,6 +143,8 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
   const from = utcDay(end - DAYS * DAY_MS);
   const to = utcDay(end - DAY_MS);
   const range = `from=${from}&to=${to}&tz=America/New_York`;
+  // Reads of the hourly facts under a filter are for ranges of up to 3 days.
+  const short = `from=${utcDay(end - 3 * DAY_MS)}&to=${to}&tz=America/New_York`;
   const calls: [string, string, string][] = [
     ['overview (DAU/WAU/MAU, daily series)', pub, `/api/apps/${APP}/overview?${range}`],
     ['overview, hourly series', pub, `/api/apps/${APP}/overview?${range}&bucket=hour`],
@@ -157,8 +159,8 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
     ['overview filtered by platform (daily)', pub, `/api/apps/${APP}/overview?${range}&filter=platform:ios`],
     ['overview filtered by country, UTC days', pub, `/api/apps/${APP}/overview?from=${from}&to=${to}&tz=UTC&filter=country:US`],
-    ['overview filtered by app_version, hourly', pub, `/api/apps/${APP}/overview?${range}&bucket=hour&filter=app_version:${VERSIONS[0]}`],
-    ['breakdown by country, filtered by platform', pub, `/api/apps/${APP}/breakdown?${range}&dim=country&filter=platform:ios`],
+    ['overview filtered by app_version, 3 days hourly', pub, `/api/apps/${APP}/overview?${short}&filter=app_version:${VERSIONS[0]}`],
+    ['breakdown by country filtered by platform, 3 days', pub, `/api/apps/${APP}/breakdown?${short}&dim=country&filter=platform:ios`],
     ['data health scores', pub, `/api/health/scores?${range}`],
     ['restatements, a page', pub, `/api/health/restatements?${range}&limit=100`],
     ['quarantined rows, a page', pub, `/api/health/quarantined?${range}&limit=100`],

@@ -132,21 +132,39 @@ describe('reports under a filter against the fleet ground truth', () => {
     assert.equal(typeof plain.totals.mau, 'number');
   });
 
-  test('a breakdown under a filter on another dimension equals the truth', async () => {
+  test('a breakdown under a filter on another dimension equals the truth over up to 3 days, and longer ranges are refused', async () => {
+    const [a, b] = [days[2]!, days[4]!];
+    const inDays = <T extends { day: string }>(rows: T[]) => rows.filter((r) => r.day >= a && r.day <= b);
     for (const app of apps) {
       for (const platform of ['ios', 'android']) {
-        const b = await get(`/api/apps/${app}/breakdown?from=${from}&to=${to}&dim=country&filter=platform:${platform}`);
-        assert.equal(sum(b.rows as Json[], (r) => r.events), sum(truthRows(app, 'platform', platform), (r) => r.events), `${app} ${platform} by country`);
-        assert.equal(sum(b.rows as Json[], (r) => r.sessions), sum(truthRows(app, 'platform', platform), (r) => r.sessions), `${app} ${platform} sessions by country`);
+        const t = inDays(truthRows(app, 'platform', platform));
+        const br = await get(`/api/apps/${app}/breakdown?from=${a}&to=${b}&dim=country&filter=platform:${platform}`);
+        assert.equal(sum(br.rows as Json[], (r) => r.events), sum(t, (r) => r.events), `${app} ${platform} by country`);
+        assert.equal(sum(br.rows as Json[], (r) => r.sessions), sum(t, (r) => r.sessions), `${app} ${platform} sessions by country`);
       }
       for (const [dim, value] of filtersOf(app).filter(([d]) => d !== 'platform')) {
-        const b = await get(`/api/apps/${app}/breakdown?from=${from}&to=${to}&dim=platform&filter=${dim}:${encodeURIComponent(value)}`);
-        assert.equal(sum(b.rows as Json[], (r) => r.events), sum(truthRows(app, dim, value), (r) => r.events), `${app} ${dim}=${value} by platform`);
+        const br = await get(`/api/apps/${app}/breakdown?from=${a}&to=${b}&dim=platform&filter=${dim}:${encodeURIComponent(value)}`);
+        assert.equal(sum(br.rows as Json[], (r) => r.events), sum(inDays(truthRows(app, dim, value)), (r) => r.events), `${app} ${dim}=${value} by platform`);
       }
       // The filter's own dimension: one row, the value itself.
-      const own = await get(`/api/apps/${app}/breakdown?from=${from}&to=${to}&dim=platform&filter=platform:ios`);
-      assert.deepEqual(own.rows.map((r: Json) => r.value), sum(truthRows(app, 'platform', 'ios'), (r) => r.events) ? ['ios'] : []);
+      const own = await get(`/api/apps/${app}/breakdown?from=${a}&to=${b}&dim=platform&filter=platform:ios`);
+      assert.deepEqual(own.rows.map((r: Json) => r.value), sum(inDays(truthRows(app, 'platform', 'ios')), (r) => r.events) ? ['ios'] : []);
     }
+    // Only the hourly facts hold every dimension: longer filtered breakdowns and hourly series are refused, not slow.
+    assert.equal((await get(`/api/apps/${apps[0]}/breakdown?from=${days[0]}&to=${days[3]}&dim=country&filter=platform:ios`, 400)).error.code, 'UI_ERR_BAD_REQUEST');
+    assert.equal((await get(`/api/apps/${apps[0]}/overview?from=${days[0]}&to=${days[3]}&bucket=hour&filter=platform:ios`, 400)).error.code, 'UI_ERR_BAD_REQUEST');
+  });
+
+  test('off UTC, a filtered daily series is per UTC day and its first and last days hold only the range hours', async () => {
+    const app = apps[0]!;
+    const t = truthRows(app, 'platform', 'ios');
+    const o = await get(`/api/apps/${app}/overview?from=${from}&to=${to}&tz=Asia/Tokyo&bucket=day&filter=platform:ios`);
+    assert.equal(o.series_utc_days, true);
+    const pts = new Map((o.series as Json[]).map((s) => [s.t, s.events]));
+    // Tokyo's range starts at 15:00 UTC the day before `from`: every middle UTC day is whole.
+    for (const d of days.slice(1, -1)) assert.equal(pts.get(d), sum(t.filter((r) => r.day === d), (r) => r.events), d);
+    const u = await get(`/api/apps/${app}/overview?from=${from}&to=${to}&tz=UTC&bucket=day&filter=platform:ios`);
+    assert.equal(u.series_utc_days, false);
   });
 
   test('a filter on an unknown dimension, with no value or too long a value answers 400', async () => {

@@ -1,6 +1,6 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
 import { filterControl } from './filter-chip.js';
-import { api, barChart, card, chart, csvUrl, errorBox, h, num, query, rangeControls, state, table } from './ui.js';
+import { api, barChart, card, chart, csvUrl, daysBefore, errorBox, h, num, query, rangeControls, state, table, today } from './ui.js';
 
 // Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
 const xOf = (t) => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t) / 1000;
@@ -32,7 +32,7 @@ export async function overviewPage(root, params) {
   // Devices are not kept per dimension value: under a filter the device cards say so instead of showing a wrong figure.
   const na = (k, testid) => h('div', { class: 'card', title: 'devices are counted per app and day, not per platform, country or version' }, h('div', { class: 'v muted', 'data-testid': testid }, 'n/a'), h('div', { class: 'k' }, `${k}: not available with a filter`));
   root.append(
-    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`, d.filter ? `; only ${d.filter.dim.replace('_', ' ')} = ${d.filter.value}` : ''),
+    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`, d.filter ? `; only ${d.filter.dim.replace('_', ' ')} = ${d.filter.value}` : '', d.series_utc_days ? '; under a filter the daily series is per UTC day (the first and last hold only the hours in range)' : ''),
     h('div', { class: 'cards' },
       ...(d.filter ? [na('DAU', 'dau'), na('WAU', 'wau'), na('MAU', 'mau')] : [card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau')]),
       card('Sessions', t.sessions, 'sessions', d.previous.sessions), card('Avg session (s)', t.avg_session_s, 'avg-session', d.previous.avg_session_s), card('Events', t.events, 'events', d.previous.events),
@@ -61,7 +61,15 @@ export async function appPage(root, params) {
   root.append(grid);
   // Panels in the fixed order of DIMS, whatever order the answers come in.
   const panels = DIMS.map(() => grid.appendChild(h('div', { class: 'panel' })));
-  await Promise.all(DIMS.map(async (dim, i) => {
+  // Under a filter the breakdowns read the hourly facts (every dimension per hour): ranges of up to 3 days only.
+  const to = q.to || today(q.tz);
+  const days = Math.round((Date.parse(to) - Date.parse(q.from || daysBefore(to, 29))) / 86400000) + 1;
+  if (filter && days > 3) {
+    grid.replaceWith(h('p', { class: 'muted', 'data-testid': 'breakdowns-filter-note' }, `Breakdowns under a filter cover at most 3 days (this range has ${days}): pick a shorter range, or clear the filter.`));
+    panels.length = 0;
+  }
+  await Promise.all(panels.map(async (_, i) => {
+    const dim = DIMS[i];
     const path = `/api/apps/${encodeURIComponent(app)}/breakdown`;
     const d = await api(`${path}?${query({ ...fq, dim })}`);
     panels[i].append(h('h2', {}, `By ${dim.replace('_', ' ')}`), barChart(d.rows, { label: 'value', value: 'events', testid: `bars-${dim}` }), table(d.rows, { csv: csvUrl(path, { ...fq, dim }, 'rows'), cols: ['value', 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` }));
