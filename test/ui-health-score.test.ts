@@ -102,4 +102,23 @@ describe('data health scores and paged health lists', () => {
     assert.equal(runs.rows[0].partition_key, 'p2', 'newest first');
     assert.equal((await get('admin', '/api/health/job-runs?limit=1&offset=1')).rows[0].partition_key, 'p1');
   });
+
+  test('admin lists and API keys page on request with their total; without limit or as CSV they are whole', async () => {
+    const all = await get('admin', '/api/admin/users');
+    assert.equal(all.users.length, 5);
+    assert.equal(all.total, 5);
+    const p = await get('admin', '/api/admin/users?limit=2&offset=1');
+    assert.deepEqual([p.total, p.limit, p.offset], [5, 2, 1]);
+    assert.deepEqual(p.users, all.users.slice(1, 3));
+    const apps = await get('admin', '/api/admin/apps?publisher_id=pub_a&limit=1');
+    assert.deepEqual([apps.total, apps.apps.length], [2, 1], 'the parent filter applies before paging');
+    const res = await fetch(`${fx.url}/api/admin/users?limit=1&format=csv`, { headers: { cookie: cookies.admin! } });
+    assert.equal((await res.text()).trim().split('\n').length, 1 + 5);
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'limit=1&offset=-1']) assert.equal((await get('admin', `/api/admin/users?${bad}`, 400)).error.code, 'UI_ERR_BAD_REQUEST', bad);
+    for (let i = 0; i < 3; i++) await fetch(`${fx.url}/api/me/api-keys`, { method: 'POST', headers: { cookie: cookies.pubA! } });
+    const keys = await get('pubA', '/api/me/api-keys?limit=2');
+    assert.deepEqual([keys.api_keys.length, keys.total], [2, 3]);
+    assert.equal((await get('pubA', '/api/me/api-keys')).api_keys.length, 3);
+    assert.equal((await get('pubB', '/api/me/api-keys')).total, 0, "another user's keys are not counted");
+  });
 });
