@@ -159,7 +159,7 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign conversions', adv, `/api/campaigns/cmp_0/conversions?${range}`],
     ['overview filtered by platform (daily)', pub, `/api/apps/${APP}/overview?${range}&filter=platform:ios`],
     ['overview filtered by country, UTC days', pub, `/api/apps/${APP}/overview?from=${from}&to=${to}&tz=UTC&filter=country:US`],
-    ['overview filtered by app_version, 3 days hourly', pub, `/api/apps/${APP}/overview?${short}&filter=app_version:${VERSIONS[0]}`],
+    ['overview filtered by app_version, hourly', pub, `/api/apps/${APP}/overview?${range}&bucket=hour&filter=app_version:${VERSIONS[0]}`],
     ['breakdown by country filtered by platform, 3 days', pub, `/api/apps/${APP}/breakdown?${short}&dim=country&filter=platform:ios`],
     ['data health scores', pub, `/api/health/scores?${range}`],
     ['restatements, a page', pub, `/api/health/restatements?${range}&limit=100`],

@@ -1,8 +1,8 @@
 /**
  * The overview under a filter on one dimension = value (`?filter=platform:ios`). Totals and
  * series come from the cheapest table that answers exactly: agg_app_dim_daily for whole UTC
- * days, agg_app_hourly for hours (hourly series of short ranges, the hours at the ends of a
- * range in a zone off UTC). Devices (DAU/WAU/MAU)
+ * days, agg_app_dim_hourly (per app, hour and one filter dimension) for hours: hourly series,
+ * daily series in zones off UTC, the hours at the ends of a range. Devices (DAU/WAU/MAU)
  * are kept per app, day and platform only as sketches over every dimension: under a filter they
  * are not available and answer null rather than a wrong figure.
  */
@@ -11,7 +11,7 @@ import { splitRange } from '../store/report-sql.js';
 import { FILTER_DIMENSIONS, type FilteredTotals, type ReportFilter } from '../store/filter-sql.js';
 import type { ReportStore } from '../store/store.js';
 import { badRequest } from './errors.js';
-import { localMidnight, type Range, utcDays } from './time-range.js';
+import { localDay, localMidnight, type Range, utcDays } from './time-range.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,18 +55,15 @@ export async function filteredRangeTotals(store: ReportStore, ids: readonly stri
   return { ...t, avg_session_s: avg(t.session_ms, t.sessions) };
 }
 
-/** Under a filter, reads of the hourly facts (every dimension per hour) cover at most this many local days. */
+/** Under a filter, breakdowns by another dimension read the hourly facts (every dimension per hour): at most this many local days. */
 export const FILTER_HOURLY_MAX_DAYS = 3;
 
 /**
- * The series (every bucket, zeros included) of the range under the filter. Hours read the
- * hourly facts (ranges up to FILTER_HOURLY_MAX_DAYS). Days are UTC days, read from the daily
- * rollup: in a zone on UTC they are the range's days; elsewhere the points are the UTC days the
- * range touches, the first and last holding only the range's hours (from the hourly facts), so
- * the points still add up to the range exactly.
+ * The series (every bucket, zeros included) of the range under the filter: hours from the
+ * hourly rollup by filter dimension; days from the daily rollup when the range's local days are
+ * UTC days, else the hours bucketed by local day.
  */
-export async function filteredSeries(store: ReportStore, ids: readonly string[], f: ReportFilter, r: Range, bucket: 'hour' | 'day'): Promise<{ series: SeriesPoint[]; utcDays: boolean }> {
-  if (bucket === 'hour' && r.days > FILTER_HOURLY_MAX_DAYS) throw badRequest(`under a filter, hourly series cover at most ${FILTER_HOURLY_MAX_DAYS} days (use bucket=day)`);
+export async function filteredSeries(store: ReportStore, ids: readonly string[], f: ReportFilter, r: Range, bucket: 'hour' | 'day'): Promise<SeriesPoint[]> {
   const series: SeriesPoint[] = [];
   const byT = new Map<string, SeriesPoint>();
   const add = (t: string) => {
@@ -74,22 +71,11 @@ export async function filteredSeries(store: ReportStore, ids: readonly string[],
     byT.set(t, b);
     series.push(b);
   };
-  let rows: FilteredTotals[];
-  const aligned = bucket === 'day' && utcAligned(r);
-  if (bucket === 'hour') {
-    for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
-    rows = await store.filteredHours(ids, f, r.fromHour, r.toHour);
-  } else if (aligned) {
-    for (const d of utcDays(r.from, r.to)) add(d);
-    rows = await store.filteredDays(ids, f, r.from, r.to);
-  } else {
-    for (const d of utcDays(r.fromDay, r.toDay)) add(d);
-    const { days, edges } = splitRange(r.fromHour, r.toHour);
-    const parts = await Promise.all([days ? store.filteredDays(ids, f, days[0], days[1]) : Promise.resolve([]), ...edges.map(([a, b]) => store.filteredHours(ids, f, a, b))]);
-    rows = parts.flat();
-  }
+  if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
+  else for (const d of utcDays(r.from, r.to)) add(d);
+  const rows = bucket === 'day' && utcAligned(r) ? await store.filteredDays(ids, f, r.from, r.to) : await store.filteredHours(ids, f, r.fromHour, r.toHour);
   for (const x of rows) {
-    const key = typeof x.t === 'string' ? x.t : bucket === 'hour' ? new Date(x.t).toISOString() : new Date(x.t).toISOString().slice(0, 10);
+    const key = typeof x.t === 'string' ? x.t : bucket === 'hour' ? new Date(x.t).toISOString() : localDay(x.t, r.tz);
     const cur = byT.get(key);
     if (!cur) continue;
     cur.events += x.events;
@@ -100,5 +86,5 @@ export async function filteredSeries(store: ReportStore, ids: readonly string[],
     cur.custom += x.custom;
   }
   for (const p of series) p.avg_session_s = avg(p.session_ms, p.sessions);
-  return { series, utcDays: bucket === 'day' && !aligned };
+  return series;
 }

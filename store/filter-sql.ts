@@ -1,17 +1,18 @@
 /**
  * Report reads under a filter on one dimension (platform, country or app version) = value, for
  * both backends. Each read uses the cheapest table that answers exactly: whole UTC days from
- * agg_app_dim_daily (per app, day, one dimension), hours from agg_app_hourly (every dimension
+ * agg_app_dim_daily (per app, day, one dimension), hours from agg_app_dim_hourly (per app, hour,
+ * one filter dimension), a breakdown by another dimension from agg_app_hourly (every dimension
  * per hour). The dimension column is picked from a fixed list, never from input.
  */
 import { invalid } from './errors.js';
-import { REPORT_DIMENSIONS, type ReportDimension } from './migrations.js';
+import { FILTER_ROLLUP_DIMENSIONS, REPORT_DIMENSIONS, type ReportDimension } from './migrations.js';
 import type { DimensionTotals } from './reports.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 
 /** The dimensions a report may be filtered on (one at a time). */
-export const FILTER_DIMENSIONS = ['platform', 'country', 'app_version'] as const;
+export const FILTER_DIMENSIONS = FILTER_ROLLUP_DIMENSIONS;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export interface ReportFilter {
   dim: FilterDimension;
@@ -30,7 +31,7 @@ export interface FilteredTotals {
 }
 
 export interface FilterQueries {
-  /** Totals per UTC hour in [fromHour, toHour] of the apps' rows matching the filter (agg_app_hourly). */
+  /** Totals per UTC hour in [fromHour, toHour] of the apps' rows matching the filter (agg_app_dim_hourly). */
   filteredHours(appIds: readonly string[], f: ReportFilter, fromHour: number, toHour: number): Promise<FilteredTotals[]>;
   /** Totals per UTC day in [fromDay, toDay] of the apps' rows matching the filter (agg_app_dim_daily). */
   filteredDays(appIds: readonly string[], f: ReportFilter, fromDay: string, toDay: string): Promise<FilteredTotals[]>;
@@ -57,7 +58,7 @@ export class FilterSql implements FilterQueries {
     check(appIds, f);
     if (appIds.length === 0) return [];
     const rows = await this.db.query((x) =>
-      x.all(`SELECT hour, ${SUMS} FROM agg_app_hourly WHERE app_id IN (${marks(appIds.length)}) AND hour >= ? AND hour <= ? AND ${f.dim} = ? GROUP BY hour ORDER BY hour`, [...appIds, fromHour, toHour, f.value]),
+      x.all(`SELECT hour, ${SUMS} FROM agg_app_dim_hourly WHERE app_id IN (${marks(appIds.length)}) AND hour >= ? AND hour <= ? AND dim = ? AND value = ? GROUP BY hour ORDER BY hour`, [...appIds, fromHour, toHour, f.dim, f.value]),
     );
     return rows.map((r) => totals(num(r, 'hour'), r));
   }

@@ -24,6 +24,9 @@ export function uiReadConformance(h: ConformanceHarness): void {
       withStore(async (s) => {
         const facts = [appDay(A, D0), appDay(A, D1, 2), appDay(B, D0, 3), appDay(A, D2, 4)];
         for (const f of facts) await s.replaceAppDay(f.hourly[0]!.app_id, f.hourly[0]!.day, f, 'run_1', t1);
+        // Reload one day with other numbers: the rollups by filter dimension follow.
+        facts[1] = appDay(A, D1, 6);
+        await s.replaceAppDay(A, D1, facts[1], 'run_2', t1);
         const hourly = facts.flatMap((f) => f.hourly).filter((r) => r.app_id === A);
         for (const f of [{ dim: 'platform', value: 'ios' }, { dim: 'platform', value: 'android' }, { dim: 'country', value: 'US' }, { dim: 'app_version', value: '2.1.0' }] as const) {
           const match = hourly.filter((r) => r[f.dim] === f.value);

@@ -38,10 +38,10 @@ export function appRoutes(o: UiAppOptions) {
       const prev = parseRange({ from: dayMinus(r.from, r.days), to: dayMinus(r.from, 1), tz: r.tz });
       if (filter) {
         // Under a filter: events, sessions and ads only; devices are not kept per dimension value (null, not a wrong figure).
-        const [{ series, utcDays: seriesUtcDays }, previous] = await Promise.all([filteredSeries(o.store, ids, filter, r, bucket), filteredRangeTotals(o.store, ids, filter, prev.fromHour, prev.toHour)]);
+        const [series, previous] = await Promise.all([filteredSeries(o.store, ids, filter, r, bucket), filteredRangeTotals(o.store, ids, filter, prev.fromHour, prev.toHour)]);
         const t = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
         const totals = { ...t, avg_session_s: t.sessions ? Math.round(t.session_ms / t.sessions / 100) / 10 : 0, dau: null, dau_day: null, dau_partial: false, wau: null, mau: null, devices_in_range: null };
-        return respond(req, reply, { app: appId, from: r.from, to: r.to, tz: r.tz, bucket, filter, series_utc_days: seriesUtcDays, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] }, `overview-${appId}`);
+        return respond(req, reply, { app: appId, from: r.from, to: r.to, tz: r.tz, bucket, filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] }, `overview-${appId}`);
       }
       const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
       const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];

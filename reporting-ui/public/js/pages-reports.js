@@ -32,7 +32,7 @@ export async function overviewPage(root, params) {
   // Devices are not kept per dimension value: under a filter the device cards say so instead of showing a wrong figure.
   const na = (k, testid) => h('div', { class: 'card', title: 'devices are counted per app and day, not per platform, country or version' }, h('div', { class: 'v muted', 'data-testid': testid }, 'n/a'), h('div', { class: 'k' }, `${k}: not available with a filter`));
   root.append(
-    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`, d.filter ? `; only ${d.filter.dim.replace('_', ' ')} = ${d.filter.value}` : '', d.series_utc_days ? '; under a filter the daily series is per UTC day (the first and last hold only the hours in range)' : ''),
+    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`, d.filter ? `; only ${d.filter.dim.replace('_', ' ')} = ${d.filter.value}` : ''),
     h('div', { class: 'cards' },
       ...(d.filter ? [na('DAU', 'dau'), na('WAU', 'wau'), na('MAU', 'mau')] : [card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau')]),
       card('Sessions', t.sessions, 'sessions', d.previous.sessions), card('Avg session (s)', t.avg_session_s, 'avg-session', d.previous.avg_session_s), card('Events', t.events, 'events', d.previous.events),
