@@ -1,6 +1,6 @@
 import { createMetricsRegistry, type Registry } from '../common/metrics.js';
 import type { CampaignIndex } from './campaign-index.js';
-import { WHY_NOT_NAMES, type DecisionStats } from './decide.js';
+import { NO_FILL_NAMES, WHY_NOT_NAMES, type DecisionStats } from './decide.js';
 
 const BUCKETS_S = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
 export const Outcome = { Served: 0, NoFill: 1, UnknownSlot: 2, BadRequest: 3, Error: 4 } as const;
@@ -43,6 +43,10 @@ export class AdMetrics {
       const v = stats.whyNot[idx * 5 + k] ?? 0;
       if (v > 0) L.push(`sluice_adserver_not_served_total{line_item="${li.id}",reason="${why}"} ${v}`);
     }));
+    L.push('# HELP sluice_adserver_no_fill_total ad requests of a known slot answered with no ad, by slot and why (the furthest any line item got)', '# TYPE sluice_adserver_no_fill_total counter');
+    for (const [slot, row] of stats.noFill) NO_FILL_NAMES.forEach((why, k) => {
+      if (row[k]! > 0) L.push(`sluice_adserver_no_fill_total{slot="${slot.replace(/[\\"\n]/g, '_')}",reason="${why}"} ${row[k]}`);
+    });
     const total = this.slotCacheHits + this.slotCacheMisses;
     L.push('# HELP sluice_adserver_slot_cache_hit_ratio hit ratio of the lru cache over slot look-ups in the store', '# TYPE sluice_adserver_slot_cache_hit_ratio gauge', `sluice_adserver_slot_cache_hit_ratio ${total ? this.slotCacheHits / total : 0}`);
     L.push(`sluice_adserver_reloads_total ${this.reloads}`, `sluice_adserver_reload_errors_total ${this.reloadErrors}`, `sluice_adserver_index_revision ${ix.revision}`, `sluice_adserver_line_items_live ${ix.lineItems.length}`);

@@ -65,6 +65,7 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
         const picks = decide(ix, entry, r, s.caps, s.stats, now, Math.random);
         if (picks.length === 0) {
           s.metrics.outcomes.ad[Outcome.NoFill]! += 1;
+          s.stats.countNoFill(r.slot);
           res.writeStatus('204 No Content').end();
         } else {
           book(picks, r.device, s.caps, now);

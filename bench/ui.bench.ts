@@ -168,6 +168,8 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
   const from = utcDay(end - DAYS * DAY_MS);
   const to = utcDay(end - DAY_MS);
   const range = `from=${from}&to=${to}&tz=America/New_York`;
+  // Reads of the hourly facts under a filter are for ranges of up to 3 days.
+  const short = `from=${utcDay(end - 3 * DAY_MS)}&to=${to}&tz=America/New_York`;
   const calls: [string, string, string][] = [
     ['overview (DAU/WAU/MAU, daily series)', pub, `/api/apps/${APP}/overview?${range}`],
     ['overview, hourly series', pub, `/api/apps/${APP}/overview?${range}&bucket=hour`],
@@ -186,6 +188,14 @@ async function measure(name: string, store: ReportStore): Promise<boolean> {
     ['campaign money (spend, budget, pacing)', adv, `/api/campaigns/cmp_0/money?${range}`],
     ['revenue by campaign', pub, `/api/apps/${APP}/revenue?${range}&by=campaign_id`],
     ['revenue by slot', pub, `/api/apps/${APP}/revenue?${range}&by=slot_id`],
+    ['overview filtered by platform (daily)', pub, `/api/apps/${APP}/overview?${range}&filter=platform:ios`],
+    ['overview filtered by country, UTC days', pub, `/api/apps/${APP}/overview?from=${from}&to=${to}&tz=UTC&filter=country:US`],
+    ['overview filtered by app_version, hourly', pub, `/api/apps/${APP}/overview?${range}&bucket=hour&filter=app_version:${VERSIONS[0]}`],
+    ['breakdown by country filtered by platform, 3 days', pub, `/api/apps/${APP}/breakdown?${short}&dim=country&filter=platform:ios`],
+    ['data health scores', pub, `/api/health/scores?${range}`],
+    ['restatements, a page', pub, `/api/health/restatements?${range}&limit=100`],
+    ['quarantined rows, a page', pub, `/api/health/quarantined?${range}&limit=100`],
+    ['inventory per slot and day', pub, `/api/inventory?${range}`],
   ];
   let ok = true;
   console.log(`  ${'call'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  (${REQUESTS} requests each, after 3 warm-up)`);

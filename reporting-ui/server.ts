@@ -26,6 +26,8 @@ import { conversionRoutes } from './routes/conversion-routes.js';
 import { funnelRoutes } from './routes/funnel-routes.js';
 import { reachRoutes } from './routes/reach-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { healthScoreRoutes } from './routes/health-score-routes.js';
+import { inventoryRoutes } from './routes/inventory-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
 import { moneyRoutes } from './routes/money-routes.js';
 import { Scope } from './scope.js';
@@ -177,6 +179,8 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
   await app.register(reachRoutes(o));
   await app.register(moneyRoutes(o));
   await app.register(healthRoutes(o));
+  await app.register(healthScoreRoutes(o));
+  await app.register(inventoryRoutes(o));
   await app.register(adminRoutes(o));
   await app.register(liveRoutes(o));
   return app;

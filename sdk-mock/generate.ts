@@ -96,7 +96,7 @@ export function truthJson(t: GroundTruth): string {
   const rows = (xs: unknown[]) => (xs.length ? '[\n    ' + xs.map((x) => JSON.stringify(x)).join(',\n    ') + '\n  ]' : '[]');
   return (
     `{\n  "format": ${JSON.stringify(t.format)},\n  "generator": ${JSON.stringify(t.generator)},\n  "totals": ${JSON.stringify(t.totals)},\n` +
-    `  "lateness_days": ${JSON.stringify(t.lateness_days)},\n  "app_days": ${rows(t.app_days)},\n  "campaign_days": ${rows(t.campaign_days)},\n  "custom": ${rows(t.custom)},\n` +
+    `  "lateness_days": ${JSON.stringify(t.lateness_days)},\n  "app_days": ${rows(t.app_days)},\n  "campaign_days": ${rows(t.campaign_days)},\n  "custom": ${rows(t.custom)},\n  "app_day_dims": ${rows(t.app_day_dims)},\n` +
     `  "audience_days": ${rows(t.audience_days)},\n  "app_versions": ${rows(t.app_versions)},\n  "funnels": ${rows(t.funnels)},\n  "campaign_reach": ${rows(t.campaign_reach)},\n` +
     `  "money": {\n  "line_items": ${rows(t.money.line_items)},\n  "campaign_app_days": ${rows(t.money.campaign_app_days)}\n  }\n}\n`
   );

@@ -6,6 +6,7 @@ import type { World } from './world.js';
 import { AudienceAccumulator, type AppVersionTruth, type AudienceDayTruth, type AudiencePart } from './truth-audience.js';
 import { FunnelReachTruth, type FunnelReachPart, type FunnelTruth, type ReachTruth } from './truth-funnels.js';
 import { MoneyTruthCounter, type MoneyTruth } from './truth-money.js';
+import { DimTruth, type AppDayDimRow } from './truth-dims.js';
 
 /** The documented ground-truth file (see sdk-mock/README.md). */
 export interface GroundTruth {
@@ -26,6 +27,8 @@ export interface GroundTruth {
   campaign_reach: ReachTruth[];
   /** Ad counts per campaign, app and day, and the demo prices (truth-money.ts). */
   money: MoneyTruth;
+  /** Per app, UTC day and country or app version (sdk-mock/truth-dims.ts). */
+  app_day_dims: AppDayDimRow[];
 }
 
 export interface Totals {
@@ -75,6 +78,7 @@ export interface TruthPart {
   audience: AudiencePart;
   funnelReach: FunnelReachPart;
   money: Float64Array;
+  dims: [string, number[]][];
 }
 
 /** Counts what the fleet delivered, device by device; parts from workers add up. */
@@ -89,6 +93,7 @@ export class TruthAccumulator {
   private readonly audience = new AudienceAccumulator();
   private readonly funnelReach: FunnelReachTruth;
   readonly money: MoneyTruthCounter;
+  private readonly dims: DimTruth;
 
   constructor(
     private readonly world: World,
@@ -102,6 +107,7 @@ export class TruthAccumulator {
     this.campDay = new Float64Array(world.campaigns.length * this.daySlots * 2);
     this.funnelReach = new FunnelReachTruth(world, start, this.daySlots);
     this.money = new MoneyTruthCounter(world, start, this.daySlots);
+    this.dims = new DimTruth(start);
   }
 
   private row(app: number, day: number, ios: number): number {
@@ -174,15 +180,17 @@ export class TruthAccumulator {
     if (maxLate >= DAY_MS) tot[11]! += 1;
     this.audience.addDevice(d, this.start);
     this.funnelReach.addDevice(d);
-    for (const s of sessionize(sessionEvents, this.sessionTimeoutMs)) {
+    const sessions = sessionize(sessionEvents, this.sessionTimeoutMs);
+    for (const s of sessions) {
       const r = this.row(d.app, Math.floor((s.start - this.start) / DAY_MS), ios);
       this.appDay[r + F_SESSIONS]! += 1;
       this.appDay[r + F_SESSION_MS]! += s.end - s.start;
     }
+    this.dims.addDevice(d, sessions);
   }
 
   part(): TruthPart {
-    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part(), funnelReach: this.funnelReach.part(), money: this.money.counts };
+    return { appDay: this.appDay, campDay: this.campDay, lateness: this.lateness, custom: [...this.custom], totals: [...this.totals], audience: this.audience.part(), funnelReach: this.funnelReach.part(), money: this.money.counts, dims: this.dims.part() };
   }
 
   merge(p: TruthPart): void {
@@ -194,6 +202,7 @@ export class TruthAccumulator {
     this.audience.merge(p.audience);
     this.funnelReach.merge(p.funnelReach);
     this.money.merge(p.money);
+    this.dims.merge(p.dims);
   }
 
   toJSON(generator: Record<string, unknown>): GroundTruth {
@@ -244,6 +253,6 @@ export class TruthAccumulator {
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
     const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
-    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON(), money: this.money.toJSON() };
+    return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON(), money: this.money.toJSON(), app_day_dims: this.dims.toJSON(world.apps.map((a) => a.app_id)) };
   }
 }

@@ -11,7 +11,7 @@ import { APP_DAILY, APP_HOURLY, ATTRIBUTION, CAMPAIGN_HOURLY, CUSTOM_DAILY, inse
 import type { FactTable } from './fact-tables.js';
 import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, QuarantineRow, RestatementRow, TouchRow } from './facts.js';
 import type { SqlAccess } from './sql-store.js';
-import { AD_DIMENSIONS, MONEY_SLOT_SELECT, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimSelect } from './migrations.js';
+import { AD_DIMENSIONS, FILTER_ROLLUP_DIMENSIONS, MONEY_SLOT_SELECT, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimHourSelect, rollupDimSelect } from './migrations.js';
 
 /** The restated metrics, in the order the database sorts them (binary). */
 const METRICS = ['devices', 'events', 'session_ms', 'sessions'] as const;
@@ -40,6 +40,7 @@ const SQL = {
     [`DELETE FROM agg_campaign_hour_li WHERE ${HOUR_RANGE}`, 'hours'],
     [`DELETE FROM agg_campaign_dim_daily WHERE ${DAY_IS}`, 'day'],
     [`DELETE FROM agg_money_slot_daily WHERE ${DAY_IS}`, 'day'],
+    [`DELETE FROM agg_app_dim_hourly WHERE ${HOUR_RANGE}`, 'hours'],
   ] as const,
   /** The report rollups of the app-day, from the hourly rows just inserted (hours, then the day). */
   rollups: [
@@ -48,6 +49,7 @@ const SQL = {
     `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
     ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, day, campaign_id, ${d}`),
     `INSERT INTO agg_money_slot_daily ${MONEY_SLOT_SELECT} WHERE ${HOUR_RANGE} AND line_item_id <> '' GROUP BY app_id, day, campaign_id, line_item_id, slot_id`,
+    ...FILTER_ROLLUP_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_hourly ${rollupDimHourSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day, ${d}`),
   ],
   deleteAttribution: `DELETE FROM agg_attribution_daily WHERE ${DAYS}`,
   deleteDelivery: 'DELETE FROM delivery WHERE hour >= ? AND hour <= ?',

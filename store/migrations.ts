@@ -51,6 +51,11 @@ export const ROLLUP_HOUR_SELECT = `SELECT app_id, hour, day, ${SUMS} FROM agg_ap
 /** SELECT of one dimension's daily rows from agg_app_hourly (a WHERE may follow). */
 export const rollupDimSelect = (d: ReportDimension): string => `SELECT app_id, day, '${d}', ${d}, ${SUMS} FROM agg_app_hourly`;
 
+/** The dimensions a report may be filtered on; agg_app_dim_hourly rolls them up per hour, one at a time. */
+export const FILTER_ROLLUP_DIMENSIONS = ['platform', 'country', 'app_version'] as const;
+/** SELECT of one filter dimension's hourly rows from agg_app_hourly (a WHERE may follow). */
+export const rollupDimHourSelect = (d: (typeof FILTER_ROLLUP_DIMENSIONS)[number]): string => `SELECT app_id, hour, day, '${d}', ${d}, ${SUMS} FROM agg_app_hourly`;
+
 /** The columns of agg_campaign_hourly that agg_campaign_dim_daily rolls up, one at a time. */
 export const AD_DIMENSIONS = ['creative_id', 'slot_id', 'platform', 'country'] as const;
 export type AdDimension = (typeof AD_DIMENSIONS)[number];
@@ -312,6 +317,20 @@ export const MIGRATIONS: readonly Migration[] = [
           impressions ${COUNT}, clicks ${COUNT}, PRIMARY KEY (app_id, day, campaign_id, line_item_id, slot_id))`,
       ),
       `INSERT INTO agg_money_slot_daily ${MONEY_SLOT_SELECT} WHERE line_item_id <> '' GROUP BY app_id, day, campaign_id, line_item_id, slot_id`,
+    ],
+  },
+  {
+    // Filtered reports (platform, country or app version = value) per hour: an app's hour has a
+    // few dozen rows here against thousands in agg_app_hourly. replaceAppDay keeps it in step;
+    // the INSERTs fill it from facts loaded before. (Version 11 was reserved for this work.)
+    version: 11,
+    name: 'report rollup: app hour by filter dimension',
+    statements: [
+      table(
+        `CREATE TABLE agg_app_dim_hourly (app_id ${ID}, hour BIGINT NOT NULL, day ${DAY}, dim VARCHAR(16) NOT NULL, value ${DIM(32)}, ${EVENT_COUNTS},
+          PRIMARY KEY (app_id, hour, dim, value))`,
+      ),
+      ...FILTER_ROLLUP_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_hourly ${rollupDimHourSelect(d)} GROUP BY app_id, hour, day, ${d}`),
     ],
   },
 ];

@@ -11,6 +11,9 @@ import { FactSql } from './fact-sql.js';
 import { FunnelSql } from './funnel-sql.js';
 import type { FunnelStore } from './funnels.js';
 import { JobSql } from './job-sql.js';
+import { FilterSql, type FilterQueries } from './filter-sql.js';
+import { HealthSql, type HealthQueries } from './health-sql.js';
+import { InventorySql, type InventoryQueries } from './inventory-sql.js';
 import { ReportSql } from './report-sql.js';
 import { MoneySql, type MoneyQueries } from './money-sql.js';
 import type { ReportQueries } from './reports.js';
@@ -316,6 +319,23 @@ export abstract class SqlStore implements ReportStore {
   audienceDays: AudienceStore['audienceDays'] = (...a) => this.audience.audienceDays(...a);
   audienceLastDay: AudienceStore['audienceLastDay'] = (...a) => this.audience.audienceLastDay(...a);
   appVersions: AudienceStore['appVersions'] = (...a) => this.audience.appVersions(...a);
+  private filterSql: FilterSql | undefined;
+  private get filters(): FilterSql {
+    return (this.filterSql ??= new FilterSql(this.access()));
+  }
+  filteredHours: FilterQueries['filteredHours'] = (...a) => this.filters.filteredHours(...a);
+  filteredDays: FilterQueries['filteredDays'] = (...a) => this.filters.filteredDays(...a);
+  filteredDimensionTotals: FilterQueries['filteredDimensionTotals'] = (...a) => this.filters.filteredDimensionTotals(...a);
+  private healthSql: HealthSql | undefined;
+  private get health(): HealthSql {
+    return (this.healthSql ??= new HealthSql(this.access()));
+  }
+  appDayHealth: HealthQueries['appDayHealth'] = (...a) => this.health.appDayHealth(...a);
+  restatementsPage: HealthQueries['restatementsPage'] = (...a) => this.health.restatementsPage(...a);
+  quarantinedPage: HealthQueries['quarantinedPage'] = (...a) => this.health.quarantinedPage(...a);
+  jobRunsPage: HealthQueries['jobRunsPage'] = (...a) => this.health.jobRunsPage(...a);
+  private inventorySql: InventorySql | undefined;
+  slotDays: InventoryQueries['slotDays'] = (...a) => (this.inventorySql ??= new InventorySql(this.access())).slotDays(...a);
 
   replaceAppDay: FactStore['replaceAppDay'] = (...a) => this.facts.replaceAppDay(...a);
   replaceAttribution: FactStore['replaceAttribution'] = (...a) => this.facts.replaceAttribution(...a);

@@ -30,6 +30,13 @@ describe('an independent recount of the written uploads', () => {
     assert.ok(truth.app_days.every((r) => r.sessions >= 0 && r.session_ms >= 0));
   });
 
+  test('finds the same events, ads and sessions per app, day and country or app version', () => {
+    const k = (r: GroundTruth['app_day_dims'][number]) => `${r.app_id}|${r.day}|${r.dim}|${r.value}`;
+    assert.deepEqual(keyed(rc.truthLike.app_day_dims, k), keyed(truth.app_day_dims, k));
+    assert.ok(new Set(truth.app_day_dims.filter((r) => r.dim === 'country').map((r) => r.value)).size > 3, 'several countries');
+    assert.ok(truth.app_day_dims.some((r) => r.dim === 'app_version' && r.sessions > 0));
+  });
+
   test('finds the same impressions and clicks per campaign and day', () => {
     const mine = keyed(rc.truthLike.campaign_days, (r) => `${r.campaign_id}|${r.day}`);
     const theirs = keyed(truth.campaign_days, (r) => `${r.campaign_id}|${r.day}`);

@@ -15,6 +15,7 @@ import { storeConformance } from '../store/conformance.js';
 import { factConformance } from '../store/fact-conformance.js';
 import { audienceConformance } from '../store/audience-conformance.js';
 import { funnelConformance } from '../store/funnel-conformance.js';
+import { uiReadConformance } from '../store/ui-read-conformance.js';
 import { appDay, D0, dayStart, touch } from '../store/fact-fixtures.js';
 import { rejectsWith } from '../store/fixtures.js';
 import { createStore } from '../store/create-store.js';
@@ -57,6 +58,7 @@ storeConformance(sqliteHarness);
 factConformance(sqliteHarness);
 audienceConformance(sqliteHarness);
 funnelConformance(sqliteHarness);
+uiReadConformance(sqliteHarness);
 
 // ---- MySQL: one MariaDB server for this file, a fresh database per store ----
 
@@ -113,6 +115,7 @@ storeConformance(mysqlHarness);
 factConformance(mysqlHarness);
 audienceConformance(mysqlHarness);
 funnelConformance(mysqlHarness);
+uiReadConformance(mysqlHarness);
 
 describe('the MySQL store', () => {
   it('creates InnoDB tables in utf8mb4 with exact (binary) collation whatever the database default', async () => {

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkTargeting } from '../../common/targeting/compile.js';
 import type { ReportStore } from '../../store/store.js';
 import { badRequest, notVisible } from '../errors.js';
+import { pageRows } from '../paging.js';
 import { hashPassword } from '../passwords.js';
 import type { UiAppOptions } from '../server.js';
 import { previewTargeting } from '../targeting-preview.js';
@@ -70,10 +71,12 @@ export function adminRoutes(o: UiAppOptions) {
     app.addHook('onRoute', (r) => {
       r.config = { ...r.config, access: 'admin' };
     });
-    app.get('/api/admin/:entity', { schema: { tags, summary: 'list (filter by parent: ?publisher_id, ?app_id, ?advertiser_id, ?campaign_id, ?line_item_id; format=csv)', params: EntityParam } }, async (req, reply) => {
+    app.get('/api/admin/:entity', { schema: { tags, summary: 'list (filter by parent: ?publisher_id, ?app_id, ?advertiser_id, ?campaign_id, ?line_item_id; format=csv; paged with ?limit (1–1000) and ?offset, answering total)', params: EntityParam } }, async (req, reply) => {
       const { entity } = req.params as { entity: string };
-      const rows = (await crud[entity]!.list(req.query as Record<string, string>)) as Record<string, unknown>[];
-      return respond(req, reply, { [entity]: rows }, entity);
+      const { limit, offset, ...filter } = req.query as Record<string, string>;
+      // Opt-in paging (reporting-ui/paging.ts): with limit, one page and the total; CSV always complete.
+      const p = pageRows((await crud[entity]!.list(filter)) as Record<string, unknown>[], { limit, offset, format: filter.format });
+      return respond(req, reply, { [entity]: p.rows, total: p.total, limit: p.limit, offset: p.offset }, entity);
     });
     app.get('/api/admin/:entity/:id', { schema: { tags, summary: 'one', params: EntityIdParam } }, async (req) => {
       const { entity, id } = req.params as { entity: string; id: string };

@@ -9,6 +9,8 @@ import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
 import { adRows } from '../ad-rows.js';
+import { badRequest } from '../errors.js';
+import { FILTER_HOURLY_MAX_DAYS, FilterQuery, filteredRangeTotals, filteredSeries, parseFilter } from '../filtered-overview.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import type { UiAppOptions } from '../server.js';
@@ -23,16 +25,24 @@ export function appRoutes(o: UiAppOptions) {
     app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see (format=csv)' } }, async (req, reply) => respond(req, reply, { apps: await req.scope!.visibleApps() }, 'apps'));
 
     app.get('/api/apps/:app/overview', {
-      schema: { tags: ['apps'], summary: 'DAU/WAU/MAU, sessions, average session length, events, and their time series (hourly up to 3 days, else daily, in tz)', params: AppParam, querystring: Type.Object({ ...RangeQuery, bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }) },
+      schema: { tags: ['apps'], summary: 'DAU/WAU/MAU, sessions, average session length, events, and their time series (hourly up to 3 days, else daily, in tz)', params: AppParam, querystring: Type.Object({ ...RangeQuery, ...FilterQuery, bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }) },
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
-      const q = req.query as RangeQueryT & { bucket?: 'hour' | 'day' };
+      const q = req.query as RangeQueryT & { bucket?: 'hour' | 'day'; filter?: string };
       const r = parseRange(q);
+      const filter = parseFilter(q.filter);
       const ids = await req.scope!.appIds(appId);
       const bucket = q.bucket ?? (r.days <= 3 ? 'hour' : 'day');
       const monthStart = dayMinus(r.toDay, 29);
       // The period before, as many local days long, for the comparison on the cards.
       const prev = parseRange({ from: dayMinus(r.from, r.days), to: dayMinus(r.from, 1), tz: r.tz });
+      if (filter) {
+        // Under a filter: events, sessions and ads only; devices are not kept per dimension value (null, not a wrong figure).
+        const [series, previous] = await Promise.all([filteredSeries(o.store, ids, filter, r, bucket), filteredRangeTotals(o.store, ids, filter, prev.fromHour, prev.toHour)]);
+        const t = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
+        const totals = { ...t, avg_session_s: t.sessions ? Math.round(t.session_ms / t.sessions / 100) / 10 : 0, dau: null, dau_day: null, dau_partial: false, wau: null, mau: null, devices_in_range: null };
+        return respond(req, reply, { app: appId, from: r.from, to: r.to, tz: r.tz, bucket, filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] }, `overview-${appId}`);
+      }
       const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
       const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];
       // Every bucket of the range, zeros included, so charts and exports show quiet days.
@@ -96,13 +106,17 @@ export function appRoutes(o: UiAppOptions) {
     });
 
     app.get('/api/apps/:app/breakdown', {
-      schema: { tags: ['apps'], summary: 'events, sessions and ads per value of one dimension over the local days of the range', params: AppParam, querystring: Type.Object({ ...RangeQuery, dim: Type.Union(REPORT_DIMENSIONS.map((d) => Type.Literal(d))) }) },
+      schema: { tags: ['apps'], summary: 'events, sessions and ads per value of one dimension over the local days of the range', params: AppParam, querystring: Type.Object({ ...RangeQuery, ...FilterQuery, dim: Type.Union(REPORT_DIMENSIONS.map((d) => Type.Literal(d))) }) },
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
-      const q = req.query as RangeQueryT & { dim: ReportDimension };
+      const q = req.query as RangeQueryT & { dim: ReportDimension; filter?: string };
       const r = parseRange(q);
-      const rows = await o.store.dimensionTotals(await req.scope!.appIds(appId), q.dim, r.fromHour, r.toHour);
-      return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, rows: rows.map((x) => ({ ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
+      const filter = parseFilter(q.filter);
+      const ids = await req.scope!.appIds(appId);
+      // A filter on another dimension needs every dimension per row: only the hourly facts have them, so short ranges only.
+      if (filter && r.days > FILTER_HOURLY_MAX_DAYS) throw badRequest(`under a filter, breakdowns cover at most ${FILTER_HOURLY_MAX_DAYS} days`);
+      const rows = filter ? await o.store.filteredDimensionTotals(ids, q.dim, filter, r.fromHour, r.toHour) : await o.store.dimensionTotals(ids, q.dim, r.fromHour, r.toHour);
+      return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, filter: filter ?? null, rows: rows.map((x) => ({ ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
     });
 
     app.get('/api/apps/:app/custom', {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { StoreError, StoreErrorCode } from '../../store/errors.js';
 import { badRequest, notVisible, UiError, UiErrorCode } from '../errors.js';
+import { pageRows } from '../paging.js';
 import { verifyPassword } from '../passwords.js';
 import type { UiAppOptions } from '../server.js';
 import { SESSION_COOKIE } from '../sessions.js';
@@ -72,8 +73,15 @@ export function authRoutes(o: UiAppOptions) {
       return o.store.createApiKey(req.user!.id, days === undefined ? null : Date.now() + (days as number) * 86_400_000);
     });
     app.get('/api/me/api-keys', {
-      schema: { tags: ['auth'], summary: 'your API keys (ids and expiry, never the secret)', response: { 200: Type.Object({ api_keys: Type.Array(Type.Object(KeyInfo)) }) } },
-    }, async (req) => ({ api_keys: await o.store.listApiKeys(req.user!.id) }));
+      schema: {
+        tags: ['auth'], summary: 'your API keys (ids and expiry, never the secret); paged with ?limit (1–1000) and ?offset, answering total',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e9 })) }),
+        response: { 200: Type.Object({ api_keys: Type.Array(Type.Object(KeyInfo)), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }) },
+      },
+    }, async (req) => {
+      const p = pageRows(await o.store.listApiKeys(req.user!.id), req.query as { limit?: number; offset?: number });
+      return { api_keys: p.rows, total: p.total, limit: p.limit, offset: p.offset };
+    });
     app.delete('/api/me/api-keys/:id', {
       schema: { tags: ['auth'], summary: 'revoke one of your API keys at once', params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
     }, async (req, reply) => {

@@ -75,6 +75,14 @@ export function recount(uploads: Received[]): Recount {
   };
   const camp = new Map<string, { impressions: number; clicks: number }>();
   const campApp = new Map<string, { impressions: number; clicks: number }>();
+  // Per app, day, country or app version: [events, impressions, clicks, sessions, session ms].
+  const dims = new Map<string, number[]>();
+  const dimRow = (e: Record<string, unknown>, day: string, dim: 'country' | 'app_version') => {
+    const k = `${e.app_id}\t${day}\t${dim}\t${String(e[dim] ?? '')}`;
+    let r = dims.get(k);
+    if (!r) dims.set(k, (r = [0, 0, 0, 0, 0]));
+    return r;
+  };
   const custom = new Map<string, number>();
   const byDevice = new Map<string, { e: Record<string, unknown>; t: number }[]>();
   const latenessMs: number[] = [];
@@ -88,6 +96,12 @@ export function recount(uploads: Received[]): Recount {
     r.events[type] = (r.events[type] ?? 0) + 1;
     r.total++;
     r.devices.add(e.device_id as string);
+    for (const dim of ['country', 'app_version'] as const) {
+      const d = dimRow(e, day, dim);
+      d[0]!++;
+      if (type === 'ad_impression') d[1]!++;
+      if (type === 'ad_click') d[2]!++;
+    }
     if (sends > 1) sentMoreThanOnce++;
     if (e.event_id === undefined) legacy++;
     latenessMs.push(first - t);
@@ -131,6 +145,11 @@ export function recount(uploads: Received[]): Recount {
       const r = row(head.app_id as string, utcDay(s.start), head.platform as string);
       r.sessions++;
       r.ms += s.end - s.start;
+      for (const dim of ['country', 'app_version'] as const) {
+        const d = dimRow(head, utcDay(s.start), dim);
+        d[3]!++;
+        d[4]! += s.end - s.start;
+      }
     }
   }
   const lateness_days: number[] = [];
@@ -169,6 +188,10 @@ export function recount(uploads: Received[]): Recount {
       ...recountAudience(byDevice),
       // The prices are the demo's (a function of the campaign), not something uploads tell.
       money: { line_items: [], campaign_app_days },
+      app_day_dims: [...dims].map(([k, v]) => {
+        const [app_id, day, dim, value] = k.split('\t') as [string, string, 'country' | 'app_version', string];
+        return { app_id, day, dim, value, events_total: v[0]!, ad_impression: v[1]!, ad_click: v[2]!, sessions: v[3]!, session_ms: v[4]! };
+      }),
     },
     latenessMs,
     sentMoreThanOnce,

@@ -2,6 +2,7 @@
 import { adminPage } from './pages-admin.js';
 import { audiencePage } from './pages-audience.js';
 import { funnelsPage } from './pages-funnels.js';
+import { inventoryPage } from './pages-inventory.js';
 import { keysPage } from './pages-keys.js';
 import { healthPage, livePage, monitoringPage } from './pages-ops.js';
 import { adsPage, appPage, overviewPage } from './pages-reports.js';
@@ -13,6 +14,7 @@ const PAGES = {
   audience: { title: 'Audience', run: audiencePage, roles: ['admin', 'publisher'] },
   ads: { title: 'Ads', run: adsPage, roles: ['admin', 'publisher', 'advertiser'] },
   funnels: { title: 'Funnels', run: funnelsPage, roles: ['admin', 'publisher'] },
+  inventory: { title: 'Inventory', run: inventoryPage, roles: ['admin', 'publisher'] },
   health: { title: 'Data health', run: healthPage, roles: ['admin', 'publisher'] },
   live: { title: 'Live', run: livePage, roles: ['admin', 'publisher'] },
   admin: { title: 'Admin', run: adminPage, roles: ['admin'] },

@@ -1,7 +1,8 @@
 // Report pages: overview, app detail (breakdowns, custom events explorer), ads.
 import { reachSection } from './campaign-reach.js';
+import { filterControl } from './filter-chip.js';
 import { appRevenue, campaignMoney } from './pages-money.js';
-import { api, card, chart, csvUrl, errorBox, h, num, query, rangeControls, state, table } from './ui.js';
+import { api, barChart, card, chart, csvUrl, daysBefore, errorBox, h, num, query, rangeControls, state, table, today } from './ui.js';
 
 // Days are drawn at their UTC midnight on a UTC axis, hours at their instant on the report's zone.
 const xOf = (t) => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t) / 1000;
@@ -24,23 +25,27 @@ export async function appPicker(params, page, withAll = true) {
 export async function overviewPage(root, params) {
   const { sel } = await appPicker(params, 'overview');
   const app = params.get('app') || 'all';
-  root.append(h('h1', {}, 'Overview'), rangeControls(params, (r) => go('overview', { ...r, app }), [sel]));
-  const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
+  const filter = params.get('filter') || '';
+  root.append(h('h1', {}, 'Overview'), rangeControls(params, (r) => go('overview', { ...r, app, filter }), [sel]), filterControl(params, (f) => go('overview', { ...Object.fromEntries(params), app, filter: f })));
+  const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz, filter };
   const path = `/api/apps/${encodeURIComponent(app)}/overview`;
   const d = await api(`${path}?${query(q)}`);
   const t = d.totals;
+  // Devices are not kept per dimension value: under a filter the device cards say so instead of showing a wrong figure.
+  const na = (k, testid) => h('div', { class: 'card', title: 'devices are counted per app and day, not per platform, country or version' }, h('div', { class: 'v muted', 'data-testid': testid }, 'n/a'), h('div', { class: 'k' }, `${k}: not available with a filter`));
   root.append(
-    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`),
+    h('p', { class: 'muted' }, `${d.from} to ${d.to} in ${d.tz}, compared with ${d.previous.from} to ${d.previous.to}; devices by UTC day`, d.filter ? `; only ${d.filter.dim.replace('_', ' ')} = ${d.filter.value}` : ''),
     h('div', { class: 'cards' },
-      card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau'),
+      ...(d.filter ? [na('DAU', 'dau'), na('WAU', 'wau'), na('MAU', 'mau')] : [card(`DAU (${t.dau_day ? `${t.dau_day}${t.dau_partial ? ', so far' : ''}` : 'no data'})`, t.dau, 'dau'), card('WAU', t.wau, 'wau'), card('MAU', t.mau, 'mau')]),
       card('Sessions', t.sessions, 'sessions', d.previous.sessions), card('Avg session (s)', t.avg_session_s, 'avg-session', d.previous.avg_session_s), card('Events', t.events, 'events', d.previous.events),
       card('Impressions', t.ad_impressions, 'impressions', d.previous.ad_impressions), card('Clicks', t.ad_clicks, 'clicks', d.previous.ad_clicks)),
   );
   const c1 = h('div', { class: 'panel', 'data-testid': 'series-chart' });
   const c2 = h('div', { class: 'panel', 'data-testid': 'dau-chart' });
-  root.append(h('h2', {}, `Events and sessions per ${d.bucket}`), c1, h('h2', {}, 'Daily active devices'), c2);
+  root.append(h('h2', {}, `Events and sessions per ${d.bucket}`), c1);
+  if (!d.filter) root.append(h('h2', {}, 'Daily active devices'), c2);
   chart(c1, d.series.map((s) => xOf(s.t)), { events: d.series.map((s) => s.events), sessions: d.series.map((s) => s.sessions), impressions: d.series.map((s) => s.ad_impressions) }, { tz: zoneOf(d.bucket, d.tz) });
-  chart(c2, d.dau.map((s) => xOf(s.day)), { devices: d.dau.map((s) => s.devices) }, { tz: 'UTC' });
+  if (!d.filter) chart(c2, d.dau.map((s) => xOf(s.day)), { devices: d.dau.map((s) => s.devices) }, { tz: 'UTC' });
   root.append(h('h2', {}, 'Series'), h('div', { class: 'panel' }, table(d.series, { csv: csvUrl(path, q, 'series'), testid: 'series-table' })));
   if (app !== 'all') root.append(h('p', {}, h('a', { href: `#/app?${query({ ...q, app })}` }, 'Breakdowns and custom events of this app →')));
 }
@@ -50,20 +55,33 @@ const DIMS = ['platform', 'os_version', 'app_version', 'device_class', 'country'
 export async function appPage(root, params) {
   const { sel, app, apps } = await appPicker(params, 'app', false);
   if (!app) return root.append(h('p', {}, 'No apps.'));
+  const filter = params.get('filter') || '';
   const q = { from: params.get('from'), to: params.get('to'), tz: params.get('tz') || state.tz };
-  root.append(h('h1', { 'data-app': app }, `${apps.find((a) => a.id === app)?.name ?? 'App'} (${app})`), rangeControls(params, (r) => go('app', { ...r, app }), [sel]));
+  const fq = { ...q, filter };
+  root.append(h('h1', { 'data-app': app }, `${apps.find((a) => a.id === app)?.name ?? 'App'} (${app})`), rangeControls(params, (r) => go('app', { ...r, app, filter }), [sel]), filterControl(params, (f) => go('app', { ...q, app, filter: f })));
   const grid = h('div', { class: 'grid2' });
   root.append(grid);
-  await Promise.all(DIMS.map(async (dim) => {
+  // Panels in the fixed order of DIMS, whatever order the answers come in.
+  const panels = DIMS.map(() => grid.appendChild(h('div', { class: 'panel' })));
+  // Under a filter the breakdowns read the hourly facts (every dimension per hour): ranges of up to 3 days only.
+  const to = q.to || today(q.tz);
+  const days = Math.round((Date.parse(to) - Date.parse(q.from || daysBefore(to, 29))) / 86400000) + 1;
+  if (filter && days > 3) {
+    grid.replaceWith(h('p', { class: 'muted', 'data-testid': 'breakdowns-filter-note' }, `Breakdowns under a filter cover at most 3 days (this range has ${days}): pick a shorter range, or clear the filter.`));
+    panels.length = 0;
+  }
+  await Promise.all(panels.map(async (_, i) => {
+    const dim = DIMS[i];
     const path = `/api/apps/${encodeURIComponent(app)}/breakdown`;
-    const d = await api(`${path}?${query({ ...q, dim })}`);
-    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${dim.replace('_', ' ')}`), table(d.rows, { csv: csvUrl(path, { ...q, dim }, 'rows'), cols: ['value', 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` })));
+    const d = await api(`${path}?${query({ ...fq, dim })}`);
+    panels[i].append(h('h2', {}, `By ${dim.replace('_', ' ')}`), barChart(d.rows, { label: 'value', value: 'events', testid: `bars-${dim}` }), table(d.rows, { csv: csvUrl(path, { ...fq, dim }, 'rows'), cols: ['value', 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` }));
   }));
   // Custom events explorer: name -> prop -> value.
   const name = params.get('name') || '';
   const prop = params.get('prop') || '';
   const path = `/api/apps/${encodeURIComponent(app)}/custom`;
   const cq = { ...q, name, prop };
+  if (filter) root.append(h('p', { class: 'muted' }, 'Custom events are counted per app and day only: the filter does not apply to them.'));
   const d = await api(`${path}?${query(cq)}`);
   const crumbs = h('p', {}, h('a', { href: `#/app?${query({ ...q, app })}` }, 'all events'), name ? [' › ', h('a', { href: `#/app?${query({ ...q, app, name })}` }, name)] : null, prop ? [' › ', prop] : null);
   const drill = d.level === 'value' ? undefined : (r) => go('app', { ...q, app, name: name || r.name, prop: d.level === 'prop' ? r.prop : '' });
@@ -82,7 +100,7 @@ export async function adsPage(root, params) {
     for (const by of ['campaign_id', 'creative_id', 'slot_id', 'platform', 'country']) {
       const path = `/api/apps/${encodeURIComponent(app)}/ads`;
       const d = await api(`${path}?${query({ ...q, by })}`);
-      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
+      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `ads-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
     }
     return;
   }
@@ -111,7 +129,7 @@ export async function adsPage(root, params) {
   for (const by of ['creative_id', 'slot_id', 'platform', 'country']) {
     const path = `/api/campaigns/${encodeURIComponent(id)}/report`;
     const d = await api(`${path}?${query({ ...q, by })}`);
-    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
+    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `campaign-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
   }
   const cpath = `/api/campaigns/${encodeURIComponent(id)}/conversions`;
   const conv = await api(`${cpath}?${query(q)}`);

@@ -62,13 +62,61 @@ export function query(obj) {
   return p.toString();
 }
 
-/** A table of rows (array of flat objects) with a CSV download of the same report. */
-export function table(rows, { csv, cols, onRow, testid } = {}) {
+export const PAGE_ROWS = 25;
+
+/**
+ * A table of rows (array of flat objects) with a CSV download of the same report (the CSV is
+ * the whole report, never one page). Pages of PAGE_ROWS rows, with controls and "rows X–Y of N".
+ */
+export function table(rows, { csv, cols, onRow, testid, expand, cellClass } = {}) {
   const keys = cols ?? (rows[0] ? Object.keys(rows[0]) : []);
   const head = h('tr', {}, ...keys.map((k) => h('th', { class: typeof rows[0]?.[k] === 'number' ? 'n' : '' }, k)));
-  const body = rows.map((r) => h('tr', { class: onRow ? 'click' : '', onclick: onRow ? () => onRow(r) : undefined }, ...keys.map((k) => h('td', { class: typeof r[k] === 'number' ? 'n' : '' }, num(r[k])))));
-  const t = h('table', { 'data-testid': testid }, h('thead', {}, head), h('tbody', {}, ...body));
-  return h('div', {}, csv ? h('a', { class: 'csv', href: csv, download: '' }, 'CSV') : null, rows.length ? t : h('p', { class: 'muted' }, 'No data in this range.'));
+  const tbody = h('tbody', {});
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
+  let page = 0;
+  const info = h('span', { class: 'muted', 'data-testid': testid && `${testid}-pageinfo` });
+  const prev = h('button', { class: 'secondary', 'data-testid': testid && `${testid}-prev`, onclick: () => show(page - 1) }, '‹ prev');
+  const next = h('button', { class: 'secondary', 'data-testid': testid && `${testid}-next`, onclick: () => show(page + 1) }, 'next ›');
+  // `expand(row)` answers a node shown in a full-width row under the clicked row (details on demand).
+  const rowOf = (r) => {
+    const tr = h('tr', { class: onRow || expand ? 'click' : '' }, ...keys.map((k) => h('td', { class: `${typeof r[k] === 'number' ? 'n' : ''} ${cellClass?.(k, r) ?? ''}`.trim() }, num(r[k]))));
+    tr.addEventListener('click', () => {
+      if (onRow) return onRow(r);
+      if (!expand) return;
+      if (tr.nextSibling?.classList?.contains('details')) return tr.nextSibling.remove();
+      tr.after(h('tr', { class: 'details' }, h('td', { colspan: keys.length }, expand(r))));
+    });
+    return tr;
+  };
+  function show(p) {
+    page = Math.min(Math.max(0, p), pages - 1);
+    const a = page * PAGE_ROWS;
+    const b = Math.min(rows.length, a + PAGE_ROWS);
+    tbody.replaceChildren(...rows.slice(a, b).map(rowOf));
+    info.textContent = `rows ${a + 1}–${b} of ${num(rows.length)}`;
+    prev.disabled = page === 0;
+    next.disabled = page >= pages - 1;
+  }
+  show(0);
+  const t = h('table', { 'data-testid': testid }, h('thead', {}, head), tbody);
+  const pager = rows.length > PAGE_ROWS ? h('div', { class: 'pager' }, prev, next, info) : null;
+  return h('div', {}, csv ? h('a', { class: 'csv', href: csv, download: '' }, 'CSV') : null, rows.length ? [t, pager] : h('p', { class: 'muted' }, 'No data in this range.'));
+}
+
+/**
+ * Horizontal bars of one figure per label (plain DOM, no chart library): the `top` largest,
+ * the rest summed as "other", each bar's width relative to the largest.
+ */
+export function barChart(rows, { label, value, top = 10, testid } = {}) {
+  const sorted = rows.filter((r) => typeof r[value] === 'number' && r[value] > 0).sort((a, b) => b[value] - a[value]);
+  const shown = sorted.slice(0, top).map((r) => ({ k: String(r[label] === '' ? '(none)' : r[label]), v: r[value] }));
+  const rest = sorted.slice(top).reduce((n, r) => n + r[value], 0);
+  if (rest > 0) shown.push({ k: `other (${sorted.length - top})`, v: rest });
+  const max = Math.max(1, ...shown.map((x) => x.v));
+  if (shown.length === 0) return h('div', {});
+  return h('div', { class: 'bars', 'data-testid': testid, title: value },
+    h('div', { class: 'bars-title muted' }, value.replace('_', ' ')),
+    ...shown.map((x) => h('div', { class: 'bar' }, h('span', { class: 'bar-k', title: x.k }, x.k), h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill', style: `width:${((x.v / max) * 100).toFixed(1)}%` })), h('span', { class: 'bar-v' }, num(x.v)))));
 }
 
 export const csvUrl = (path, params, tableName) => `${path}?${query({ ...params, format: 'csv', table: tableName })}`;
