@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { countSpend, formatMoney } from '../common/money.js';
 import type { AppDayRow } from '../sdk-mock/ground-truth.js';
 import { launchChromium, SHOTS } from './helpers/browser.js';
 import { startTruthUi, TRUTH_PASSWORD, type TruthUi } from './helpers/truth-ui.js';
@@ -79,7 +80,7 @@ describe('every page as every role in a browser, against the fleet ground truth'
 
   /** Every page in UTC, the report pages in the other zones too (a full-page screenshot costs about a second here). */
   async function shot(w: Walk, name: string): Promise<void> {
-    if (w.tz !== 'UTC' && !['overview', 'app', 'ads', 'audience'].includes(name)) return;
+    if (w.tz !== 'UTC' && !['overview', 'app', 'ads', 'audience', 'funnels', 'inventory'].includes(name)) return;
     await w.page.screenshot({ path: join(SHOTS, `walk-${w.tz.replace(/\//g, '_')}-${w.role}-${name}.png`), fullPage: true });
   }
 
@@ -182,8 +183,32 @@ describe('every page as every role in a browser, against the fleet ground truth'
         assert.equal(sum(rows, (r) => number(r.clicks!)), sum(t, (c) => c.clicks), `${id} clicks`);
         const items = await tableRows(w.page, 'line-items');
         assert.equal(sum(items, (r) => number(r.delivered_in_range!)), sum(t, (c) => c.impressions), `${id} delivered`);
+        // Money: the spend at the line item's price on what the devices saw (flat fees go by time, see money.test).
+        const price = fx.truth.money.line_items.find((l) => l.campaign_id === id)!;
+        if (price.price_model !== 'flat') {
+          const spend = countSpend(price.price_model, price.price_micros, sum(t, (c) => c.impressions), sum(t, (c) => c.clicks));
+          assert.equal(await w.page.getByTestId('money-spend').textContent(), formatMoney(spend, price.currency), `${id} spend`);
+        }
         if (id === offered[0]) await shot(w, 'ads');
       }
+    },
+    async funnels(w) {
+      const app = w.apps[0]!;
+      await open(w, `funnels?${range()}&app=${app}`);
+      const funnel = fx.truth.funnels.find((f) => f.app_id === app);
+      assert.ok(funnel, `the demo seeds a funnel for ${app}`);
+      const steps = await tableRows(w.page, 'funnel-steps');
+      const want = funnel.steps.map((_, k) => sum(funnel.days, (d) => d.devices[k] ?? 0));
+      assert.ok(want[0]! > 0);
+      assert.deepEqual(steps.map((r) => number(r.devices!)), want, `${app} ${funnel.name}: devices per step`);
+      await shot(w, 'funnels');
+    },
+    async inventory(w) {
+      await open(w, `inventory?${range()}`);
+      const t = truthOf(w.apps);
+      assert.equal(number(await w.page.getByTestId('inv-requests').textContent()), sum(t, (r) => r.events.ad_request ?? 0), 'ad requests');
+      assert.equal(number(await w.page.getByTestId('inv-fills').textContent()), sum(t, (r) => r.events.ad_impression ?? 0), 'fills');
+      await shot(w, 'inventory');
     },
     async health(w) {
       await open(w, `health?${range()}`);
