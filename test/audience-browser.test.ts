@@ -60,3 +60,21 @@ test('the audience page shows cohorts with percents and dashes for days not reac
   assert.match((await page.getByTestId('error').textContent())!, /UI_ERR_NOT_FOUND/);
   await page.context().close();
 });
+
+test("today is not a whole day: yesterday's cohort shows no day 1 yet, not a drop to what today has so far", async () => {
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const before = new Date(Date.parse(`${today}T00:00:00Z`) - 2 * 86_400_000).toISOString().slice(0, 10);
+  // Devices first seen the day before yesterday and yesterday; today, a few minutes in, only 1 is back.
+  await fx.store.replaceAudience('app_a2', [
+    { app_id: 'app_a2', day: before, devices: 10, new_devices: 10, d1: 6, d7: 0, d30: 0 },
+    { app_id: 'app_a2', day: yesterday, devices: 14, new_devices: 8, d1: 1, d7: 0, d30: 0 },
+    { app_id: 'app_a2', day: today, devices: 1, new_devices: 0, d1: 0, d7: 0, d30: 0 },
+  ]);
+  const cookie = await fx.login(fx.world.users.pubA.email);
+  const res = await fetch(`${fx.url}/api/apps/app_a2/audience?from=${before}&to=${today}&tz=UTC`, { headers: { cookie } });
+  const body = (await res.json()) as { last_day: string; cohorts: { day: string; d1: number | null }[] };
+  assert.equal(res.status, 200);
+  assert.equal(body.last_day, yesterday);
+  assert.deepEqual(body.cohorts.map((c) => [c.day, c.d1]), [[before, 6], [yesterday, null]]);
+});
