@@ -1,6 +1,6 @@
 // Funnels page (admins and publishers): pick an app and one of its funnels, see devices per step
 // as bars with conversion, per UTC day, and define or delete funnels of the app.
-import { api, chart, csvUrl, errorBox, h, num, query, rangeControls, table } from './ui.js';
+import { api, chart, csvUrl, daysBefore, errorBox, h, num, query, rangeControls, table, today } from './ui.js';
 
 const MAX_STEPS = 6;
 const xOf = (day) => Date.parse(`${day}T00:00:00Z`) / 1000;
@@ -56,7 +56,9 @@ export async function funnelsPage(root, params) {
   const { apps } = await api('/api/apps');
   let app = params.get('app');
   if (!apps.some((a) => a.id === app)) app = apps[0]?.id;
-  const q = { from: params.get('from'), to: params.get('to') };
+  // The range the controls show (the viewer's days), read as UTC days: the server's own default would be UTC's today.
+  const to = params.get('to') || today();
+  const q = { from: params.get('from') || daysBefore(to, 29), to };
   if (!app) return root.append(h('h1', {}, 'Funnels'), h('p', {}, 'No apps.'));
   const appSel = h('select', { 'data-testid': 'app-picker', onchange: () => go({ ...q, app: appSel.value }) }, ...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.id})`)));
   appSel.value = app;
