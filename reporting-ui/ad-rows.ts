@@ -7,6 +7,7 @@
  */
 import type { CampaignGroup, CampaignTotals } from '../store/reports.js';
 import type { ReportStore } from '../store/store.js';
+import { countryName } from './country-names.js';
 import { ctr } from './report-query.js';
 
 /** Groupings whose rows are a campaign's own: no requests, and the '' row (unfilled requests) left out. */
@@ -39,6 +40,7 @@ export async function adRows(store: ReportStore, by: CampaignGroup, totals: read
     const key = by === 'hour' ? new Date(Number(x.key)).toISOString() : x.key === '' ? (NONE[by] ?? '(none)') : x.key;
     const row: AdRow = { [by]: key };
     if (names.size > 0) row.name = names.get(x.key) ?? key;
+    else if (by === 'country') row.name = x.key === '' ? key : countryName(x.key);
     if (requests) (row.requests = x.requests), (row.fill_rate = x.requests ? Math.round((x.impressions / x.requests) * 1e4) / 100 : 0);
     row.impressions = x.impressions;
     row.clicks = x.clicks;

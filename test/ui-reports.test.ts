@@ -93,6 +93,11 @@ describe('the reports of the reporting API', () => {
       const b = await get(pubA, `/api/apps/app_a1/breakdown?${q}&dim=${dim}`);
       assert.equal(b.rows.reduce((s: number, r: Json) => s + r.events, 0), o.totals.events, dim);
     }
+    // Countries by name beside their codes, in the breakdown and the ad tables.
+    const countries = await get(pubA, `/api/apps/app_a1/breakdown?${q}&dim=country`);
+    assert.deepEqual(countries.rows.map((r: Json) => [r.value, r.name]).sort(), [['FR', 'France'], ['US', 'United States']]);
+    const adCountries = await get(pubA, `/api/apps/app_a1/ads?${q}&by=country`);
+    assert.ok(adCountries.rows.some((r: Json) => r.country === 'US' && r.name === 'United States'), JSON.stringify(adCountries.rows));
     const names = await get(pubA, `/api/apps/app_a1/custom?${q}`);
     assert.deepEqual(names.rows.map((r: Json) => r.name), ['level_up', 'purchase']);
     const props = await get(pubA, `/api/apps/app_a1/custom?${q}&name=level_up`);
@@ -145,7 +150,7 @@ describe('the reports of the reporting API', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="breakdown-country-rows.csv"/);
     const lines = (await res.text()).trim().split('\r\n');
-    assert.equal(lines[0], 'value,events,sessions,session_ms,ad_impression,ad_click,custom,avg_session_s');
+    assert.equal(lines[0], 'value,name,events,sessions,session_ms,ad_impression,ad_click,custom,avg_session_s');
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), ['FR', 'US']);
     const health = await fetch(`${fx.url}/api/health?format=csv&table=completeness`, { headers: { cookie: pubA } });
     assert.match((await health.text()).split('\r\n')[0]!, /^app_id,day,events,seq_gaps,duplicates,completeness_pct$/);

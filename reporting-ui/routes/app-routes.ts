@@ -9,6 +9,7 @@ import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
 import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
 import { adRows } from '../ad-rows.js';
+import { countryName } from '../country-names.js';
 import { badRequest } from '../errors.js';
 import { FILTER_HOURLY_MAX_DAYS, FilterQuery, filteredRangeTotals, filteredSeries, parseFilter } from '../filtered-overview.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
@@ -116,7 +117,7 @@ export function appRoutes(o: UiAppOptions) {
       // A filter on another dimension needs every dimension per row: only the hourly facts have them, so short ranges only.
       if (filter && r.days > FILTER_HOURLY_MAX_DAYS) throw badRequest(`under a filter, breakdowns cover at most ${FILTER_HOURLY_MAX_DAYS} days`);
       const rows = filter ? await o.store.filteredDimensionTotals(ids, q.dim, filter, r.fromHour, r.toHour) : await o.store.dimensionTotals(ids, q.dim, r.fromHour, r.toHour);
-      return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, filter: filter ?? null, rows: rows.map((x) => ({ ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
+      return respond(req, reply, { app: appId, dim: q.dim, from: r.from, to: r.to, filter: filter ?? null, rows: rows.map((x) => ({ ...(q.dim === 'country' ? { value: x.value, name: x.value === '' ? '(unknown country)' : countryName(x.value) } : {}), ...x, avg_session_s: x.sessions ? Math.round(x.session_ms / x.sessions / 100) / 10 : 0 })) }, `breakdown-${q.dim}`);
     });
 
     app.get('/api/apps/:app/custom', {

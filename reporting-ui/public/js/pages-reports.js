@@ -74,7 +74,7 @@ export async function appPage(root, params) {
     const dim = DIMS[i];
     const path = `/api/apps/${encodeURIComponent(app)}/breakdown`;
     const d = await api(`${path}?${query({ ...fq, dim })}`);
-    panels[i].append(h('h2', {}, `By ${dim.replace('_', ' ')}`), barChart(d.rows, { label: 'value', value: 'events', testid: `bars-${dim}` }), table(d.rows, { csv: csvUrl(path, { ...fq, dim }, 'rows'), cols: ['value', 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` }));
+    panels[i].append(h('h2', {}, `By ${dim.replace('_', ' ')}`), barChart(d.rows, { label: dim === 'country' ? 'name' : 'value', value: 'events', testid: `bars-${dim}` }), table(d.rows, { csv: csvUrl(path, { ...fq, dim }, 'rows'), cols: [...(dim === 'country' ? ['value', 'name'] : ['value']), 'events', 'sessions', 'avg_session_s', 'ad_impression', 'ad_click'], testid: `breakdown-${dim}` }));
   }));
   // Custom events explorer: name -> prop -> value.
   const name = params.get('name') || '';
@@ -100,7 +100,7 @@ export async function adsPage(root, params) {
     for (const by of ['campaign_id', 'creative_id', 'slot_id', 'platform', 'country']) {
       const path = `/api/apps/${encodeURIComponent(app)}/ads`;
       const d = await api(`${path}?${query({ ...q, by })}`);
-      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `ads-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
+      grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' || by === 'country' ? 'name' : by, value: 'impressions', testid: `ads-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `ads-${by}` })));
     }
     return;
   }
@@ -129,7 +129,7 @@ export async function adsPage(root, params) {
   for (const by of ['creative_id', 'slot_id', 'platform', 'country']) {
     const path = `/api/campaigns/${encodeURIComponent(id)}/report`;
     const d = await api(`${path}?${query({ ...q, by })}`);
-    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' ? 'name' : by, value: 'impressions', testid: `campaign-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
+    grid.append(h('div', { class: 'panel' }, h('h2', {}, `By ${by.replace('_id', '')}`), barChart(d.rows, { label: by === 'campaign_id' || by === 'country' ? 'name' : by, value: 'impressions', testid: `campaign-bars-${by}` }), table(d.rows, { csv: csvUrl(path, { ...q, by }, 'rows'), testid: `campaign-${by}` })));
   }
   const cpath = `/api/campaigns/${encodeURIComponent(id)}/conversions`;
   const conv = await api(`${cpath}?${query(q)}`);
