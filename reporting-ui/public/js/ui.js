@@ -45,9 +45,10 @@ export function daysBefore(day, n) {
 
 /** From/to/time zone controls; values persist in the URL query of the hash. */
 export function rangeControls(params, onChange, extra = []) {
-  const to = params.get('to') || today();
-  const from = params.get('from') || daysBefore(to, 29);
   const tz = params.get('tz') || state.tz;
+  // The server's default range ends today in the report's zone, which need not be the browser's.
+  const to = params.get('to') || today(tz);
+  const from = params.get('from') || daysBefore(to, 29);
   const f = h('input', { type: 'date', value: from, 'data-testid': 'range-from' });
   const t = h('input', { type: 'date', value: to, 'data-testid': 'range-to' });
   const z = h('input', { value: tz, size: 18, 'data-testid': 'range-tz' });
