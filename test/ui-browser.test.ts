@@ -105,6 +105,20 @@ describe('the reporting UI in a browser', () => {
     await ctx.close();
   });
 
+  test("the range pickers show the range the report has: today in the report's zone, not the browser's", async () => {
+    // One of these two zones is on another date than UTC at any moment (UTC+14 from 10:00 UTC, UTC-11 before 11:00 UTC).
+    const dateIn = (tz: string) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const zone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find((z) => dateIn(z) !== dateIn('UTC'))!;
+    const page = await logIn(fx.world.users.pubA.email);
+    await page.getByTestId('events').waitFor();
+    await page.goto(`${fx.url}/#/overview?tz=${encodeURIComponent(zone)}`);
+    await page.locator('p.muted', { hasText: ` in ${zone}` }).waitFor();
+    const shown = (await page.locator('p.muted', { hasText: ` in ${zone}` }).textContent())!;
+    assert.equal(await page.getByTestId('range-to').inputValue(), dateIn(zone));
+    assert.match(shown, new RegExp(`to ${dateIn(zone)} in `), 'the report covers the days the pickers show');
+    await page.context().close();
+  });
+
   test('the app page without an app picks the app it shows in its picker', async () => {
     const page = await logIn(fx.world.users.pubA.email);
     await page.getByTestId('events').waitFor();
