@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { lakeSchema, refineLake } from '../lake/options.js';
 import { storeSchema, refineStore } from '../store/options.js';
+import { LEASE_DEFAULTS } from './segment-lease.js';
 
 const threads = Math.max(1, cpus().length);
 
@@ -18,6 +19,8 @@ export const pipelineSchema = Type.Object({
   maxRowsPerFile: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 200_000, description: 'rows per Parquet file at most (bounds memory per partition)' }),
   maxBufferedRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 50_000, description: 'rows held per segment before the largest partitions are written early (bounds memory)' }),
   segmentConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'segments processed at once (one decodes while another encodes)' }),
+  leaseMs: Type.Integer({ minimum: 500, maximum: 3_600_000, default: LEASE_DEFAULTS.leaseMs, description: "a segment's lease (in the report store) lasts this long unless renewed; a killed pipeline's segment is taken over by another after it" }),
+  leaseRenewMs: Type.Integer({ minimum: 100, maximum: 1_800_000, default: LEASE_DEFAULTS.leaseRenewMs, description: 'how often a pipeline renews the leases of the segments it works on (at most half of --lease-ms)' }),
   once: Type.Boolean({ default: false, description: 'process what is in the lake now, then exit' }),
   logLevel: logLevelOption,
   ...lakeSchema.properties,
@@ -28,5 +31,10 @@ export const pipelineSpec: CommandSpec<typeof pipelineSchema> = {
   name: 'pipeline',
   summary: 'SEDA stages over worker threads: sealed segments in the lake to enriched Parquet',
   schema: pipelineSchema,
-  refine: (c) => [...refineLake(c), ...refineStore(c)],
+  refine: (c) => [
+    ...refineLake(c),
+    ...refineStore(c),
+    // Two renewals per lease at least: one late renewal must not hand a live segment to another process.
+    ...(c.leaseRenewMs * 2 > c.leaseMs ? [`--lease-renew-ms: ${c.leaseRenewMs} is more than half of --lease-ms (${c.leaseMs}); renew at least twice per lease`] : []),
+  ],
 };

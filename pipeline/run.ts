@@ -3,6 +3,8 @@ import { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import type { Lake } from '../lake/lake.js';
 import { Enricher, type EnrichStore } from './enricher.js';
+import { PipelineErrorCode } from './errors.js';
+import { LEASE_DEFAULTS, newHolderId, SegmentLeases, type LeaseStore } from './segment-lease.js';
 import { checkpointKey, processSegment, segmentName, type SegmentResult } from './segment-processor.js';
 import type { StageStats } from './stage.js';
 
@@ -19,18 +21,30 @@ export interface PipelineOptions {
   maxBufferedRows: number;
   /** Segments in flight at once: one decodes while another encodes, so both pools stay busy. */
   segmentConcurrency: number;
+  /** A segment's lease lasts this long unless renewed; a dead holder's segment is taken over after it. */
+  leaseMs?: number;
+  /** How often a held lease is renewed (at most half of leaseMs). */
+  leaseRenewMs?: number;
 }
+
+/** What the pipeline needs of the report store: enrichment look-ups and the segment leases. */
+export type PipelineStore = EnrichStore & LeaseStore;
 
 export interface RunningPipeline {
   url: string;
-  /** Processes every sealed segment not yet done; resolves with what it did. */
+  /**
+   * Processes every sealed segment not yet done; resolves with what it did. Without the poll
+   * loop it also waits for segments other processes hold, until they finish them or die.
+   */
   runOnce(): Promise<SegmentResult[]>;
   enricher: Enricher;
+  /** This process's lease holder id. */
+  holder: string;
   close(): Promise<void>;
 }
 
 /** Starts the pipeline: worker pools, a metrics endpoint, and (unless driven by runOnce) a poll loop. */
-export async function startPipeline(o: PipelineOptions, lake: Lake, store: EnrichStore, log: Logger, poll = true): Promise<RunningPipeline> {
+export async function startPipeline(o: PipelineOptions, lake: Lake, store: PipelineStore, log: Logger, poll = true): Promise<RunningPipeline> {
   // Threads stay up between tasks: with minThreads below maxThreads, piscina ended idle threads
   // and started new ones (module loading each time), which made a file cost 430 ms, not 30.
   const pool = (file: string, threads: number) => new Piscina({ filename: new URL(file, import.meta.url).href, maxThreads: threads, minThreads: threads, idleTimeout: 60_000 });
@@ -46,44 +60,68 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
   const quarantined = new Map<string, number>();
   let running: Promise<SegmentResult[]> | null = null;
   const inProgress = new Set<string>();
+  const holder = newHolderId();
+  const leases = new SegmentLeases(store, holder, o.leaseMs ?? LEASE_DEFAULTS.leaseMs, o.leaseRenewMs ?? LEASE_DEFAULTS.leaseRenewMs, log);
+  let closing = false;
 
   async function pass(): Promise<SegmentResult[]> {
     const done: SegmentResult[] = [];
     const sealed = (await lake.list('segments/')).filter((x) => x.key.endsWith('.seg')).map((x) => x.key);
     // Oldest first: names carry the node and the opening time.
     sealed.sort((a, b) => (segmentName(a).split('-').at(-2)! < segmentName(b).split('-').at(-2)! ? -1 : 1));
-    // Checkpoints listed once per pass, not asked about segment by segment.
-    const finished = new Set((await lake.list('_checkpoints/')).map((o) => o.key.slice('_checkpoints/'.length).replace(/\.json$/, '')));
-    const todo = sealed.filter((key) => !finished.has(segmentName(key)) && !inProgress.has(segmentName(key)));
     let failed: unknown = null;
-    const worker = async (): Promise<void> => {
-      for (let key = todo.shift(); key !== undefined && failed === null; key = todo.shift()) {
-        const name = segmentName(key);
-        inProgress.add(name);
-        try {
-          const r = await processSegment(key, {
-            lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
-            enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
-            recordQuarantine: store.recordQuarantine?.bind(store),
-          });
-          totals.segments++;
-          totals.events += r.events;
-          totals.corrupt += r.corrupt;
-          totals.files += r.files.length;
-          for (const [reason, n] of Object.entries(r.quarantined)) quarantined.set(reason, (quarantined.get(reason) ?? 0) + n);
-          log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, quarantined: r.quarantined, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
-          done.push(r);
-        } catch (err) {
-          failed ??= err;
-        } finally {
-          inProgress.delete(name);
+    for (;;) {
+      // Checkpoints listed once per round, not asked about segment by segment.
+      const finished = new Set((await lake.list('_checkpoints/')).map((o) => o.key.slice('_checkpoints/'.length).replace(/\.json$/, '')));
+      const todo = sealed.filter((key) => !finished.has(segmentName(key)) && !inProgress.has(segmentName(key)));
+      const heldElsewhere: string[] = [];
+      const worker = async (): Promise<void> => {
+        for (let key = todo.shift(); key !== undefined && failed === null; key = todo.shift()) {
+          const name = segmentName(key);
+          const lease = await leases.claim(name).catch((err: unknown) => void (failed ??= err));
+          if (lease === undefined) break;
+          if (lease === null) {
+            heldElsewhere.push(name);
+            continue;
+          }
+          inProgress.add(name);
+          try {
+            // Finished by another process since the listing (its checkpoint comes before its release).
+            if (await lake.exists(checkpointKey(name))) continue;
+            done.push(await one(key, () => lease.confirm()));
+          } catch (err) {
+            if ((err as { code?: unknown }).code === PipelineErrorCode.LEASE_LOST) log.warn({ segment: name }, 'segment dropped: its lease was lost before the commit');
+            else failed ??= err;
+          } finally {
+            inProgress.delete(name);
+            await lease.release().catch((err: unknown) => log.warn({ segment: name, err: (err as Error).message }, 'could not release a segment lease; it expires on its own'));
+          }
         }
-      }
-    };
-    // Every worker finishes before the pass settles, so a new pass never meets a segment an old one still holds.
-    await Promise.allSettled(Array.from({ length: o.segmentConcurrency }, worker));
-    if (failed !== null) throw failed;
+      };
+      // Every worker finishes before the round settles, so a new pass never meets a segment an old one still holds.
+      await Promise.allSettled(Array.from({ length: o.segmentConcurrency }, worker));
+      if (failed !== null) throw failed;
+      // The poll loop comes back anyway; runOnce waits for the others' segments (done, or taken over when their holder dies).
+      if (heldElsewhere.length === 0 || poll || closing) break;
+      log.debug({ segments: heldElsewhere.length }, 'segments held by other pipelines; waiting for them');
+      await new Promise((r) => setTimeout(r, Math.min(o.pollIntervalMs, leases.renewMs)));
+    }
     return done;
+  }
+
+  async function one(key: string, beforeCommit: () => Promise<void>): Promise<SegmentResult> {
+    const r = await processSegment(key, {
+      lake, decodePool, encodePool, enricher, log, batchFrames: o.batchFrames, decodeConcurrency: o.decodeThreads,
+      enrichConcurrency: o.enrichConcurrency, encodeConcurrency: o.encodeThreads, queueCapacity: o.queueCapacity, maxRowsPerFile: o.maxRowsPerFile, maxBufferedRows: o.maxBufferedRows, stats,
+      recordQuarantine: store.recordQuarantine?.bind(store), attempt: holder, beforeCommit,
+    });
+    totals.segments++;
+    totals.events += r.events;
+    totals.corrupt += r.corrupt;
+    totals.files += r.files.length;
+    for (const [reason, n] of Object.entries(r.quarantined)) quarantined.set(reason, (quarantined.get(reason) ?? 0) + n);
+    log.info({ segment: r.segment, frames: r.frames, corrupt: r.corrupt, events: r.events, quarantined: r.quarantined, files: r.files.length, ms: Math.round(r.ms), eventsPerSecond: Math.round(r.events / (r.ms / 1000)) }, 'segment done');
+    return r;
   }
   const runOnce = (): Promise<SegmentResult[]> => {
     running ??= pass().finally(() => (running = null));
@@ -100,6 +138,9 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     L.push(`sluice_pipeline_decode_pool_queue_depth ${decodePool.queueSize}`, `sluice_pipeline_encode_pool_queue_depth ${encodePool.queueSize}`);
     L.push(`sluice_pipeline_segments_total ${totals.segments}`, `sluice_pipeline_events_total ${totals.events}`, `sluice_pipeline_corrupt_frames_total ${totals.corrupt}`, `sluice_pipeline_files_total ${totals.files}`, `sluice_pipeline_failures_total ${totals.failures}`);
     L.push(`sluice_pipeline_enrich_cache_hit_ratio ${enricher.hitRatio}`);
+    L.push('# HELP sluice_pipeline_segments_claimed_total segment leases this process took (free, or taken over)', '# TYPE sluice_pipeline_segments_claimed_total counter', `sluice_pipeline_segments_claimed_total ${leases.counts.claimed}`);
+    L.push('# HELP sluice_pipeline_leases_taken_over_total segments taken over from a holder that stopped renewing its lease', '# TYPE sluice_pipeline_leases_taken_over_total counter', `sluice_pipeline_leases_taken_over_total ${leases.counts.takenOver}`);
+    L.push('# HELP sluice_pipeline_leases_lost_total segments whose lease this process lost before the commit (work dropped)', '# TYPE sluice_pipeline_leases_lost_total counter', `sluice_pipeline_leases_lost_total ${leases.counts.lost}`);
     L.push('# HELP sluice_pipeline_quarantined_rows_total events the Parquet writer cannot take (and undecodable frames), set aside in the lake quarantine', '# TYPE sluice_pipeline_quarantined_rows_total counter');
     for (const [reason, n] of quarantined) L.push(`sluice_pipeline_quarantined_rows_total{reason="${reason}"} ${n}`);
     return L.join('\n') + '\n';
@@ -119,8 +160,9 @@ export async function startPipeline(o: PipelineOptions, lake: Lake, store: Enric
     timer = setTimeout(tick, 0);
   }
   return {
-    url, runOnce, enricher,
+    url, runOnce, enricher, holder,
     async close() {
+      closing = true;
       if (timer) clearTimeout(timer);
       timer = null;
       await running?.catch(() => undefined);

@@ -30,6 +30,10 @@ export interface ProcessorOptions {
   stats: { decode: StageStats; enrich: StageStats; encode: StageStats };
   /** Records quarantined rows for data health (the report store); a failure is logged, the lake files stay. */
   recordQuarantine?: (rows: QuarantineRow[]) => Promise<void>;
+  /** Who works on the segment (the lease holder): files stage under `_staging/SEGMENT/ATTEMPT/`, apart from a stale holder's. */
+  attempt?: string;
+  /** The fence before the commit: throws unless this process still holds the segment's lease. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface SegmentResult {
@@ -52,7 +56,8 @@ const commitKey = (name: string): string => `_commits/${name}.json`;
  * then a commit manifest is written, the files are renamed into `events/app_id=A/dt=D/`, and
  * a checkpoint marks the segment done. A crash anywhere before the checkpoint makes the next
  * run clean up (the manifest names what a half-done commit left) and start the segment over,
- * so the final output equals that of an uninterrupted run.
+ * so the final output equals that of an uninterrupted run. With N processes, the caller holds
+ * the segment's lease (segment-lease.ts) and `beforeCommit` checks it is still held.
  */
 export async function processSegment(key: string, o: ProcessorOptions): Promise<SegmentResult> {
   const t0 = performance.now();
@@ -122,7 +127,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     await o.encodePool.run({ json: rows, dict, path } satisfies EncodeTask);
     o.stats.encode.busyMs += performance.now() - t;
     o.stats.encode.items++;
-    const stagedKey = `_staging/${name}/${part}/${file}`;
+    const stagedKey = `_staging/${name}/${o.attempt ?? 'local'}/${part}/${file}`;
     await lake.put(stagedKey, readFileSync(path));
     rmSync(path);
     staged.push({ staged: stagedKey, final: `events/${part}/${file}` });
@@ -220,6 +225,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   if (records.size > 0 && o.recordQuarantine) {
     await o.recordQuarantine([...records.values()]).catch((err: unknown) => o.log.warn({ segment: name, err: (err as Error).message }, 'could not record the quarantine in the store; the lake files stay'));
   }
+  await o.beforeCommit?.();
   // Commit: manifest first, then the renames, then the checkpoint.
   await lake.put(commitKey(name), Buffer.from(JSON.stringify({ files: staged.map((s) => s.final) })));
   for (const s of staged) await lake.rename(s.staged, s.final);

@@ -296,9 +296,11 @@ export function factConformance(h: ConformanceHarness): void {
         assert.equal(await s.acquireJobLock('other', 'w2', ttl, t0 + 1), true, 'another key is another lock');
         assert.equal(await s.acquireJobLock(k, 'w2', ttl, t0 + 90_000), true, 'expired: taken over');
         assert.equal(await s.acquireJobLock(k, 'w1', ttl, t0 + 90_001), false);
+        assert.deepEqual(await s.jobLockHolder(k), { owner: 'w2', expires_at: t0 + 150_000 }, 'the holder and its expiry');
         await s.releaseJobLock(k, 'w1');
         assert.equal(await s.acquireJobLock(k, 'w1', ttl, t0 + 90_002), false, "a release by who does not hold it does nothing");
         await s.releaseJobLock(k, 'w2');
+        assert.equal(await s.jobLockHolder(k), undefined, 'released: free');
         assert.equal(await s.acquireJobLock(k, 'w1', ttl, t0 + 90_003), true);
         await rejectsWith(s.acquireJobLock(k, 'w1', 0, t0), 'STORE_ERR_INVALID');
         await rejectsWith(s.acquireJobLock(k, '', ttl, t0), 'STORE_ERR_INVALID');

@@ -200,4 +200,6 @@ export interface FactStore {
   acquireJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lock up if we hold it. */
   releaseJobLock(partitionKey: string, owner: string): Promise<void>;
+  /** Who holds (or last held, when expired and not released) the lock, and until when; undefined when free. */
+  jobLockHolder(partitionKey: string): Promise<{ owner: string; expires_at: number } | undefined>;
 }

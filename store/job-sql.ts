@@ -28,6 +28,7 @@ const SQL = {
   listRuns: `SELECT ${COLUMNS} FROM job_runs ORDER BY started_at DESC, id DESC LIMIT ?`,
   listWorkflowRuns: `SELECT ${COLUMNS} FROM job_runs WHERE workflow = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
   lockRow: 'SELECT owner FROM job_locks WHERE partition_key = ?',
+  lockHolder: 'SELECT owner, expires_at FROM job_locks WHERE partition_key = ?',
   insertLock: {
     sqlite: 'INSERT OR IGNORE INTO job_locks (partition_key, owner, expires_at) VALUES (?, ?, ?)',
     mysql: 'INSERT IGNORE INTO job_locks (partition_key, owner, expires_at) VALUES (?, ?, ?)',
@@ -67,7 +68,7 @@ function fromRow(r: Row): JobRun {
   };
 }
 
-/** startJobRun, finishJobRun, listJobRuns, acquireJobLock and releaseJobLock; SqlStore delegates to it. */
+/** startJobRun, finishJobRun, listJobRuns, acquireJobLock, releaseJobLock and jobLockHolder; SqlStore delegates to it. */
 export class JobSql {
   constructor(private readonly db: SqlAccess) {}
 
@@ -127,6 +128,12 @@ export class JobSql {
       // mysql2 sets FOUND_ROWS: a matched row counts even when extending changes nothing.
       return (await x.run(SQL.takeLock, [owner, expires, partitionKey, owner, now])) === 1;
     });
+  }
+
+  async jobLockHolder(partitionKey: string): Promise<{ owner: string; expires_at: number } | undefined> {
+    if (typeof partitionKey !== 'string') refuse('job lock', ['partition_key: expected a string']);
+    const rows = await this.db.query((x) => x.all(SQL.lockHolder, [partitionKey]));
+    return rows[0] ? { owner: String(rows[0].owner), expires_at: Number(rows[0].expires_at) } : undefined;
   }
 
   async releaseJobLock(partitionKey: string, owner: string): Promise<void> {
