@@ -27,7 +27,7 @@ test('a pipeline killed mid-segment and run again leaves exactly the output of a
     assert.ok(want.length > 1000);
 
     // The crash: SIGKILL as soon as the first staged Parquet file of a segment is in the lake.
-    const child = spawn(process.execPath, [MAIN, 'pipeline', '--once', '--lake', 'local', '--lake-dir', crashLake, '--store', 'sqlite', '--sqlite-path', fx.dbPath, '--port', '0', '--max-rows-per-file', '500', '--log-level', 'silent'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [MAIN, 'pipeline', '--once', '--lake', 'local', '--lake-dir', crashLake, '--store', 'sqlite', '--sqlite-path', fx.dbPath, '--port', '0', '--max-rows-per-file', '500', '--lease-ms', '1000', '--lease-renew-ms', '300', '--log-level', 'silent'], { stdio: 'ignore' });
     const exited = once(child, 'exit');
     const staging = join(crashLake, '_staging');
     let killedMidSegment = false;

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { duck, fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import { kill } from './helpers/child-tracking.js';
+import { LocalLake } from '../lake/local-lake.js';
+import { segmentName } from '../pipeline/segment-processor.js';
+import { leaseKey } from '../pipeline/segment-lease.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+
+const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** Every output row, as a sorted multiset of (partition, dedupe key, enriched columns, segment). */
+async function output(lakeDir: string): Promise<string[]> {
+  const rows = await duck(lakeDir, (ev) => `select app_id || '|' || dt || '|' || dedupe_key || '|' || coalesce(app_name, '') || '|' || coalesce(advertiser_id, '') || '|' || device_class || '|' || segment from ${ev}`);
+  return rows.map((r) => r[0] as string).sort();
+}
+
+/** A `sluice pipeline --once` process whose JSON log lines are collected as they come. */
+function pipeline(lakeDir: string, dbPath: string): { child: ChildProcess; logs: Record<string, unknown>[]; exited: Promise<unknown[]> } {
+  const child = spawn(process.execPath, [MAIN, 'pipeline', '--once', '--lake', 'local', '--lake-dir', lakeDir, '--store', 'sqlite', '--sqlite-path', dbPath, '--port', '0',
+    '--decode-threads', '1', '--encode-threads', '1', '--max-rows-per-file', '100', '--lease-ms', '1500', '--lease-renew-ms', '300', '--poll-interval-ms', '100', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const logs: Record<string, unknown>[] = [];
+  let rest = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    const lines = (rest + c.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as Record<string, unknown>);
+  });
+  return { child, logs, exited };
+}
+
+const doneBy = (logs: Record<string, unknown>[]): string[] => logs.filter((l) => l.msg === 'segment done').map((l) => l.segment as string);
+
+test('two pipelines share one lake, one is killed mid-segment, and the survivor leaves the output of one uninterrupted run, each segment done once', async (t) => {
+  const fx = await fleetLake(100, 8, 0.1);
+  const a = { child: null as ChildProcess | null };
+  try {
+    const names = fx.segments.filter((k) => k.endsWith('.seg')).map(segmentName);
+    assert.ok(names.length >= 6, `many segments (${names.length})`);
+    const sharedLake = join(fx.dir, 'lake-shared');
+    cpSync(fx.lakeDir, sharedLake, { recursive: true });
+    // The reference: one process, uninterrupted.
+    await runPipelineOnce(fx.lakeDir, fx.dbPath);
+    const want = await output(fx.lakeDir);
+    assert.ok(want.length > 5000);
+
+    const A = pipeline(sharedLake, fx.dbPath);
+    const B = pipeline(sharedLake, fx.dbPath);
+    a.child = A.child;
+    // SIGKILL A once it has finished a segment and has staged files of the next one.
+    const staging = join(sharedLake, '_staging');
+    const mine = new RegExp(`^([^/]+)/[^/]*-${A.child.pid}-[^/]*/.+\\.parquet$`);
+    let killedOn: string | null = null;
+    for (let i = 0; i < 20_000 && A.child.exitCode === null && killedOn === null; i++) {
+      const staged = doneBy(A.logs).length > 0 && existsSync(staging) ? (readdirSync(staging, { recursive: true }) as string[]).map((p) => mine.exec(p.replaceAll('\\', '/'))).find((m) => m) : undefined;
+      if (staged) {
+        await kill(A.child, 'SIGKILL');
+        killedOn = staged[1]!;
+      } else await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(killedOn !== null, 'the kill landed while A had a segment half written');
+    const [code] = await B.exited;
+    assert.equal(code, 0, 'the survivor finished every segment and exited');
+
+    const byA = doneBy(A.logs);
+    const byB = doneBy(B.logs);
+    t.diagnostic(`${names.length} segments: A did ${byA.length} and was killed on one, B did ${byB.length}`);
+    assert.deepEqual(byA.filter((n) => byB.includes(n)), [], 'no segment finished by both');
+    assert.deepEqual([...byA, ...byB].sort(), [...names].sort(), 'every segment finished once');
+    assert.ok(byB.includes(killedOn), 'the killed segment was redone by the survivor');
+    const takeovers = B.logs.filter((l) => typeof l.from === 'string' && l.from.includes(`-${A.child!.pid}-`));
+    assert.deepEqual(takeovers.map((l) => l.segment), [killedOn], 'B took over the lease of the segment A died on, and only that one');
+
+    assert.deepEqual(await output(sharedLake), want, 'row for row the output of one uninterrupted run');
+    const lake = new LocalLake({ dir: sharedLake });
+    assert.deepEqual(await lake.list('_staging/'), [], 'no staged leftovers, A\'s included');
+    assert.equal((await lake.list('_checkpoints/')).length, names.length);
+    const store = new SqliteStore({ path: fx.dbPath });
+    try {
+      for (const n of names) assert.equal(await store.jobLockHolder(leaseKey(n)), undefined, `the lease of ${n} is released`);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    if (a.child) await kill(a.child, 'SIGKILL');
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
