@@ -9,9 +9,9 @@ export type LeaseStore = Pick<FactStore, 'acquireJobLock' | 'releaseJobLock' | '
 
 export const LEASE_DEFAULTS = { leaseMs: 30_000, leaseRenewMs: 10_000 } as const;
 
-/** This process's holder id: host, pid and a random tail (a restarted pid is another holder); safe in a lake key. */
+/** This process's holder id: host (cut to fit the store's 255 characters), pid and a random tail (a restarted pid is another holder); safe in a lake key. */
 export function newHolderId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${hostname().slice(0, 64)}-${process.pid}-${randomBytes(4).toString('hex')}`.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /** The lock key of a segment; a long name is hashed so the key fits the store's 255 characters. */

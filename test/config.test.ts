@@ -60,6 +60,21 @@ describe('configuration', () => {
     assert.throws(() => loadConfig(jobsSpec, ['--from', '2026-02-03', '--to', '2026-02-01'], {}), /after --to/);
   });
 
+  test('refuses a pipeline lease renewed less than twice per lease, or too short, with every problem at once', () => {
+    try {
+      loadConfig(pipelineSpec, ['--lease-ms', '1000', '--lease-renew-ms', '600'], {});
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 1, err.message);
+      assert.match(err.message, /--lease-renew-ms: 600 is more than half of --lease-ms \(1000\)/);
+    }
+    assert.throws(() => loadConfig(pipelineSpec, ['--lease-ms', '100'], {}), /--lease-ms/);
+    const ok = loadConfig(pipelineSpec, ['--lease-ms', '1000', '--lease-renew-ms', '500'], {});
+    assert.deepEqual([ok.leaseMs, ok.leaseRenewMs], [1000, 500]);
+    assert.deepEqual([loadConfig(pipelineSpec, [], {}).leaseMs, loadConfig(pipelineSpec, [], {}).leaseRenewMs], [30_000, 10_000]);
+  });
+
   test('refuses a bad reporting UI configuration with every problem at once', () => {
     try {
       loadConfig(uiSpec, ['--tracking-url', 'tracking:8081', '--metrics-urls', 'adserver=http://127.0.0.1:8082/metrics,nonsense', '--admin-email', 'a@b.example', '--port', '70000'], {});
