@@ -2,6 +2,7 @@ import parquet, { type ParquetSchema } from 'parquetjs-lite';
 import { toPrimitive } from 'parquetjs-lite/lib/types.js';
 import type { EventRow } from './row.js';
 import { applyEnrichment, type EnrichDict } from './enricher.js';
+import { chunkRows, type RowChunk } from './row-columns.js';
 
 const COMPRESSION = process.env.SLUICE_PARQUET_COMPRESSION ?? 'GZIP';
 
@@ -20,9 +21,9 @@ export const eventSchema = (compression: string) => {
 export const EVENT_SCHEMA = eventSchema(COMPRESSION);
 
 export interface EncodeTask {
-  /** Rows as objects (the one-thread path), or as JSON text with the enrichment dictionary (the stages). */
+  /** Rows as objects (the one-thread path), or as columnar chunks with the enrichment dictionary (the stages). */
   rows?: EventRow[];
-  json?: string[];
+  chunks?: RowChunk[];
   dict?: EnrichDict;
   path: string;
 }
@@ -38,7 +39,8 @@ const defaultSchema = new parquet.ParquetSchema(EVENT_SCHEMA);
 export default async function encode(task: EncodeTask, schema: ParquetSchema = defaultSchema): Promise<{ path: string; rows: number }> {
   let rows = task.rows;
   if (!rows) {
-    rows = task.json!.map((j) => JSON.parse(j) as EventRow);
+    rows = [];
+    for (const c of task.chunks!) chunkRows(c, rows);
     for (const r of rows) applyEnrichment(r, task.dict!);
   }
   const n = rows.length;
