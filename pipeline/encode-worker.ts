@@ -49,6 +49,8 @@ export default async function encode(task: EncodeTask, schema: ParquetSchema = d
   const pages: Record<string, unknown[]> = {};
   for (const field of schema.fieldList) {
     const type = field.originalType ?? field.primitiveType;
+    const utf8 = type === 'UTF8';
+    const int64 = type === 'INT64';
     const dlevels = new Array<number>(n);
     const values: unknown[] = [];
     const distinct = new Set<unknown>();
@@ -59,7 +61,9 @@ export default async function encode(task: EncodeTask, schema: ParquetSchema = d
       } else {
         dlevels[i] = field.dLevelMax;
         distinct.add(v);
-        values.push(toPrimitive(type, v));
+        // Strings go in as they are: the PLAIN encoder makes a Buffer of each value itself (toPrimitive's Buffer was copied again there).
+        // A safe integer is what toPrimitive (parseInt of its text) would give back; anything else still goes through it.
+        values.push(utf8 || (int64 && Number.isSafeInteger(v)) ? v : toPrimitive(type, v));
       }
     }
     columnData[field.path.join(',')] = { dlevels, rlevels: new Array<number>(n).fill(0), values, distinct_values: distinct, count: n };
