@@ -81,7 +81,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   let frames = 0;
   let corrupt = 0;
   let events = 0;
-  let inflight: Promise<void>[] = [];
+  const inflight = new Set<Promise<void>>();
   const quarantined: Record<string, number> = {};
   const records = new Map<string, QuarantineRow>();
   /**
@@ -173,12 +173,12 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   const spill = async (part: string, list: { chunks: RowChunk[]; n: number }): Promise<void> => {
     partitions.delete(part);
     buffered -= list.n;
-    inflight.push(flush(part, list.chunks));
-    // At most encodeConcurrency files in flight: the writer waits, and so does everything before it.
-    if (inflight.length >= o.encodeConcurrency) {
-      await Promise.all(inflight);
-      inflight = [];
-    }
+    const p = flush(part, list.chunks);
+    inflight.add(p);
+    // Settled files leave the set; a failure is not lost (it is awaited below) nor unhandled while it waits.
+    p.then(() => inflight.delete(p), () => undefined);
+    // At most encodeConcurrency files in flight: the writer waits for the first to finish, not for all (an encode thread sat idle while the slower file of a pair finished).
+    while (inflight.size >= o.encodeConcurrency) await Promise.race(inflight);
   };
   const write = (async () => {
     for (let b = await writeQ.take(); b !== undefined; b = await writeQ.take()) {
