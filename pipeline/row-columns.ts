@@ -21,6 +21,9 @@ export interface RowChunk {
 export const STR_COLUMNS = ['dedupe_key', 'event_id', 'app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
 export const INT_COLUMNS = ['seq', 'ts', 'sent_at', 'received_at', 'event_time', 'frame_offset'] as const;
 
+/** Columns of (nearly) unique values: a dictionary look-up per row would buy nothing, so only a repeat of the previous row's value shares its id. */
+const MOSTLY_UNIQUE = new Set<string>(['dedupe_key', 'event_id', 'device_id', 'props', 'extra']);
+
 /** Rows of one partition into a chunk: strings dictionary-encoded column by column. */
 export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
   const n = rows.length;
@@ -29,7 +32,7 @@ export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
   for (const c of STR_COLUMNS) {
     const ids = new Int32Array(n);
     const dict: (string | null)[] = [null];
-    const seen = new Map<string, number>();
+    const seen = MOSTLY_UNIQUE.has(c) ? null : new Map<string, number>();
     let prev: string | null = null;
     let prevId = 0;
     for (let i = 0; i < n; i++) {
@@ -40,8 +43,11 @@ export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
         ids[i] = prevId;
         continue;
       }
-      let id = seen.get(v);
-      if (id === undefined) seen.set(v, (id = dict.push(v) - 1));
+      let id = seen?.get(v);
+      if (id === undefined) {
+        id = dict.push(v) - 1;
+        seen?.set(v, id);
+      }
       ids[i] = prevId = id;
       prev = v;
     }
