@@ -2,12 +2,13 @@
  * bench:pipeline — a fleet's uploads (default 5M events) as sealed segments in a local lake,
  * through `sluice pipeline`'s stages (decode and encode on worker pools, memoised enrich), and
  * in the same run the same work in one thread without stages. Prints events/s end to end,
- * peak RSS of each, and the Parquet bytes against the raw JSON bytes.
+ * peak RSS of each, the limit (gunzip + JSON.parse alone over the same frames on all cores) with
+ * the ratios to it, and the Parquet bytes against the raw JSON bytes, beside the goals of issue 15.
  * Usage: npm run bench:pipeline [-- --events 5000000]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import { startPipeline } from '../pipeline/run.js';
 import { Enricher } from '../pipeline/enricher.js';
 import { frameRows, type EventRow } from '../pipeline/row.js';
 import encode from '../pipeline/encode-worker.js';
+import { parseLimit } from './parse-limit.js';
 
 const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: '50000' }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
 const self = fileURLToPath(import.meta.url);
@@ -90,12 +92,22 @@ execFileSync('cp', ['-r', seedLake, join(dir, 'lake-single')]);
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
 const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!];
+const threads = cpus().length;
+const lim = await parseLimit(join(seedLake, 'segments'), threads);
+const limRate = lim.events / lim.seconds;
+console.log(`limit, gunzip + JSON.parse alone on ${threads} threads: ${Math.round(limRate).toLocaleString('en')} events/s (${lim.events.toLocaleString('en')} in ${lim.seconds.toFixed(1)} s)`);
 const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, ...pass], { encoding: 'utf8' }).trim().split('\n').pop()!) as { events: number; seconds: number; rssMb: number; parquetBytes: number; hitRatio: number };
 const st = run('stages');
+const stRate = st.events / st.seconds;
 console.log(`stages (${values['decode-threads']} decode + ${values['encode-threads']} encode threads, ${values['buffered-rows']} rows buffered): ${Math.round(st.events / st.seconds).toLocaleString('en')} events/s (${st.events.toLocaleString('en')} in ${st.seconds.toFixed(1)} s), peak RSS ${st.rssMb.toFixed(0)} MB, enrich cache hit ratio ${(100 * st.hitRatio).toFixed(2)}%`);
-if (values['skip-single']) process.exit(0);
-const si = run('single');
-console.log(`one thread, no stages:    ${Math.round(si.events / si.seconds).toLocaleString('en')} events/s (${si.events.toLocaleString('en')} in ${si.seconds.toFixed(1)} s), peak RSS ${si.rssMb.toFixed(0)} MB`);
-console.log(`stages / one thread: ${(si.seconds / st.seconds).toFixed(2)}x`);
-console.log(`Parquet ${(st.parquetBytes / 1e6).toFixed(0)} MB vs raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB: ${(100 * (1 - st.parquetBytes / fleet.rawBytes)).toFixed(0)}% smaller`);
+if (!values['skip-single']) {
+  const si = run('single');
+  console.log(`one thread, no stages:    ${Math.round(si.events / si.seconds).toLocaleString('en')} events/s (${si.events.toLocaleString('en')} in ${si.seconds.toFixed(1)} s), peak RSS ${si.rssMb.toFixed(0)} MB`);
+  console.log(`stages / one thread: ${(si.seconds / st.seconds).toFixed(2)}x; one thread / limit: ${((100 * si.events) / si.seconds / limRate).toFixed(1)}%`);
+}
+const pct = (100 * st.parquetBytes) / fleet.rawBytes;
+console.log(`stages / limit: ${((100 * stRate) / limRate).toFixed(1)}%`);
+console.log(`Parquet ${(st.parquetBytes / 1e6).toFixed(0)} MB vs raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB: ${pct.toFixed(1)}% of it`);
+// Issue 15's goals, so a run says at a glance where it stands (the machine's load skews every rate).
+console.log(`goals: >= 400k events/s end to end ${stRate >= 400_000 ? 'met' : 'NOT met'}; Parquet <= 25% of raw JSON ${pct <= 25 ? 'met' : 'NOT met'}; peak RSS <= 1 GB ${st.rssMb <= 1024 ? 'met' : 'NOT met'} (load average ${loadavg()[0]!.toFixed(1)} on ${threads} cores)`);
 rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import type { DecodeTask, DecodedBatch } from './decode-worker.js';
 import type { EncodeTask } from './encode-worker.js';
 import { emptyDict, type Enricher } from './enricher.js';
 import type { QuarantinedRow } from './row.js';
+import { sliceChunk, type RowChunk } from './row-columns.js';
 import { BoundedQueue, runStage, type StageStats } from './stage.js';
 import type { QuarantineRow } from '../store/facts.js';
 
@@ -78,13 +79,14 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   // What the store said of every id this segment mentions; it travels with each file to encode.
   const dict = emptyDict();
   const staged: { staged: string; final: string }[] = [];
-  const partitions = new Map<string, string[]>();
+  /** Per partition, the chunks buffered for its next file and their rows. */
+  const partitions = new Map<string, { chunks: RowChunk[]; n: number }>();
   const parts = new Map<string, number>();
   const tmp = mkdtempSync(join(tmpdir(), 'sluice-pipe-'));
   let frames = 0;
   let corrupt = 0;
   let events = 0;
-  let inflight: Promise<void>[] = [];
+  const inflight = new Set<Promise<void>>();
   const quarantined: Record<string, number> = {};
   const records = new Map<string, QuarantineRow>();
   /**
@@ -118,13 +120,13 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     }
   };
 
-  const flush = async (part: string, rows: string[]): Promise<void> => {
+  const flush = async (part: string, chunks: RowChunk[]): Promise<void> => {
     const n = parts.get(part) ?? 0;
     parts.set(part, n + 1);
     const file = `${name}-p${n}.parquet`;
     const path = join(tmp, `${part.replace(/[/=]/g, '_')}-${file}`);
     const t = performance.now();
-    await o.encodePool.run({ json: rows, dict, path } satisfies EncodeTask);
+    await o.encodePool.run({ chunks, dict, path } satisfies EncodeTask);
     o.stats.encode.busyMs += performance.now() - t;
     o.stats.encode.items++;
     const stagedKey = `_staging/${name}/${o.attempt ?? 'local'}/${part}/${file}`;
@@ -173,32 +175,37 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     return b;
   });
   let buffered = 0;
-  const spill = async (part: string, list: string[]): Promise<void> => {
+  const spill = async (part: string, list: { chunks: RowChunk[]; n: number }): Promise<void> => {
     partitions.delete(part);
-    buffered -= list.length;
-    inflight.push(flush(part, list));
-    // At most encodeConcurrency files in flight: the writer waits, and so does everything before it.
-    if (inflight.length >= o.encodeConcurrency) {
-      await Promise.all(inflight);
-      inflight = [];
-    }
+    buffered -= list.n;
+    const p = flush(part, list.chunks);
+    inflight.add(p);
+    // Settled files leave the set; a failure is not lost (it is awaited below) nor unhandled while it waits.
+    p.then(() => inflight.delete(p), () => undefined);
+    // At most encodeConcurrency files in flight: the writer waits for the first to finish, not for all (an encode thread sat idle while the slower file of a pair finished).
+    while (inflight.size >= o.encodeConcurrency) await Promise.race(inflight);
   };
   const write = (async () => {
     for (let b = await writeQ.take(); b !== undefined; b = await writeQ.take()) {
       if (b.quarantined.length > 0 || b.badFrames.length > 0) await setAside(b);
-      for (let i = 0; i < b.rows.length; i++) {
-        events++;
-        buffered++;
-        const part = b.parts[i]!;
-        let list = partitions.get(part);
-        if (!list) partitions.set(part, (list = []));
-        list.push(b.rows[i]!);
-        if (list.length >= o.maxRowsPerFile) await spill(part, list);
+      for (const chunk of b.chunks) {
+        events += chunk.n;
+        buffered += chunk.n;
+        // A file holds maxRowsPerFile rows at most: a chunk that would overflow it is cut there.
+        for (let at = 0; at < chunk.n; ) {
+          let list = partitions.get(chunk.part);
+          if (!list) partitions.set(chunk.part, (list = { chunks: [], n: 0 }));
+          const take = Math.min(chunk.n - at, o.maxRowsPerFile - list.n);
+          list.chunks.push(at === 0 && take === chunk.n ? chunk : sliceChunk(chunk, at, at + take));
+          list.n += take;
+          at += take;
+          if (list.n >= o.maxRowsPerFile) await spill(chunk.part, list);
+        }
       }
       // Memory stays bounded whatever the segment holds: past the budget, the largest partitions go early.
       while (buffered > o.maxBufferedRows) {
-        let big: [string, string[]] | null = null;
-        for (const e of partitions) if (!big || e[1].length > big[1].length) big = e;
+        let big: [string, { chunks: RowChunk[]; n: number }] | null = null;
+        for (const e of partitions) if (!big || e[1].n > big[1].n) big = e;
         await spill(big![0], big![1]);
       }
     }
@@ -206,7 +213,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     // What is left: every partition's last file, encodeConcurrency at a time.
     const rest = [...partitions];
     const next = async (): Promise<void> => {
-      for (let item = rest.shift(); item !== undefined; item = rest.shift()) await flush(item[0], item[1]);
+      for (let item = rest.shift(); item !== undefined; item = rest.shift()) await flush(item[0], item[1].chunks);
     };
     await Promise.all(Array.from({ length: o.encodeConcurrency }, next));
   })();

@@ -1,0 +1,112 @@
+/**
+ * bench:parquet-writers — the same enriched rows (a fleet's segments through frameRows and the
+ * enricher) written as one Parquet file per lake partition by each writer candidate, in one run:
+ * rows/s of the writing alone (one thread) and bytes against the raw JSON of the uploads.
+ * Usage: node dist/bench/parquet-writers.bench.js --dir DIR (a bench:pipeline data dir: lake-seed/, sluice.db)
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance, VARCHAR, BIGINT, DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import { gunzipSync } from 'node:zlib';
+import { Codec, scanSegment } from '../common/segment-format.js';
+import { LocalLake } from '../lake/local-lake.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { Enricher } from '../pipeline/enricher.js';
+import { frameRows, type EventRow } from '../pipeline/row.js';
+import parquet from 'parquetjs-lite';
+import encode, { EVENT_SCHEMA, eventSchema } from '../pipeline/encode-worker.js';
+
+const { values } = parseArgs({ options: { dir: { type: 'string' }, lake: { type: 'string', default: 'lake-seed' } } });
+const dir = values.dir!;
+const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+const lake = new LocalLake({ dir: join(dir, values.lake!) });
+const enricher = new Enricher(store);
+const parts = new Map<string, EventRow[]>();
+let rawJson = 0;
+for (const { key } of await lake.list('segments/')) {
+  for (const item of scanSegment(await lake.get(key))) {
+    if (!item.ok) continue;
+    rawJson += item.frame.codec === Codec.Gzip ? gunzipSync(item.frame.body).length : item.frame.body.length;
+    for (const r of await enricher.enrich(frameRows(item.frame, 'seg', item.offset))) {
+      const part = `app_id=${r.app_id}/dt=${r.dt}`;
+      let list = parts.get(part);
+      if (!list) parts.set(part, (list = []));
+      list.push(r);
+    }
+  }
+}
+await store.close();
+let n = 0;
+for (const rows of parts.values()) n += rows.length;
+const names = Object.keys(EVENT_SCHEMA) as (keyof EventRow)[];
+const isInt = (c: string) => (EVENT_SCHEMA as Record<string, { type: string }>)[c]!.type === 'INT64';
+console.log(`load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+console.log(`${n.toLocaleString('en')} rows in ${parts.size} partitions; raw JSON of the uploads ${(rawJson / 1e6).toFixed(1)} MB`);
+console.log('| writer | rows/s, one thread | Parquet | of raw JSON |\n|---|---|---|---|');
+
+function du(d: string): number {
+  let b = 0;
+  for (const e of readdirSync(d)) b += statSync(join(d, e)).size;
+  return b;
+}
+
+type Writer = (rows: EventRow[], path: string) => Promise<void>;
+const duck = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+const cols = names.map((c) => `${c} ${isInt(c) ? 'BIGINT' : 'VARCHAR'}`).join(', ');
+const types: DuckDBType[] = names.map((c) => (isInt(c) ? BIGINT : VARCHAR));
+/** DuckDB: rows appended into a table 2048 at a time as column vectors, then COPY TO parquet. */
+const duckWriter = (codec: string): Writer => async (rows, path) => {
+  await duck.run(`CREATE OR REPLACE TEMP TABLE t (${cols})`);
+  const app = await duck.createAppender('t');
+  for (let at = 0; at < rows.length; at += 2048) {
+    const m = Math.min(2048, rows.length - at);
+    const chunk = DuckDBDataChunk.create(types, m);
+    for (let c = 0; c < names.length; c++) {
+      const k = names[c]!;
+      const v = new Array(m);
+      if (isInt(k)) for (let i = 0; i < m; i++) { const x = rows[at + i]![k]; v[i] = x === null ? null : BigInt(x as number); }
+      else for (let i = 0; i < m; i++) v[i] = rows[at + i]![k];
+      chunk.setColumnValues(c, v);
+    }
+    app.appendDataChunk(chunk);
+  }
+  app.closeSync();
+  await duck.run(`COPY t TO '${path}' (FORMAT parquet, COMPRESSION ${codec})`);
+};
+/** DuckDB: rows appended value by value (appendVarchar, appendBigInt), then COPY TO parquet. */
+const duckRowWriter = (codec: string): Writer => async (rows, path) => {
+  await duck.run(`CREATE OR REPLACE TEMP TABLE t (${cols})`);
+  const app = await duck.createAppender('t');
+  for (const r of rows) {
+    for (const k of names) {
+      const x = r[k];
+      if (x === null) app.appendNull();
+      else if (typeof x === 'number') app.appendBigInt(BigInt(x));
+      else app.appendVarchar(x);
+    }
+    app.endRow();
+  }
+  app.closeSync();
+  await duck.run(`COPY t TO '${path}' (FORMAT parquet, COMPRESSION ${codec})`);
+};
+const snappy = new parquet.ParquetSchema(eventSchema('SNAPPY'));
+const candidates: [string, Writer][] = [
+  ['parquetjs-lite GZIP, PLAIN (today)', async (rows, path) => void (await encode({ rows, path }))],
+  ['parquetjs-lite SNAPPY, PLAIN', async (rows, path) => void (await encode({ rows, path }, snappy))],
+  ['DuckDB appender (data chunks) + COPY, ZSTD, dictionary', duckWriter('zstd')],
+  ['DuckDB appender (value by value) + COPY, ZSTD, dictionary', duckRowWriter('zstd')],
+  ['DuckDB appender (value by value) + COPY, SNAPPY, dictionary', duckRowWriter('snappy')],
+];
+for (const [label, write] of candidates) {
+  const out = mkdtempSync(join(tmpdir(), 'sluice-writers-'));
+  let i = 0;
+  const t0 = performance.now();
+  for (const rows of parts.values()) await write(rows, join(out, `${i++}.parquet`));
+  const s = (performance.now() - t0) / 1000;
+  const bytes = du(out);
+  console.log(`| ${label} | ${Math.round(n / s).toLocaleString('en')} rows/s | ${(bytes / 1e6).toFixed(1)} MB | ${((100 * bytes) / rawJson).toFixed(1)} % |`);
+  rmSync(out, { recursive: true, force: true });
+}
+duck.closeSync();

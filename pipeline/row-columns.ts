@@ -1,0 +1,97 @@
+import type { EventRow } from './row.js';
+
+/** A string column: row i's value is dict[ids[i]]; id 0 is null. Few distinct values (app, platform, os, country, model, type, name...) cross threads once a chunk. */
+export interface StrColumn {
+  ids: Int32Array;
+  dict: (string | null)[];
+}
+
+/** An integer column (timestamps, seq, offsets: all below 2^53): NaN is null. */
+export type IntColumn = Float64Array;
+
+/** Rows of one lake partition as columns, the way rows cross from decode to encode (no JSON text, no row objects). */
+export interface RowChunk {
+  part: string;
+  n: number;
+  str: Record<string, StrColumn>;
+  int: Record<string, IntColumn>;
+}
+
+/** The row columns decode fills; the enrichment ones are filled by encode from the dictionary. */
+export const STR_COLUMNS = ['dedupe_key', 'event_id', 'app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
+export const INT_COLUMNS = ['seq', 'ts', 'sent_at', 'received_at', 'event_time', 'frame_offset'] as const;
+
+/** Columns of (nearly) unique values: a dictionary look-up per row would buy nothing, so only a repeat of the previous row's value shares its id. */
+const MOSTLY_UNIQUE = new Set<string>(['dedupe_key', 'event_id', 'device_id', 'props', 'extra']);
+
+/** Rows of one partition into a chunk: strings dictionary-encoded column by column. */
+export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
+  const n = rows.length;
+  const str: Record<string, StrColumn> = {};
+  const int: Record<string, IntColumn> = {};
+  for (const c of STR_COLUMNS) {
+    const ids = new Int32Array(n);
+    const dict: (string | null)[] = [null];
+    const seen = MOSTLY_UNIQUE.has(c) ? null : new Map<string, number>();
+    let prev: string | null = null;
+    let prevId = 0;
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![c];
+      if (v === null) continue; // ids are 0 already
+      // Rows of one upload share their context: the previous row's id, without a map look-up.
+      if (v === prev) {
+        ids[i] = prevId;
+        continue;
+      }
+      let id = seen?.get(v);
+      if (id === undefined) {
+        id = dict.push(v) - 1;
+        seen?.set(v, id);
+      }
+      ids[i] = prevId = id;
+      prev = v;
+    }
+    str[c] = { ids, dict };
+  }
+  for (const c of INT_COLUMNS) {
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![c];
+      a[i] = v === null ? Number.NaN : v;
+    }
+    int[c] = a;
+  }
+  return { part, n, str, int };
+}
+
+/** Rows [from, to) of a chunk: copies (a view would take its whole buffer across threads), the dictionaries shared. */
+export function sliceChunk(c: RowChunk, from: number, to: number): RowChunk {
+  const str: Record<string, StrColumn> = {};
+  const int: Record<string, IntColumn> = {};
+  for (const k in c.str) str[k] = { ids: c.str[k]!.ids.slice(from, to), dict: c.str[k]!.dict };
+  for (const k in c.int) int[k] = c.int[k]!.slice(from, to);
+  return { part: c.part, n: to - from, str, int };
+}
+
+/** A chunk's rows as objects again (enrichment columns null), for the Parquet writer. */
+export function chunkRows(c: RowChunk, out: EventRow[] = []): EventRow[] {
+  const s = c.str;
+  const x = c.int;
+  const S = (k: string, i: number): string | null => s[k]!.dict[s[k]!.ids[i]!]!;
+  const I = (k: string, i: number): number | null => {
+    const v = x[k]![i]!;
+    return v === v ? v : null; // NaN is null
+  };
+  for (let i = 0; i < c.n; i++) {
+    out.push({
+      dedupe_key: S('dedupe_key', i)!, event_id: S('event_id', i), app_id: S('app_id', i)!, device_id: S('device_id', i)!, seq: I('seq', i), type: S('type', i)!,
+      ts: I('ts', i)!, sent_at: I('sent_at', i), received_at: I('received_at', i)!, event_time: I('event_time', i)!, dt: S('dt', i)!,
+      platform: S('platform', i), os_version: S('os_version', i), app_version: S('app_version', i), device_model: S('device_model', i), device_class: null,
+      screen: S('screen', i), country: S('country', i), country_name: null, region: S('region', i), region_name: null, locale: S('locale', i),
+      slot_id: S('slot_id', i), campaign_id: S('campaign_id', i), creative_id: S('creative_id', i), line_item_id: S('line_item_id', i),
+      advertiser_id: null, campaign_name: null, publisher_id: null, app_name: null, name: S('name', i), props: S('props', i), extra: S('extra', i),
+      source: S('source', i)!, segment: S('segment', i)!, frame_offset: I('frame_offset', i)!, flags: null,
+    });
+  }
+  return out;
+}
