@@ -2,7 +2,7 @@
  * bench:parquet-writers — the same enriched rows (a fleet's segments through frameRows and the
  * enricher) written as one Parquet file per lake partition by each writer candidate, in one run:
  * rows/s of the writing alone (one thread) and bytes against the raw JSON of the uploads.
- * Usage: node dist/bench/parquet-writers.bench.js --dir DIR (a bench:pipeline data dir: lake-seed/, sluice.db)
+ * Usage: node dist/bench/parquet-writers.bench.js --dir DIR [--one-file] (DIR a bench:pipeline data dir: lake-seed/, sluice.db)
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,9 +16,12 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { Enricher } from '../pipeline/enricher.js';
 import { frameRows, type EventRow } from '../pipeline/row.js';
 import parquet from 'parquetjs-lite';
+import { writeFileSync } from 'node:fs';
+import { Dictionary, Int32, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm/node';
 import encode, { EVENT_SCHEMA, eventSchema } from '../pipeline/encode-worker.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, lake: { type: 'string', default: 'lake-seed' } } });
+const { values } = parseArgs({ options: { dir: { type: 'string' }, lake: { type: 'string', default: 'lake-seed' }, 'one-file': { type: 'boolean', default: false } } });
 const dir = values.dir!;
 const store = new SqliteStore({ path: join(dir, 'sluice.db') });
 const lake = new LocalLake({ dir: join(dir, values.lake!) });
@@ -38,6 +41,12 @@ for (const { key } of await lake.list('segments/')) {
   }
 }
 await store.close();
+// --one-file: every row in one file, to tell a writer's per-row cost from its per-file cost.
+if (values['one-file']) {
+  const all = [...parts.values()].flat();
+  parts.clear();
+  parts.set('all', all);
+}
 let n = 0;
 for (const rows of parts.values()) n += rows.length;
 const names = Object.keys(EVENT_SCHEMA) as (keyof EventRow)[];
@@ -91,6 +100,34 @@ const duckRowWriter = (codec: string): Writer => async (rows, path) => {
   app.closeSync();
   await duck.run(`COPY t TO '${path}' (FORMAT parquet, COMPRESSION ${codec})`);
 };
+/**
+ * apache-arrow + parquet-wasm (Rust's parquet crate): strings as Arrow dictionary vectors (an
+ * Int32 id per row and the distinct values, as the pipeline's column chunks hold them), integers
+ * as Int64, handed to the Rust writer over Arrow IPC; dictionary pages on, one codec.
+ */
+const arrowWriter = (codec: Compression): Writer => {
+  const props = () => new WriterPropertiesBuilder().setCompression(codec).setDictionaryEnabled(true).build();
+  return async (rows, path) => {
+    const columns: Record<string, Vector> = {};
+    for (const k of names) {
+      if (isInt(k)) {
+        const v = new BigInt64Array(rows.length);
+        const valid = new Uint8Array(Math.ceil(rows.length / 8));
+        let nulls = 0;
+        for (let i = 0; i < rows.length; i++) {
+          const x = rows[i]![k];
+          if (x === null) nulls++;
+          else (v[i] = BigInt(x as number)), (valid[i >> 3]! |= 1 << (i & 7));
+        }
+        columns[k] = makeVector({ type: new Int64(), data: v, nullBitmap: nulls ? valid : undefined, nullCount: nulls, length: rows.length });
+      } else {
+        columns[k] = vectorFromArray(rows.map((r) => r[k] as string | null), new Dictionary(new Utf8(), new Int32()));
+      }
+    }
+    const table = new Table(columns);
+    writeFileSync(path, writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props()));
+  };
+};
 const snappy = new parquet.ParquetSchema(eventSchema('SNAPPY'));
 const candidates: [string, Writer][] = [
   ['parquetjs-lite GZIP, PLAIN (today)', async (rows, path) => void (await encode({ rows, path }))],
@@ -98,6 +135,8 @@ const candidates: [string, Writer][] = [
   ['DuckDB appender (data chunks) + COPY, ZSTD, dictionary', duckWriter('zstd')],
   ['DuckDB appender (value by value) + COPY, ZSTD, dictionary', duckRowWriter('zstd')],
   ['DuckDB appender (value by value) + COPY, SNAPPY, dictionary', duckRowWriter('snappy')],
+  ['apache-arrow + parquet-wasm, SNAPPY, dictionary', arrowWriter(Compression.SNAPPY)],
+  ['apache-arrow + parquet-wasm, ZSTD, dictionary', arrowWriter(Compression.ZSTD)],
 ];
 for (const [label, write] of candidates) {
   const out = mkdtempSync(join(tmpdir(), 'sluice-writers-'));
