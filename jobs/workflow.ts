@@ -103,7 +103,7 @@ export async function runWorkflow<C>(wf: Workflow<C>, ctx: C, o: RunOptions): Pr
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       o.onStep?.(step.name, i, steps.length);
-      for (const k of held) if (!(await o.store.acquireJobLock(k, o.owner, o.lockTtlMs, now()))) throw new JobError('JOB_ERR_LOCKED', `lost the lock ${k} (not renewed within ${o.lockTtlMs} ms)`);
+      for (const k of held) if (!(await o.store.renewJobLock(k, o.owner, o.lockTtlMs, now()))) throw new JobError('JOB_ERR_LOCKED', `lost the lock ${k} (not renewed within ${o.lockTtlMs} ms)`);
       const s0 = now();
       const stepRun = await o.store.startJobRun(`${wf.name}.${step.name}`, o.partition, s0);
       for (let attempt = 1; ; attempt++) {

@@ -5,7 +5,7 @@ import type { FactStore } from '../store/facts.js';
 import { PipelineError, PipelineErrorCode } from './errors.js';
 
 /** The lease calls of the report store (its job lock table): atomic on SQLite and MySQL alike. */
-export type LeaseStore = Pick<FactStore, 'acquireJobLock' | 'releaseJobLock' | 'jobLockHolder'>;
+export type LeaseStore = Pick<FactStore, 'acquireJobLock' | 'renewJobLock' | 'releaseJobLock' | 'jobLockHolder'>;
 
 export const LEASE_DEFAULTS = { leaseMs: 30_000, leaseRenewMs: 10_000 } as const;
 
@@ -35,7 +35,8 @@ export class HeldLease {
 
   private async renew(): Promise<boolean> {
     if (this.lost) return false;
-    if (await this.leases.store.acquireJobLock(leaseKey(this.segment), this.leases.holder, this.leases.leaseMs, Date.now())) return true;
+    // Renew, never acquire: a lease taken over (and perhaps finished and released) by another process stays lost.
+    if (await this.leases.store.renewJobLock(leaseKey(this.segment), this.leases.holder, this.leases.leaseMs, Date.now())) return true;
     this.lost = true;
     this.leases.counts.lost++;
     this.leases.log.warn({ segment: this.segment }, 'segment lease lost (another process took it over); this attempt will not commit');

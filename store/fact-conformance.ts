@@ -299,8 +299,13 @@ export function factConformance(h: ConformanceHarness): void {
         assert.deepEqual(await s.jobLockHolder(k), { owner: 'w2', expires_at: t0 + 150_000 }, 'the holder and its expiry');
         await s.releaseJobLock(k, 'w1');
         assert.equal(await s.acquireJobLock(k, 'w1', ttl, t0 + 90_002), false, "a release by who does not hold it does nothing");
+        assert.equal(await s.renewJobLock(k, 'w1', ttl, t0 + 90_002), false, 'renewing a lock another holds does nothing');
+        assert.equal(await s.renewJobLock(k, 'w2', ttl, t0 + 90_002), true, 'its holder renews it');
+        assert.equal((await s.jobLockHolder(k))?.expires_at, t0 + 150_002);
         await s.releaseJobLock(k, 'w2');
         assert.equal(await s.jobLockHolder(k), undefined, 'released: free');
+        assert.equal(await s.renewJobLock(k, 'w2', ttl, t0 + 90_003), false, 'a released lock is not renewed');
+        assert.equal(await s.jobLockHolder(k), undefined, 'nor made again by a late renewal');
         assert.equal(await s.acquireJobLock(k, 'w1', ttl, t0 + 90_003), true);
         await rejectsWith(s.acquireJobLock(k, 'w1', 0, t0), 'STORE_ERR_INVALID');
         await rejectsWith(s.acquireJobLock(k, '', ttl, t0), 'STORE_ERR_INVALID');

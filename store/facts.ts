@@ -198,6 +198,8 @@ export interface FactStore {
   listJobRuns(filter: { workflow?: string; limit?: number }): Promise<JobRun[]>;
   /** Takes the lock when free or expired (or already ours: extends it); answers whether we hold it now. */
   acquireJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Extends the lock only while its row is still ours (never takes or re-creates it); answers whether it was. */
+  renewJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lock up if we hold it. */
   releaseJobLock(partitionKey: string, owner: string): Promise<void>;
   /** Who holds (or last held, when expired and not released) the lock, and until when; undefined when free. */

@@ -35,6 +35,7 @@ const SQL = {
   },
   takeLock: 'UPDATE job_locks SET owner = ?, expires_at = ? WHERE partition_key = ? AND (owner = ? OR expires_at <= ?)',
   releaseLock: 'DELETE FROM job_locks WHERE partition_key = ? AND owner = ?',
+  renewLock: 'UPDATE job_locks SET expires_at = ? WHERE partition_key = ? AND owner = ?',
 } as const;
 
 function text(problems: string[], field: string, v: unknown, max: number): void {
@@ -128,6 +129,17 @@ export class JobSql {
       // mysql2 sets FOUND_ROWS: a matched row counts even when extending changes nothing.
       return (await x.run(SQL.takeLock, [owner, expires, partitionKey, owner, now])) === 1;
     });
+  }
+
+  async renewJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const problems: string[] = [];
+    text(problems, 'partition_key', partitionKey, 255);
+    text(problems, 'owner', owner, 255);
+    ms(problems, 'ttlMs', ttlMs, 1);
+    ms(problems, 'now', now);
+    refuse('job lock', problems);
+    // Only a row we still own: a lock released or taken over meanwhile is never made again here.
+    return (await this.db.query((x) => x.run(SQL.renewLock, [now + ttlMs, partitionKey, owner]))) === 1;
   }
 
   async jobLockHolder(partitionKey: string): Promise<{ owner: string; expires_at: number } | undefined> {

@@ -368,5 +368,6 @@ export abstract class SqlStore implements ReportStore {
   listJobRuns: FactStore['listJobRuns'] = (...a) => this.jobs.listJobRuns(...a);
   acquireJobLock: FactStore['acquireJobLock'] = (...a) => this.jobs.acquireJobLock(...a);
   releaseJobLock: FactStore['releaseJobLock'] = (...a) => this.jobs.releaseJobLock(...a);
+  renewJobLock: FactStore['renewJobLock'] = (...a) => this.jobs.renewJobLock(...a);
   jobLockHolder: FactStore['jobLockHolder'] = (...a) => this.jobs.jobLockHolder(...a);
 }

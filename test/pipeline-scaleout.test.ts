@@ -9,7 +9,9 @@ import { duck, fleetLake, runPipelineOnce } from './helpers/pipeline.js';
 import { kill } from './helpers/child-tracking.js';
 import { LocalLake } from '../lake/local-lake.js';
 import { segmentName } from '../pipeline/segment-processor.js';
-import { leaseKey } from '../pipeline/segment-lease.js';
+import { leaseKey, SegmentLeases } from '../pipeline/segment-lease.js';
+import { createLogger } from '../common/logger.js';
+import { tmp } from './helpers/fleet.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -93,5 +95,31 @@ test('two pipelines share one lake, one is killed mid-segment, and the survivor 
   } finally {
     for (const c of children) await kill(c, 'SIGKILL');
     rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
+
+test('a holder whose lease was taken over, finished and released does not get it back by renewing', async () => {
+  const dir = tmp('lease');
+  const store = new SqliteStore({ path: join(dir, 'sluice.db') });
+  await store.migrate();
+  try {
+    const log = createLogger('lease', 'silent');
+    // A holds for 50 ms and then stalls (no renewal); B takes the segment over, finishes it and releases it.
+    const a = await new SegmentLeases(store, 'holder-a', 50, 1_000_000, log).claim('seg-1');
+    assert.ok(a);
+    // The lease's 50 ms must pass on the clock (time itself, not a condition anything signals).
+    await new Promise((r) => setTimeout(r, 60));
+    const bLeases = new SegmentLeases(store, 'holder-b', 30_000, 1_000_000, log);
+    const b = await bLeases.claim('seg-1');
+    assert.ok(b, 'the expired lease is taken over');
+    assert.equal(bLeases.counts.takenOver, 1);
+    await b.release();
+    // A wakes up and fences before its commit: the lease is lost, and not made again.
+    await assert.rejects(a.confirm(), (err: Error & { code?: string }) => err.code === 'PIPE_ERR_LEASE_LOST');
+    assert.equal(await store.jobLockHolder(leaseKey('seg-1')), undefined);
+    await a.release();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
