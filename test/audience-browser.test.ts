@@ -78,3 +78,17 @@ test("today is not a whole day: yesterday's cohort shows no day 1 yet, not a dro
   assert.equal(body.last_day, yesterday);
   assert.deepEqual(body.cohorts.map((c) => [c.day, c.d1]), [[before, 6], [yesterday, null]]);
 });
+
+test("over all apps, a day +k is known only once every app's data has reached it", async () => {
+  const day = (n: number) => `2026-05-${String(n).padStart(2, '0')}`;
+  // app_a1's audience is loaded up to May 10, app_a2's only up to May 3 (its jobs lag).
+  await fx.store.replaceAudience('app_a1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({ app_id: 'app_a1', day: day(n), devices: 5, new_devices: n === 1 ? 5 : 0, d1: n === 1 ? 3 : 0, d7: n === 1 ? 2 : 0, d30: 0 })));
+  await fx.store.replaceAudience('app_a2', [1, 2, 3].map((n) => ({ app_id: 'app_a2', day: day(n), devices: 4, new_devices: n === 1 ? 4 : 0, d1: n === 1 ? 2 : 0, d7: 0, d30: 0 })));
+  const cookie = await fx.login(fx.world.users.pubA.email);
+  const res = await fetch(`${fx.url}/api/apps/all/audience?from=${day(1)}&to=${day(10)}&tz=UTC`, { headers: { cookie } });
+  const body = (await res.json()) as { last_day: string; cohorts: { day: string; devices: number; d1: number | null; d7: number | null }[] };
+  assert.equal(res.status, 200);
+  assert.equal(body.last_day, day(3));
+  // May 1's day 7 (May 8) is not known for app_a2: a dash, not app_a1's 2 over both apps' 9 devices.
+  assert.deepEqual(body.cohorts.map((c) => [c.day, c.devices, c.d1, c.d7]), [[day(1), 9, 5, null]]);
+});

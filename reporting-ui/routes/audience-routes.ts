@@ -41,7 +41,8 @@ export function audienceRoutes(o: UiAppOptions) {
         last: await o.store.audienceLastDay(id),
       })));
       const byDay = new Map<string, AudienceDayRow>();
-      const lastData = per.reduce<string | null>((m, p) => (p.last !== null && (m === null || p.last > m) ? p.last : m), null);
+      // Over several apps, a day is known once every app with data has reached it (one app's jobs may lag).
+      const lastData = per.reduce<string | null>((m, p) => (p.last !== null && (m === null || p.last < m) ? p.last : m), null);
       // Today is not over: a cohort's day +k that is today would show its devices so far as a drop.
       const yesterday = plusDays(new Date().toISOString().slice(0, 10), -1);
       const lastDay = lastData !== null && lastData > yesterday ? yesterday : lastData;
