@@ -6,6 +6,7 @@
  * per hour). The dimension column is picked from a fixed list, never from input.
  */
 import { invalid } from './errors.js';
+import { checkIds, marks, num } from './sql-params.js';
 import { FILTER_ROLLUP_DIMENSIONS, REPORT_DIMENSIONS, type ReportDimension } from './migrations.js';
 import type { DimensionTotals } from './reports.js';
 import type { Row } from './rows.js';
@@ -39,14 +40,11 @@ export interface FilterQueries {
   filteredDimensionTotals(appIds: readonly string[], dim: ReportDimension, f: ReportFilter, fromHour: number, toHour: number): Promise<DimensionTotals[]>;
 }
 
-const MAX_IDS = 10_000;
 const SUMS = 'SUM(events) AS events, SUM(sessions) AS sessions, SUM(session_ms) AS session_ms, SUM(ad_impression) AS ad_impression, SUM(ad_click) AS ad_click, SUM(custom) AS custom';
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-const num = (r: Row, k: string): number => Number(r[k] ?? 0);
 const totals = (t: number | string, r: Row): FilteredTotals => ({ t, events: num(r, 'events'), sessions: num(r, 'sessions'), session_ms: num(r, 'session_ms'), ad_impression: num(r, 'ad_impression'), ad_click: num(r, 'ad_click'), custom: num(r, 'custom') });
 
 function check(appIds: readonly string[], f: ReportFilter): void {
-  if (!Array.isArray(appIds) || appIds.length > MAX_IDS || appIds.some((x) => typeof x !== 'string')) throw invalid('report filter', [`appIds: expected at most ${MAX_IDS} ids`]);
+  checkIds('report filter', 'appIds', appIds);
   if (!f || !FILTER_DIMENSIONS.includes(f.dim)) throw invalid('report filter', [`filter: expected one of ${FILTER_DIMENSIONS.join(', ')}`]);
   if (typeof f.value !== 'string' || f.value.length > 64) throw invalid('report filter', ['filter value: expected a string of at most 64 characters']);
 }

@@ -4,6 +4,7 @@
  * quarantined rows, job runs) with their total, newest first.
  */
 import { invalid } from './errors.js';
+import { checkIds, marks, num } from './sql-params.js';
 import type { JobRun, QuarantineRow, RestatementRow } from './facts.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
@@ -37,14 +38,9 @@ export interface HealthQueries {
 }
 
 export const MAX_PAGE = 1000;
-const MAX_IDS = 10_000;
 const DAY_MS = 86_400_000;
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-const num = (r: Row, k: string): number => Number(r[k] ?? 0);
 
-function checkIds(list: readonly string[]): void {
-  if (!Array.isArray(list) || list.length > MAX_IDS || list.some((x) => typeof x !== 'string')) throw invalid('health query', [`appIds: expected at most ${MAX_IDS} ids`]);
-}
+const checkAppIds = (list: readonly string[]): void => void checkIds('health query', 'appIds', list);
 function checkPage(q: { limit: number; offset: number; since?: number }): void {
   const p: string[] = [];
   if (!Number.isSafeInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE) p.push(`limit: expected 1 to ${MAX_PAGE}`);
@@ -57,7 +53,7 @@ function checkPage(q: { limit: number; offset: number; since?: number }): void {
 function where(q: PageQuery, col: string): { sql: string; params: unknown[] } {
   const w: string[] = [];
   const params: unknown[] = [];
-  if (q.appIds) checkIds(q.appIds), w.push(`app_id IN (${marks(q.appIds.length)})`), params.push(...q.appIds);
+  if (q.appIds) checkAppIds(q.appIds), w.push(`app_id IN (${marks(q.appIds.length)})`), params.push(...q.appIds);
   if (q.since !== undefined) w.push(`${col} >= ?`), params.push(q.since);
   return { sql: w.length ? `WHERE ${w.join(' AND ')}` : '', params };
 }
@@ -66,7 +62,7 @@ export class HealthSql implements HealthQueries {
   constructor(private readonly db: SqlAccess) {}
 
   async appDayHealth(appIds: readonly string[], fromDay: string, toDay: string): Promise<AppDayHealthCounts[]> {
-    checkIds(appIds);
+    checkAppIds(appIds);
     if (appIds.length === 0) return [];
     const fromHour = Date.parse(`${fromDay}T00:00:00Z`);
     const endHour = Date.parse(`${toDay}T00:00:00Z`) + DAY_MS;

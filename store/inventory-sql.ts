@@ -3,7 +3,7 @@
  * day, from the daily ad rollup by slot (agg_campaign_dim_daily, dim 'slot_id'). Requests sit
  * on rows with no campaign (a request comes before any pick), impressions on the campaigns'.
  */
-import { invalid } from './errors.js';
+import { checkIds, marks } from './sql-params.js';
 import type { SqlAccess } from './sql-store.js';
 
 export interface SlotDay {
@@ -19,14 +19,12 @@ export interface InventoryQueries {
   slotDays(appIds: readonly string[], fromDay: string, toDay: string): Promise<SlotDay[]>;
 }
 
-const MAX_IDS = 10_000;
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 export class InventorySql implements InventoryQueries {
   constructor(private readonly db: SqlAccess) {}
 
   async slotDays(appIds: readonly string[], fromDay: string, toDay: string): Promise<SlotDay[]> {
-    if (!Array.isArray(appIds) || appIds.length > MAX_IDS || appIds.some((x) => typeof x !== 'string')) throw invalid('inventory query', [`appIds: expected at most ${MAX_IDS} ids`]);
+    checkIds('inventory query', 'appIds', appIds);
     if (appIds.length === 0) return [];
     const rows = await this.db.query((x) =>
       x.all(

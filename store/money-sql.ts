@@ -4,7 +4,7 @@
  * line item x hour rollup, or for slots the line item x slot x day rollup (agg_money_slot_daily)
  * and the hourly facts at either end of the range. Ids are bound parameters.
  */
-import { invalid } from './errors.js';
+import { checkIds } from './sql-params.js';
 import { splitRange } from './report-sql.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
@@ -24,13 +24,12 @@ export interface MoneyQueries {
   moneyCounts(appIds: readonly string[], fromHour: number, toHour: number, bySlot: boolean): Promise<MoneyCount[]>;
 }
 
-const MAX_IDS = 10_000;
 
 export class MoneySql implements MoneyQueries {
   constructor(private readonly db: SqlAccess) {}
 
   async moneyCounts(appIds: readonly string[], fromHour: number, toHour: number, bySlot: boolean): Promise<MoneyCount[]> {
-    if (!Array.isArray(appIds) || appIds.length > MAX_IDS || appIds.some((x) => typeof x !== 'string')) throw invalid('money filter', [`appIds: expected at most ${MAX_IDS} ids`]);
+    checkIds('money filter', 'appIds', appIds);
     if (appIds.length === 0) return [];
     const marks = appIds.map(() => '?').join(', ');
     const sums = 'SUM(impressions) AS impressions, SUM(clicks) AS clicks';

@@ -3,13 +3,13 @@
  * with bound parameters; the grouping column is picked from a fixed list, never from input.
  */
 import { invalid } from './errors.js';
+import { checkIds, marks, num } from './sql-params.js';
 import { AD_DIMENSIONS, REPORT_DIMENSIONS, type ReportDimension } from './migrations.js';
 import type { CampaignGroup, CampaignTotals, CustomTotals, DayDevices, DimensionTotals, HourTotals, LineItemHour, ReportQueries } from './reports.js';
 import { CAMPAIGN_GROUPS } from './reports.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 
-const MAX_IDS = 10_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -27,13 +27,7 @@ export function splitRange(fromHour: number, toHour: number): { days: [string, s
   if (toHour >= endDay) edges.push([endDay, toHour]);
   return { days: [dayOf(firstDay), dayOf(endDay - DAY_MS)], edges };
 }
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-const num = (r: Row, k: string): number => Number(r[k] ?? 0);
-
-function ids(what: string, list: readonly string[]): readonly string[] {
-  if (!Array.isArray(list) || list.length > MAX_IDS || list.some((x) => typeof x !== 'string')) throw invalid('report filter', [`${what}: expected at most ${MAX_IDS} ids`]);
-  return list;
-}
+const ids = (what: string, list: readonly string[]): readonly string[] => checkIds('report filter', what, list);
 
 export class ReportSql implements ReportQueries {
   constructor(private readonly db: SqlAccess) {}
