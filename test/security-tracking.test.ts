@@ -57,7 +57,7 @@ describe('tracking under hostile bodies', () => {
   });
   after(() => t.close());
 
-  test("keeps other clients' uploads under 100 ms at p99 while a parse bomb is sent over and over", async (tc) => {
+  test("keeps other clients' uploads quick while a parse bomb is sent over and over (p99 under 250 ms; one bomb used to hold the event loop ~500 ms)", async (tc) => {
     // 8 KB of gzip, 8 MB of JSON: an events array of four million zeros.
     const bomb = gzipSync(`{"events":[${'0,'.repeat(3_999_999)}0]}`, { level: 9 });
     assert.ok(bomb.length < 16_000);
@@ -95,7 +95,9 @@ describe('tracking under hostile bodies', () => {
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!;
     assert.ok(latencies.length >= 100 && bombs >= 20, `${latencies.length} uploads and ${bombs} bombs in 20 s (p99 ${p99.toFixed(1)} ms)`);
     tc.diagnostic(`${latencies.length} uploads, p99 ${p99.toFixed(1)} ms, ${bombs} bombs in between`);
-    assert.ok(p99 < 100, `p99 ${p99.toFixed(1)} ms with ${bombs} bombs in between`);
+    // The bound tells a blocked event loop (each bomb ~500 ms before the scan) from a busy machine:
+    // on a 2-core CI running two test files at once, a healthy p99 was seen from 30 to 101 ms.
+    assert.ok(p99 < 250, `p99 ${p99.toFixed(1)} ms with ${bombs} bombs in between`);
   });
 
   test('answers 413 TRK_ERR_BODY_TOO_COMPLEX to a nesting bomb and to a value bomb outside the events, before parsing them', async () => {
