@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLogger } from '../common/logger.js';
 import { DAY_MS, parseUtcDay, utcDay } from '../common/time.js';
-import { ensureUser, startUi, type UiTier } from '../reporting-ui/run.js';
+import type { UiTier } from '../reporting-ui/run.js';
 import type { GroundTruth } from '../sdk-mock/ground-truth.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { runJobs } from './helpers/jobs.js';
+import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
 
 /**
@@ -49,10 +49,7 @@ describe('funnels and campaign reach against the fleet ground truth', () => {
     const days = truth.app_days.map((r) => r.day).sort();
     from = utcDay(parseUtcDay(days[0]!) - DAY_MS);
     to = utcDay(parseUtcDay(days[days.length - 1]!) + DAY_MS);
-    await ensureUser(store, { email: 'admin@funnels.example', password: 'password-123', role: 'admin' });
-    ui = await startUi({ host: '127.0.0.1', port: 0, trackingUrl: '', liveToken: '', metricsUrls: '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000 }, store, createLogger('ui', 'silent'));
-    const res = await fetch(`${ui.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@funnels.example', password: 'password-123' }) });
-    cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    ({ ui, cookie } = await adminUi(store, 'admin@funnels.example'));
   });
   after(async () => {
     await ui?.close();

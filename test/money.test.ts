@@ -3,16 +3,16 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { createLogger } from '../common/logger.js';
 import { countSpend, flatSpendTo, formatMoney, parseMoney, roundHalfUp } from '../common/money.js';
 import { DAY_MS, parseUtcDay, utcDay } from '../common/time.js';
-import { ensureUser, startUi, type UiTier } from '../reporting-ui/run.js';
+import type { UiTier } from '../reporting-ui/run.js';
 import type { GroundTruth } from '../sdk-mock/ground-truth.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS, statementFor } from '../store/migrations.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { StoreError } from '../store/errors.js';
 import { tmp } from './helpers/fleet.js';
 import { runJobs } from './helpers/jobs.js';
+import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
 
 type Json = Record<string, any>;
@@ -114,10 +114,7 @@ describe('money in the reporting API against the fleet ground truth', () => {
     const days = truth.money.campaign_app_days.map((r) => r.day).sort();
     from = days[0]!;
     to = days[days.length - 1]!;
-    await ensureUser(store, { email: 'admin@money.example', password: 'password-123', role: 'admin' });
-    ui = await startUi({ host: '127.0.0.1', port: 0, trackingUrl: '', liveToken: '', metricsUrls: '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000 }, store, createLogger('ui', 'silent'));
-    const res = await fetch(`${ui.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@money.example', password: 'password-123' }) });
-    cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    ({ ui, cookie } = await adminUi(store, 'admin@money.example'));
   });
   after(async () => {
     await ui?.close();

@@ -36,6 +36,17 @@ export interface TruthUi {
   close(): Promise<void>;
 }
 
+const UI_OPTS = { host: '127.0.0.1', port: 0, trackingUrl: '', liveToken: '', metricsUrls: '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000 };
+
+/** A reporting UI on loopback over `store`, with an admin `email` made and logged in: its cookie header. */
+export async function adminUi(store: SqliteStore, email: string): Promise<{ ui: UiTier; cookie: string }> {
+  await ensureUser(store, { email, password: TRUTH_PASSWORD, role: 'admin' });
+  const ui = await startUi(UI_OPTS, store, createLogger('ui', 'silent'));
+  const res = await fetch(`${ui.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: TRUTH_PASSWORD }) });
+  assert.equal(res.status, 200);
+  return { ui, cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+}
+
 export async function startTruthUi(devices = 120, seed = 21): Promise<TruthUi> {
   const fx = await fleetLake(devices, seed, 0.4);
   await runPipelineOnce(fx.lakeDir, fx.dbPath);
@@ -53,7 +64,7 @@ export async function startTruthUi(devices = 120, seed = 21): Promise<TruthUi> {
   await ensureUser(store, { email: users.admin, password: TRUTH_PASSWORD, role: 'admin' });
   await ensureUser(store, { email: users.publisher, password: TRUTH_PASSWORD, role: 'publisher', publisher_id: publisherId });
   await ensureUser(store, { email: users.advertiser, password: TRUTH_PASSWORD, role: 'advertiser', advertiser_id: advertiserId });
-  const ui = await startUi({ host: '127.0.0.1', port: 0, trackingUrl: '', liveToken: '', metricsUrls: '', adminEmail: '', adminPassword: '', sessionHours: 1, secureCookies: false, loginRatePerMinute: 1000 }, store, createLogger('ui', 'silent'));
+  const ui = await startUi(UI_OPTS, store, createLogger('ui', 'silent'));
   return {
     ui, store, truth: fx.truth, world: fx.world, apps, from, to, users, publisherId, advertiserId,
     async login(email) {
