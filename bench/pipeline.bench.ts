@@ -23,7 +23,7 @@ import { frameRows, type EventRow } from '../pipeline/row.js';
 import encode from '../pipeline/encode-worker.js';
 import { parseLimit } from './parse-limit.js';
 
-const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: '50000' }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
+const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: '50000' }, 'batch-frames': { type: 'string', default: '64' }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
 const self = fileURLToPath(import.meta.url);
 /** Segment size, as tracking's --roll-mb: 64 MB by default. */
 const SEGMENT_BYTES = Number(values['segment-mb']) * 1e6;
@@ -44,7 +44,7 @@ if (values.mode === 'stages' || values.mode === 'single') {
   let events = 0;
   let hitRatio = 0;
   if (values.mode === 'stages') {
-    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: 64, queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
+    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: Number(values['batch-frames']), queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
     for (const r of await p.runOnce()) events += r.events;
     hitRatio = p.enricher.hitRatio;
     const m = await (await fetch(`${p.url}/metrics`)).text();
@@ -91,7 +91,7 @@ const { fleet, segments: segN } = await fleetSegments(dir, seedLake, join(dir, '
 execFileSync('cp', ['-r', seedLake, join(dir, 'lake-single')]);
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
-const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!];
+const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!, '--batch-frames', values['batch-frames']!];
 const threads = cpus().length;
 const lim = await parseLimit(join(seedLake, 'segments'), threads);
 const limRate = lim.events / lim.seconds;

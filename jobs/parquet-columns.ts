@@ -1,17 +1,13 @@
 /**
- * Reads chosen columns of a flat Parquet file straight out of its pages into typed arrays:
- * strings stay as byte ranges of the decompressed page (hashed or compared in place, made
- * into strings only on demand), INT64 become float64 numbers. parquetjs-lite's own reader
- * (readRowGroup: a Buffer per value, an Array per level) ran at 82k rows/s for 17 columns;
- * this one reads the same file several times faster. parquetjs-lite still decodes the Thrift
- * footer and page headers. Handles what our pipeline writes and what common writers produce
- * for flat schemas: data pages v1 and v2, PLAIN values, RLE/bit-packed definition levels,
- * UNCOMPRESSED or GZIP; anything else is refused with a clear error.
+ * Reads chosen columns of a Parquet file into typed arrays: strings stay as byte ranges of one
+ * buffer (hashed or compared in place, made into strings only on demand), integers and times
+ * become float64 numbers. parquet-wasm (the Rust `parquet` crate) decodes the pages, so every
+ * standard encoding and codec is read: the pipeline's dictionary pages in ZSTD, and the PLAIN
+ * GZIP files of older pipelines. Arrow hands the columns over: a dictionary column's rows point
+ * into its dictionary's bytes, so equal values share a range.
  */
-import { gunzipSync } from 'node:zlib';
-import { FileMetaData, PageHeader } from 'parquetjs-lite/gen-nodejs/parquet_types.js';
-import { decodeThrift } from 'parquetjs-lite/lib/util.js';
-
+import { DataType, tableFromIPC, type Data } from 'apache-arrow';
+import { readParquet } from 'parquet-wasm/node';
 export interface StrColumn {
   kind: 'str';
   data: Buffer;
@@ -34,164 +30,100 @@ export interface ColumnBatch {
   columns: Map<string, Column>;
 }
 
-const MAGIC = 'PAR1';
-const TYPE_INT32 = 1;
-const TYPE_INT64 = 2;
-const TYPE_BYTE_ARRAY = 6;
-const CODEC_UNCOMPRESSED = 0;
-const CODEC_GZIP = 2;
-const PAGE_DATA = 0;
-const PAGE_DATA_V2 = 3;
-const PAGE_DICTIONARY = 2;
-const ENC_PLAIN = 0;
-const REP_OPTIONAL = 1;
-
 export class ParquetFormatError extends Error {}
 
 /** Buffer's undocumented but stable utf8Slice skips toString's argument checks (2x on short strings). */
 type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
 
-const num = (v: unknown): number => Number(v as number);
+const TWO32 = 4294967296;
 
-/** One batch per row group, with the named columns (an absent column is an error). */
+/** One batch per record batch of the file (as many rows as a row group), with the named columns (an absent column is an error). */
 export function readParquetColumns(buf: Buffer, names: readonly string[]): ColumnBatch[] {
-  if (buf.length < 12 || buf.toString('latin1', buf.length - 4) !== MAGIC) throw new ParquetFormatError('not a Parquet file (no PAR1 trailer)');
-  const metaLen = buf.readUInt32LE(buf.length - 8);
-  const meta = new FileMetaData();
-  decodeThrift(meta, buf, buf.length - 8 - metaLen);
-  const optional = new Map<string, boolean>();
-  for (const el of meta.schema as { name: string; repetition_type?: number; num_children?: number }[]) {
-    if (!el.num_children) optional.set(el.name, el.repetition_type === REP_OPTIONAL);
+  if (buf.length < 12 || buf.toString('latin1', buf.length - 4) !== 'PAR1') throw new ParquetFormatError('not a Parquet file (no PAR1 trailer)');
+  let ipc: Uint8Array;
+  try {
+    // Batches as large as a file's row group: one batch per file as the pipeline writes them.
+    ipc = readParquet(buf, { columns: [...names], batchSize: 1 << 22 }).intoIPCStream();
+  } catch (err) {
+    throw new ParquetFormatError(`cannot read the Parquet file: ${String((err as Error).message ?? err)}`);
   }
+  const table = tableFromIPC(ipc);
+  for (const name of names) if (table.schema.fields.findIndex((f) => f.name === name) < 0) throw new ParquetFormatError(`column ${name} is not in the file`);
   const out: ColumnBatch[] = [];
-  for (const rg of meta.row_groups as { num_rows: unknown; columns: { meta_data: Record<string, any> }[] }[]) {
-    const rows = num(rg.num_rows);
+  for (const batch of table.batches) {
     const columns = new Map<string, Column>();
-    for (const name of names) {
-      const chunk = rg.columns.find((c) => c.meta_data.path_in_schema.join('.') === name);
-      if (!chunk) throw new ParquetFormatError(`column ${name} is not in the file`);
-      columns.set(name, readChunk(buf, chunk.meta_data, rows, optional.get(name) ?? true, name));
-    }
-    out.push({ rows, columns });
+    for (const name of names) columns.set(name, toColumn(batch.getChild(name)!.data[0]!, name));
+    out.push({ rows: batch.numRows, columns });
   }
   return out;
 }
 
-function readChunk(buf: Buffer, md: Record<string, any>, rows: number, isOptional: boolean, name: string): Column {
-  const type = md.type as number;
-  const codec = md.codec as number;
-  if (codec !== CODEC_UNCOMPRESSED && codec !== CODEC_GZIP) throw new ParquetFormatError(`column ${name}: codec ${codec} is not supported (GZIP or none)`);
-  if (type !== TYPE_BYTE_ARRAY && type !== TYPE_INT64 && type !== TYPE_INT32) throw new ParquetFormatError(`column ${name}: physical type ${type} is not supported`);
-  const present = new Uint8Array(rows);
-  const start = type === TYPE_BYTE_ARRAY ? new Int32Array(rows) : null;
-  const end = type === TYPE_BYTE_ARRAY ? new Int32Array(rows) : null;
-  const values = type === TYPE_BYTE_ARRAY ? null : new Float64Array(rows);
-  const datas: Buffer[] = [];
-  let dataBase = 0;
-  let row = 0;
-  let pos = num(md.dictionary_page_offset ?? md.data_page_offset);
-  if (md.dictionary_page_offset !== undefined && md.dictionary_page_offset !== null) pos = num(md.dictionary_page_offset);
-  const stop = pos + num(md.total_compressed_size);
-  while (row < rows && pos < stop) {
-    const h = new PageHeader();
-    pos += decodeThrift(h, buf, pos);
-    const size = h.compressed_page_size as number;
-    const body = buf.subarray(pos, pos + size);
-    pos += size;
-    if (h.type === PAGE_DICTIONARY) throw new ParquetFormatError(`column ${name}: dictionary encoding is not supported`);
-    let n: number;
-    let levels: Buffer;
-    let vals: Buffer;
-    let encoding: number;
-    if (h.type === PAGE_DATA_V2) {
-      const v2 = h.data_page_header_v2;
-      n = v2.num_values;
-      encoding = v2.encoding;
-      const rl = v2.repetition_levels_byte_length as number;
-      const dl = v2.definition_levels_byte_length as number;
-      if (rl !== 0) throw new ParquetFormatError(`column ${name}: repeated columns are not supported`);
-      levels = body.subarray(0, dl);
-      const rest = body.subarray(dl);
-      vals = v2.is_compressed !== false && codec === CODEC_GZIP ? gunzipSync(rest) : rest;
-      if (isOptional) decodeLevels(levels, 0, levels.length, n, present, row);
-      else present.fill(1, row, row + n);
-    } else if (h.type === PAGE_DATA) {
-      const v1 = h.data_page_header;
-      n = v1.num_values;
-      encoding = v1.encoding;
-      const page = codec === CODEC_GZIP ? gunzipSync(body) : body;
-      let off = 0;
-      if (isOptional) {
-        const len = page.readUInt32LE(0);
-        decodeLevels(page, 4, 4 + len, n, present, row);
-        off = 4 + len;
-      } else present.fill(1, row, row + n);
-      vals = page.subarray(off);
-    } else {
-      continue; // index pages and the like carry no rows
+const isPresent = (d: Data, i: number): boolean => {
+  const bm = d.nullBitmap;
+  if (d.nullCount === 0 || !bm || bm.length === 0) return true;
+  const k = d.offset + i;
+  return ((bm[k >> 3]! >> (k & 7)) & 1) === 1;
+};
+
+function toColumn(d: Data, name: string): Column {
+  const n = d.length;
+  const t = d.type;
+  if (DataType.isDictionary(t)) {
+    const dict = (d.dictionary as unknown as { data: Data[] }).data;
+    if (dict.length !== 1) throw new ParquetFormatError(`column ${name}: a dictionary in ${dict.length} parts`);
+    const text = textBytes(dict[0]!, name);
+    const idx = d.values as ArrayLike<number>;
+    const start = new Int32Array(n);
+    const end = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (!isPresent(d, i)) {
+        start[i] = end[i] = -1;
+        continue;
+      }
+      const k = Number(idx[d.offset + i]);
+      start[i] = text.start[k]!;
+      end[i] = text.end[k]!;
     }
-    if (encoding !== ENC_PLAIN) throw new ParquetFormatError(`column ${name}: encoding ${encoding} is not supported (PLAIN only)`);
-    let p = 0;
-    if (start && end) {
-      for (let i = row; i < row + n; i++) {
-        if (present[i] === 0) {
-          start[i] = -1;
-          end[i] = -1;
-          continue;
-        }
-        const len = vals.readUInt32LE(p);
-        start[i] = dataBase + p + 4;
-        end[i] = dataBase + p + 4 + len;
-        p += 4 + len;
-      }
-      datas.push(vals);
-      dataBase += vals.length;
-    } else if (type === TYPE_INT64) {
-      for (let i = row; i < row + n; i++) {
-        if (present[i] === 0) continue;
-        // lo + hi * 2^32: exact for every timestamp and counter we store (|v| < 2^53).
-        values![i] = vals.readUInt32LE(p) + vals.readInt32LE(p + 4) * 4294967296;
-        p += 8;
-      }
-    } else {
-      for (let i = row; i < row + n; i++) {
-        if (present[i] === 0) continue;
-        values![i] = vals.readInt32LE(p);
-        p += 4;
-      }
-    }
-    row += n;
+    return { kind: 'str', data: text.data, start, end };
   }
-  if (row !== rows) throw new ParquetFormatError(`column ${name}: pages hold ${row} values, the row group ${rows}`);
-  if (start && end) return { kind: 'str', data: datas.length === 1 ? datas[0]! : Buffer.concat(datas), start, end };
-  return { kind: 'int', values: values!, present };
+  if (DataType.isUtf8(t) || DataType.isBinary(t)) return textBytes(d, name);
+  if (DataType.isInt(t) || DataType.isTimestamp(t)) {
+    const values = new Float64Array(n);
+    const present = new Uint8Array(n);
+    const v = d.values as ArrayLike<number> & { buffer: ArrayBuffer; byteOffset: number };
+    const wide = DataType.isTimestamp(t) || (t as { bitWidth: number }).bitWidth === 64;
+    // 64-bit values as lo + hi * 2^32 from 32-bit halves: exact for every time and counter we store (|v| < 2^53), and no BigInt per value.
+    const halves = wide ? new Int32Array(v.buffer, v.byteOffset, 2 * (d.offset + n)) : null;
+    for (let i = 0; i < n; i++) {
+      if (!isPresent(d, i)) continue;
+      present[i] = 1;
+      const k = d.offset + i;
+      values[i] = halves ? (halves[2 * k]! >>> 0) + halves[2 * k + 1]! * TWO32 : Number(v[k]);
+    }
+    if (DataType.isTimestamp(t) && (t as { unit: number }).unit !== 1) throw new ParquetFormatError(`column ${name}: timestamps must be in milliseconds`);
+    return { kind: 'int', values, present };
+  }
+  throw new ParquetFormatError(`column ${name}: type ${String(t)} is not supported (strings, integers, timestamps)`);
 }
 
-/** RLE / bit-packed hybrid definition levels of bit width 1 into present[at ..]. */
-function decodeLevels(b: Buffer, from: number, to: number, n: number, present: Uint8Array, at: number): void {
-  let p = from;
-  let i = 0;
-  while (i < n && p < to) {
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = b[p++]!;
-      header |= (byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) break;
-      shift += 7;
+/** A UTF-8 or binary column as byte ranges of its value buffer. */
+function textBytes(d: Data, name: string): StrColumn {
+  const offs = d.valueOffsets as Int32Array | undefined;
+  if (!offs || !(offs instanceof Int32Array)) throw new ParquetFormatError(`column ${name}: strings with 64-bit offsets are not supported`);
+  const vals = d.values as Uint8Array;
+  const data = Buffer.from(vals.buffer, vals.byteOffset, vals.byteLength);
+  const n = d.length;
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!isPresent(d, i)) {
+      start[i] = end[i] = -1;
+      continue;
     }
-    if (header & 1) {
-      const count = (header >>> 1) * 8;
-      for (let k = 0; k < count && i < n; k++, i++) present[at + i] = (b[p + (k >>> 3)]! >>> (k & 7)) & 1;
-      p += count >>> 3;
-    } else {
-      const count = header >>> 1;
-      const v = b[p++]! & 1;
-      present.fill(v, at + i, at + Math.min(n, i + count));
-      i += count;
-    }
+    start[i] = offs[d.offset + i]!;
+    end[i] = offs[d.offset + i + 1]!;
   }
-  if (i < n) throw new ParquetFormatError(`definition levels end after ${i} of ${n} values`);
+  return { kind: 'str', data, start, end };
 }
 
 /** Equal bytes at a and b: a JS loop, since Buffer.compare's call into C++ costs more than short ids take to compare (3.7 s of 52 in bench:jobs' profile). */

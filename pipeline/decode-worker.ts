@@ -1,6 +1,7 @@
 import { decodePayload } from '../common/segment-format.js';
 import { frameRows, type EventRow, type QuarantinedRow } from './row.js';
 import { toChunk, type RowChunk } from './row-columns.js';
+import { chunkBuffers, moveWith } from './transfer.js';
 
 export interface DecodeTask {
   segment: string;
@@ -64,5 +65,5 @@ export default function decode(task: DecodeTask): DecodedBatch {
   out.apps = [...apps];
   out.campaigns = [...campaigns];
   out.creatives = [...creatives];
-  return out;
+  return moveWith(out, chunkBuffers(out.chunks));
 }

@@ -13,13 +13,13 @@ export interface EnrichStore {
   recordQuarantine?(rows: QuarantineRow[]): Promise<void>;
 }
 
-const COUNTRY_NAMES: Record<string, string> = {
+export const COUNTRY_NAMES: Record<string, string> = {
   US: 'United States', GB: 'United Kingdom', DE: 'Germany', FR: 'France', IN: 'India', BR: 'Brazil', JP: 'Japan', CA: 'Canada',
   MX: 'Mexico', AU: 'Australia', ID: 'Indonesia', CN: 'China', ES: 'Spain', IT: 'Italy', NL: 'Netherlands', KR: 'South Korea',
 };
 
 /** Names of first-level subdivisions (ISO 3166-2 codes without the country), for the regions devices report. */
-const REGION_NAMES: Record<string, Record<string, string>> = {
+export const REGION_NAMES: Record<string, Record<string, string>> = {
   US: { CA: 'California', NY: 'New York', TX: 'Texas', FL: 'Florida', WA: 'Washington', IL: 'Illinois' },
   GB: { ENG: 'England', SCT: 'Scotland', WLS: 'Wales', NIR: 'Northern Ireland' },
   DE: { BE: 'Berlin', BY: 'Bavaria', NW: 'North Rhine-Westphalia', HH: 'Hamburg' },

@@ -9,34 +9,76 @@ export interface StrColumn {
 /** An integer column (timestamps, seq, offsets: all below 2^53): NaN is null. */
 export type IntColumn = Float64Array;
 
+/**
+ * A column of (nearly) unique strings (dedupe keys, event ids) as UTF-8: row i is
+ * bytes[offsets[i], offsets[i+1]), null where valid[i] is 0. Strings in an array would be
+ * cloned one by one each time they cross a thread; these are three buffers that move.
+ */
+export interface TextColumn {
+  bytes: Uint8Array;
+  offsets: Int32Array;
+  valid: Uint8Array;
+}
+
 /** Rows of one lake partition as columns, the way rows cross from decode to encode (no JSON text, no row objects). */
 export interface RowChunk {
   part: string;
   n: number;
   str: Record<string, StrColumn>;
+  text: Record<string, TextColumn>;
   int: Record<string, IntColumn>;
 }
 
+/** Buffer's undocumented but stable utf8Write and utf8Slice skip write()'s and toString()'s argument checks. */
+type Utf8Buffer = Buffer & { utf8Write(s: string, at: number): number; utf8Slice(from: number, to: number): string };
+
 /** The row columns decode fills; the enrichment ones are filled by encode from the dictionary. */
-export const STR_COLUMNS = ['dedupe_key', 'event_id', 'app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
+export const STR_COLUMNS = ['app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
+export const TEXT_COLUMNS = ['dedupe_key', 'event_id'] as const;
 export const INT_COLUMNS = ['seq', 'ts', 'sent_at', 'received_at', 'event_time', 'frame_offset'] as const;
 
 /** Columns of (nearly) unique values: a dictionary look-up per row would buy nothing, so only a repeat of the previous row's value shares its id. */
-const MOSTLY_UNIQUE = new Set<string>(['dedupe_key', 'event_id', 'device_id', 'props', 'extra']);
+const MOSTLY_UNIQUE = new Set<string>(['device_id', 'props', 'extra']);
 
-/** Rows of one partition into a chunk: strings dictionary-encoded column by column. */
-export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
+/** A text column of rows' values, written as UTF-8 in place. */
+function textColumn(rows: readonly EventRow[], c: keyof EventRow): TextColumn {
+  const n = rows.length;
+  const offsets = new Int32Array(n + 1);
+  const valid = new Uint8Array(n);
+  let bytes = Buffer.allocUnsafeSlow(Math.max(256, n * 64)) as Utf8Buffer;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const v = rows[i]![c] as string | null;
+    if (v !== null) {
+      valid[i] = 1;
+      if (p + v.length * 3 > bytes.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, p + v.length * 3)) as Utf8Buffer;
+        bytes.copy(grown, 0, 0, p);
+        bytes = grown;
+      }
+      p += bytes.utf8Write(v, p);
+    }
+    offsets[i + 1] = p;
+  }
+  // A copy of the used bytes: the column's buffer is its own, to move across threads (allocUnsafeSlow: not a slice of the shared pool).
+  return { bytes: new Uint8Array(bytes.subarray(0, p)), offsets, valid };
+}
+
+/** Rows of one partition into a chunk: strings (STR_COLUMNS, or the columns named) dictionary-encoded column by column, TEXT_COLUMNS as UTF-8. */
+export function toChunk(part: string, rows: readonly EventRow[], columns: readonly (keyof EventRow)[] = STR_COLUMNS): RowChunk {
   const n = rows.length;
   const str: Record<string, StrColumn> = {};
+  const text: Record<string, TextColumn> = {};
+  for (const c of TEXT_COLUMNS) text[c] = textColumn(rows, c);
   const int: Record<string, IntColumn> = {};
-  for (const c of STR_COLUMNS) {
+  for (const c of columns) {
     const ids = new Int32Array(n);
     const dict: (string | null)[] = [null];
     const seen = MOSTLY_UNIQUE.has(c) ? null : new Map<string, number>();
     let prev: string | null = null;
     let prevId = 0;
     for (let i = 0; i < n; i++) {
-      const v = rows[i]![c];
+      const v = rows[i]![c] as string | null;
       if (v === null) continue; // ids are 0 already
       // Rows of one upload share their context: the previous row's id, without a map look-up.
       if (v === prev) {
@@ -61,7 +103,7 @@ export function toChunk(part: string, rows: readonly EventRow[]): RowChunk {
     }
     int[c] = a;
   }
-  return { part, n, str, int };
+  return { part, n, str, text, int };
 }
 
 /** Rows [from, to) of a chunk: copies (a view would take its whole buffer across threads), the dictionaries shared. */
@@ -70,14 +112,26 @@ export function sliceChunk(c: RowChunk, from: number, to: number): RowChunk {
   const int: Record<string, IntColumn> = {};
   for (const k in c.str) str[k] = { ids: c.str[k]!.ids.slice(from, to), dict: c.str[k]!.dict };
   for (const k in c.int) int[k] = c.int[k]!.slice(from, to);
-  return { part: c.part, n: to - from, str, int };
+  const text: Record<string, TextColumn> = {};
+  for (const k in c.text) {
+    const t = c.text[k]!;
+    const base = t.offsets[from]!;
+    const offsets = t.offsets.slice(from, to + 1);
+    for (let i = 0; i < offsets.length; i++) offsets[i] -= base;
+    text[k] = { bytes: t.bytes.slice(base, t.offsets[to]), offsets, valid: t.valid.slice(from, to) };
+  }
+  return { part: c.part, n: to - from, str, text, int };
 }
 
 /** A chunk's rows as objects again (enrichment columns null), for the Parquet writer. */
 export function chunkRows(c: RowChunk, out: EventRow[] = []): EventRow[] {
   const s = c.str;
   const x = c.int;
-  const S = (k: string, i: number): string | null => s[k]!.dict[s[k]!.ids[i]!]!;
+  const S = (k: string, i: number): string | null => {
+    const t = c.text[k];
+    if (t === undefined) return s[k]!.dict[s[k]!.ids[i]!]!;
+    return t.valid[i] ? Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString('utf8', t.offsets[i], t.offsets[i + 1]) : null;
+  };
   const I = (k: string, i: number): number | null => {
     const v = x[k]![i]!;
     return v === v ? v : null; // NaN is null

@@ -1,16 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import { FRAME_HEADER, scanSegment } from '../common/segment-format.js';
 import type { Lake } from '../lake/lake.js';
 import type { DecodeTask, DecodedBatch } from './decode-worker.js';
-import type { EncodeTask } from './encode-worker.js';
+import type { EncodeResult, EncodeTask } from './encode-worker.js';
 import { emptyDict, type Enricher } from './enricher.js';
 import type { QuarantinedRow } from './row.js';
 import { sliceChunk, type RowChunk } from './row-columns.js';
 import { BoundedQueue, runStage, type StageStats } from './stage.js';
+import { chunkBuffers } from './transfer.js';
 import type { QuarantineRow } from '../store/facts.js';
 
 export interface ProcessorOptions {
@@ -82,7 +80,6 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
   /** Per partition, the chunks buffered for its next file and their rows. */
   const partitions = new Map<string, { chunks: RowChunk[]; n: number }>();
   const parts = new Map<string, number>();
-  const tmp = mkdtempSync(join(tmpdir(), 'sluice-pipe-'));
   let frames = 0;
   let corrupt = 0;
   let events = 0;
@@ -124,14 +121,13 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     const n = parts.get(part) ?? 0;
     parts.set(part, n + 1);
     const file = `${name}-p${n}.parquet`;
-    const path = join(tmp, `${part.replace(/[/=]/g, '_')}-${file}`);
     const t = performance.now();
-    await o.encodePool.run({ chunks, dict, path } satisfies EncodeTask);
+    // The chunks' buffers move to the worker and the file's bytes move back (no copies, no temp file).
+    const { bytes } = (await o.encodePool.run({ chunks, dict } satisfies EncodeTask, { transferList: [...chunkBuffers(chunks)] })) as EncodeResult;
     o.stats.encode.busyMs += performance.now() - t;
     o.stats.encode.items++;
     const stagedKey = `_staging/${name}/${o.attempt ?? 'local'}/${part}/${file}`;
-    await lake.put(stagedKey, readFileSync(path));
-    rmSync(path);
+    await lake.put(stagedKey, Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength));
     staged.push({ staged: stagedKey, final: `events/${part}/${file}` });
   };
 
@@ -169,7 +165,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     decodeQ.close();
   })();
 
-  const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t) as Promise<DecodedBatch>);
+  const decode = runStage(o.stats.decode, decodeQ, enrichQ, (t) => o.decodePool.run(t, { transferList: [t.data.buffer as ArrayBuffer] }) as Promise<DecodedBatch>);
   const enrich = runStage(o.stats.enrich, enrichQ, writeQ, async (b) => {
     await o.enricher.resolve(b, dict);
     return b;
@@ -225,8 +221,6 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     for (const q of [decodeQ, enrichQ, writeQ] as BoundedQueue<unknown>[]) q.abort(err as Error);
     await Promise.allSettled([reader, decode, enrich, write, ...inflight]);
     throw err;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
   // Data health hears of the quarantine before the checkpoint; a rerun records the same keys again.
   if (records.size > 0 && o.recordQuarantine) {

@@ -1,23 +1,13 @@
 /**
  * The lake's Parquet event files as EventRow JSON lines, the input of the dedupe job
  * (`sluice mr cat events/ | hadoop fs -put - /in/events.jsonl`). Read row by row with
- * parquetjs-lite's cursor: simple, not fast. Every column of the file's schema is in each
+ * parquet-wasm and Arrow vectors value by value: simple, not fast. Every column of the file's schema is in each
  * line, in schema order, null when absent (the reader leaves nulls out); INT64 as numbers.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import parquet from 'parquetjs-lite';
-
-interface Cursor {
-  next(): Promise<Record<string, unknown> | null>;
-}
-interface Reader {
-  getCursor(): Cursor;
-  getSchema(): { fieldList: { name: string }[] };
-  close(): Promise<void>;
-}
-/** The reader half of parquetjs-lite (types/parquetjs-lite.d.ts declares the writer half). */
-const { ParquetReader } = parquet as unknown as { ParquetReader: { openFile(path: string): Promise<Reader> } };
+import { tableFromIPC } from 'apache-arrow';
+import { readParquet } from 'parquet-wasm/node';
 
 /** `path` itself when a file, else every `*.parquet` under it, sorted by path. */
 export async function parquetFiles(path: string): Promise<string[]> {
@@ -36,20 +26,18 @@ export async function parquetFiles(path: string): Promise<string[]> {
 
 /** The rows of one Parquet file as JSON lines (no newline). */
 export async function* parquetLines(file: string): AsyncGenerator<string> {
-  const reader = await ParquetReader.openFile(file);
-  try {
-    const fields = reader.getSchema().fieldList.map((f) => f.name);
-    const cursor = reader.getCursor();
-    for (let row = await cursor.next(); row !== null; row = await cursor.next()) {
+  const table = tableFromIPC(readParquet(await readFile(file)).intoIPCStream());
+  const fields = table.schema.fields.map((f) => f.name);
+  for (const batch of table.batches) {
+    const cols = fields.map((f) => batch.getChild(f)!);
+    for (let i = 0; i < batch.numRows; i++) {
       const full: Record<string, unknown> = {};
-      for (const f of fields) {
-        const v = row[f] ?? null;
-        // INT64 columns come back as BigInt; event times, seqs and offsets are safe integers.
-        full[f] = typeof v === 'bigint' ? Number(v) : v;
+      for (let c = 0; c < fields.length; c++) {
+        const v = cols[c]!.get(i) ?? null;
+        // INT64 and times come back as BigInt or numbers; event times, seqs and offsets are safe integers.
+        full[fields[c]!] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
       }
       yield JSON.stringify(full);
     }
-  } finally {
-    await reader.close();
   }
 }
