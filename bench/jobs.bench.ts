@@ -32,7 +32,7 @@ const { values } = parseArgs({ options: { events: { type: 'string', default: '50
 const self = fileURLToPath(import.meta.url);
 const threads = Number(values.threads);
 const HOURLY_SQL = (glob: string) => `
-  with d as (select distinct on (dedupe_key) app_id, device_id, type, event_time, platform, os_version, app_version, country, device_class
+  with d as (select distinct on (coalesce(dedupe_key, app_id || chr(0) || device_id || chr(0) || 'id:' || event_id)) app_id, device_id, type, epoch_ms(event_time) as event_time, platform, os_version, app_version, country, device_class
              from read_parquet('${glob}', hive_partitioning = false))
   select app_id, (event_time // 3600000) * 3600000 as hour, platform, os_version, app_version, country, device_class,
          count(*) as events, count(*) filter (where type = 'app_open') as app_open, count(*) filter (where type = 'ad_impression') as ad_impression,
@@ -47,7 +47,7 @@ const HOURLY_SQL = (glob: string) => `
  * app_open that starts the next. Counted in the hour of its first event, with its dimensions.
  */
 const SESSIONS_SQL = (glob: string) => `
-  with d as (select distinct on (dedupe_key) app_id, device_id, seq, type, event_time, platform, os_version, app_version, country, device_class
+  with d as (select distinct on (coalesce(dedupe_key, app_id || chr(0) || device_id || chr(0) || 'id:' || event_id)) app_id, device_id, seq, type, epoch_ms(event_time) as event_time, platform, os_version, app_version, country, device_class
              from read_parquet('${glob}', hive_partitioning = false)),
   e as (select *, lag(type) over w as pt, lag(event_time) over w as ptime from d window w as (partition by app_id, device_id order by seq, event_time)),
   f as (select *, coalesce(pt <> 'app_close' and not (pt = 'app_background' and event_time - ptime > 30000), false) as ob from e),

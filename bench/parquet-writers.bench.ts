@@ -14,7 +14,7 @@ import { Codec, scanSegment } from '../common/segment-format.js';
 import { LocalLake } from '../lake/local-lake.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { Enricher } from '../pipeline/enricher.js';
-import { frameRows, type EventRow } from '../pipeline/row.js';
+import { eventKey, frameRows, type EventRow } from '../pipeline/row.js';
 import parquet from 'parquetjs-lite';
 import { writeFileSync } from 'node:fs';
 import { Dictionary, Int32, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
@@ -34,6 +34,7 @@ for (const { key } of await lake.list('segments/')) {
     if (!item.ok) continue;
     rawJson += item.frame.codec === Codec.Gzip ? gunzipSync(item.frame.body).length : item.frame.body.length;
     for (const r of await enricher.enrich(frameRows(item.frame, 'seg', item.offset))) {
+      r.dedupe_key ??= eventKey(r); // parquetjs-lite's schema has it required, as before
       const part = `app_id=${r.app_id}/dt=${r.dt}`;
       let list = parts.get(part);
       if (!list) parts.set(part, (list = []));

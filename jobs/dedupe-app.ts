@@ -16,7 +16,7 @@ import { addSeqs, type DeviceSeqs } from './device-seqs.js';
 import { JobError } from './errors.js';
 import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
-import { dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
+import { dedupeKeyColumn, dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import { SessionsUpdate } from './dedupe-sessions.js';
 import { appDir, readCounters, type AppState, type Counters } from './state.js';
 
@@ -51,7 +51,7 @@ export interface DedupeAppResult {
   rebuiltSessions: boolean;
 }
 
-const COLUMNS = ['dedupe_key', 'device_id', 'seq', 'event_time', 'platform', 'type'];
+const COLUMNS = ['dedupe_key', 'app_id', 'event_id', 'device_id', 'seq', 'event_time', 'platform', 'type'];
 
 export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<DedupeAppResult> {
   const { app, stateDir, generation } = task;
@@ -81,7 +81,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
     const buf = await lake.get(task.files[f]!);
     let base = 0;
     for (const batch of readParquetColumns(buf, COLUMNS)) {
-      const dk = batch.columns.get('dedupe_key') as StrColumn;
+      const dk = dedupeKeyColumn(batch);
       const sq = batch.columns.get('seq') as IntColumn;
       const et = batch.columns.get('event_time') as IntColumn;
       const need = n + batch.rows;

@@ -185,3 +185,44 @@ export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Ar
   b.set(a);
   return b;
 }
+
+const ID_SEP = Buffer.from('\u0000id:');
+
+/**
+ * The batch's dedupe keys as a string column: the stored dedupe_key, or for rows that store none
+ * (an event with an id, pipeline/row.ts) app_id NUL device_id NUL 'id:' event_id, built as bytes.
+ * The batch needs dedupe_key, app_id, device_id and event_id.
+ */
+export function dedupeKeyColumn(b: ColumnBatch): StrColumn {
+  const dk = b.columns.get('dedupe_key') as StrColumn;
+  const n = b.rows;
+  let size = 0;
+  const parts = ['app_id', 'device_id', 'event_id'].map((c) => b.columns.get(c) as StrColumn);
+  const [app, dev, ev] = parts as [StrColumn, StrColumn, StrColumn];
+  for (let i = 0; i < n; i++) {
+    if (dk.start[i]! >= 0) continue;
+    if (ev.start[i]! < 0 || app.start[i]! < 0 || dev.start[i]! < 0) throw new ParquetFormatError(`row ${i} has neither a dedupe_key nor an app_id, device_id and event_id`);
+    size += app.end[i]! - app.start[i]! + dev.end[i]! - dev.start[i]! + ev.end[i]! - ev.start[i]! + 1 + ID_SEP.length;
+  }
+  if (size === 0) return dk;
+  const data = Buffer.allocUnsafe(dk.data.length + size);
+  dk.data.copy(data, 0);
+  const start = dk.start.slice();
+  const end = dk.end.slice();
+  let p = dk.data.length;
+  const put = (c: StrColumn, i: number): void => {
+    // A byte loop: ids are short, and Buffer.copy's call into C++ costs more than it saves there.
+    for (let k = c.start[i]!, e = c.end[i]!; k < e; k++) data[p++] = c.data[k]!;
+  };
+  for (let i = 0; i < n; i++) {
+    if (dk.start[i]! >= 0) continue;
+    start[i] = p;
+    put(app, i);
+    data[p++] = 0;
+    put(dev, i);
+    for (let k = 0; k < ID_SEP.length; k++) data[p++] = ID_SEP[k]!;
+    put(ev, i);
+    end[i] = p;
+  }
+  return { kind: 'str', data, start, end };
+}

@@ -20,7 +20,7 @@ const c = (name: keyof EventRow, kind: ColumnKind, required = false): EventColum
 
 /** The columns of the lake's event files, in file order (the order the first writer used; `sluice mr cat` keeps it). */
 export const EVENT_COLUMNS: readonly EventColumn[] = [
-  c('dedupe_key', 'text', true), c('event_id', 'text'), c('app_id', 'dict', true), c('device_id', 'dict', true), c('seq', 'int'), c('type', 'dict', true),
+  c('dedupe_key', 'text'), c('event_id', 'text'), c('app_id', 'dict', true), c('device_id', 'dict', true), c('seq', 'int'), c('type', 'dict', true),
   c('ts', 'time', true), c('sent_at', 'time'), c('received_at', 'time', true), c('event_time', 'time', true), c('dt', 'dict', true), c('platform', 'dict'),
   c('os_version', 'dict'), c('app_version', 'dict'), c('device_model', 'dict'), c('device_class', 'dict'), c('screen', 'dict'), c('country', 'dict'),
   c('country_name', 'dict'), c('region', 'dict'), c('region_name', 'dict'), c('locale', 'dict'), c('slot_id', 'dict'), c('campaign_id', 'dict'),

@@ -6,7 +6,7 @@
  * (bench/parquet-writers.bench.ts; the table is in the README).
  */
 import { Dictionary, Field, Int32, Int64, makeData, makeVector, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, type Vector, tableToIPC } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet, type WriterProperties } from 'parquet-wasm/node';
+import { Compression, Encoding, Table as WasmTable, WriterPropertiesBuilder, writeParquet, type WriterProperties } from 'parquet-wasm/node';
 import { EVENT_COLUMNS } from './event-schema.js';
 import type { FileDict } from './file-columns.js';
 import type { TextColumn } from './row-columns.js';
@@ -79,14 +79,18 @@ function intVector(values: Float64Array, time: boolean): Vector {
  * unique columns (it would be dropped at its size limit anyway, after the work). Built per file:
  * writeParquet takes the wasm object over.
  */
-function writerProperties(): WriterProperties {
+export function writerProperties(): WriterProperties {
   let b = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setDictionaryEnabled(true).setMaxRowGroupSize(1 << 22).setCreatedBy('sluice pipeline');
-  for (const c of EVENT_COLUMNS) if (c.kind === 'text') b = b.setColumnDictionaryEnabled(c.name, false);
+  for (const c of EVENT_COLUMNS) {
+    if (c.kind === 'text') b = b.setColumnDictionaryEnabled(c.name, false);
+    // Integers and times as deltas, bit-packed: rows of one upload are close in time and seq (6% fewer bytes than dictionary or PLAIN, and faster; bench/parquet-writers).
+    else if (c.kind === 'int' || c.kind === 'time') b = b.setColumnDictionaryEnabled(c.name, false).setColumnEncoding(c.name, Encoding.DELTA_BINARY_PACKED);
+  }
   return b.build();
 }
 
 /** The file's bytes. A column missing from `cols` is an error (every file has every column). */
-export function writeEventsParquet(cols: FileColumns): Uint8Array {
+export function writeEventsParquet(cols: FileColumns, props: WriterProperties = writerProperties()): Uint8Array {
   const vectors: Record<string, Vector> = {};
   for (const c of EVENT_COLUMNS) {
     if (c.kind === 'int' || c.kind === 'time') {
@@ -102,5 +106,5 @@ export function writeEventsParquet(cols: FileColumns): Uint8Array {
   const schema = new Schema(fields);
   const data = makeData({ type: new Struct(fields), length: cols.n, nullCount: 0, children: EVENT_COLUMNS.map((c) => vectors[c.name]!.data[0]!) });
   const table = new Table(schema, new RecordBatch(schema, data));
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), writerProperties());
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
 }

@@ -7,7 +7,13 @@ import { DAY_MS, utcDay } from '../common/time.js';
 
 /** One enriched event as it goes to Parquet: every row has every column (null when absent). */
 export interface EventRow {
-  dedupe_key: string;
+  /**
+   * The dedupe identity, stored only where it cannot be told from the row: an event without an
+   * event_id (its fingerprint key), or ids that needed escaping. Elsewhere null, and the identity
+   * is app_id NUL device_id NUL 'id:' event_id (eventKey): the key repeated the event id, and was
+   * a third of the Parquet bytes.
+   */
+  dedupe_key: string | null;
   event_id: string | null;
   app_id: string;
   device_id: string;
@@ -62,6 +68,17 @@ function day(ms: number): string {
 }
 
 type Obj = Record<string, unknown>;
+
+/** The id key where escaping changed it (a backslash, NUL or lone surrogate in an id), else null: eventKey rebuilds the rest. */
+function storedIdKey(app: string, device: string, eventId: string): string | null {
+  const k = idKey(app, device, eventId);
+  return k.length === app.length + device.length + eventId.length + 5 ? null : k;
+}
+
+/** A row's dedupe identity: its stored key, else app NUL device NUL 'id:' event id. */
+export function eventKey(r: Pick<EventRow, 'dedupe_key' | 'app_id' | 'device_id' | 'event_id'>): string {
+  return r.dedupe_key ?? `${r.app_id}\u0000${r.device_id}\u0000id:${r.event_id}`;
+}
 
 /** Why a row cannot be written: a lone surrogate (Parquet's UTF-8 would turn it into U+FFFD), an app id no lake partition can name, a missing or mistyped required field. */
 export type QuarantineReason = 'lone_surrogate' | 'bad_app_id' | 'bad_field';
@@ -154,7 +171,7 @@ export function frameRows(frame: Frame, segment: string, offset: number, quarant
     if (beacon && e.decision_id !== undefined) (extra ??= {}).decision_id = e.decision_id;
     const eventId = str(e.event_id);
     const row: EventRow = {
-      dedupe_key: eventId === null ? dedupeKey({ ...dev, ...e } as unknown as KeyedEvent) : plain ? `${appId}\u0000${deviceId}\u0000id:${eventId}` : idKey(appId, deviceId, eventId),
+      dedupe_key: eventId === null ? dedupeKey({ ...dev, ...e } as unknown as KeyedEvent) : plain ? null : storedIdKey(appId, deviceId, eventId),
       event_id: eventId,
       app_id: appId,
       device_id: deviceId,

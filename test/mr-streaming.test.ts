@@ -14,7 +14,7 @@ import { MR_CHAIN } from '../jobs/mr/mr-jobs.js';
 import { runMap } from '../jobs/mr/phases.js';
 import { runLocal } from '../jobs/mr/run-local.js';
 import encode from '../pipeline/encode-worker.js';
-import type { EventRow } from '../pipeline/row.js';
+import { eventKey, type EventRow } from '../pipeline/row.js';
 import type { AppHourlyRow } from '../store/facts.js';
 import { rng } from './helpers/rng.js';
 
@@ -144,8 +144,8 @@ function expected(rows: readonly EventRow[]): Expected {
   const first = (a: EventRow, b: EventRow) =>
     a.received_at !== b.received_at ? a.received_at < b.received_at : a.segment !== b.segment ? a.segment < b.segment : a.frame_offset < b.frame_offset;
   for (const r of rows) {
-    const k = kept.get(r.dedupe_key);
-    if (!k || first(r, k)) kept.set(r.dedupe_key, r);
+    const k = kept.get(eventKey(r));
+    if (!k || first(r, k)) kept.set(eventKey(r), r);
   }
   const devices = new Map<string, EventRow[]>();
   for (const r of kept.values()) {

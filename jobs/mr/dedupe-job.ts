@@ -13,6 +13,7 @@ import { excerpt, MrError, MrErrorCode } from './errors.js';
 import { asciiJson, fixed, keyField, unescapeKeyField } from './encoding.js';
 import { deviceKey, parseEventRow } from './event-lines.js';
 import type { MrJob } from './mr-job.js';
+import { eventKey } from '../../pipeline/row.js';
 
 interface Copy {
   received: number;
@@ -41,7 +42,7 @@ export const dedupeJob: MrJob = {
   name: 'dedupe',
   map(line, emit) {
     const row = parseEventRow(line, 'dedupe');
-    emit(keyField(row.dedupe_key), `${fixed(row.received_at)} ${keyField(row.segment)} ${fixed(row.frame_offset)} ${asciiJson(row)}`);
+    emit(keyField(eventKey(row)), `${fixed(row.received_at)} ${keyField(row.segment)} ${fixed(row.frame_offset)} ${asciiJson(row)}`);
   },
   reduce(_key, values, emit) {
     let best = parseCopy(values[0]!);

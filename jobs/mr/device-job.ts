@@ -15,7 +15,7 @@
  */
 import { sessionizeInto, DEFAULT_SESSION_TIMEOUT_MS } from '../../common/sessions.js';
 import { HOUR_MS, utcDay } from '../../common/time.js';
-import type { EventRow } from '../../pipeline/row.js';
+import { eventKey, type EventRow } from '../../pipeline/row.js';
 import { EVENT_TYPE_COLUMNS, type AppHourlyRow } from '../../store/facts.js';
 import { asciiJson, fixed, makeKey, splitLine } from './encoding.js';
 import { deviceKey, parseEventRow } from './event-lines.js';
@@ -40,7 +40,9 @@ function inDeviceOrder(a: EventRow, b: EventRow): number {
   const sa = a.seq ?? null;
   const sb = b.seq ?? null;
   const d = sa !== null && sb !== null && sa !== sb ? sa - sb : a.event_time - b.event_time;
-  return d !== 0 ? d : a.dedupe_key < b.dedupe_key ? -1 : a.dedupe_key > b.dedupe_key ? 1 : 0;
+  if (d !== 0) return d;
+  const [ka, kb] = [eventKey(a), eventKey(b)];
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 export function emptyHourlyRow(app_id: string, hour: number, dims: readonly string[]): AppHourlyRow {

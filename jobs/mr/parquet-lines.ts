@@ -37,6 +37,8 @@ export async function* parquetLines(file: string): AsyncGenerator<string> {
         // INT64 and times come back as BigInt or numbers; event times, seqs and offsets are safe integers.
         full[fields[c]!] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
       }
+      // Rows of events with an id store no dedupe_key (pipeline/row.ts): it is rebuilt here, as the dedupe job keys on it.
+      if (full.dedupe_key === null && typeof full.event_id === 'string') full.dedupe_key = `${full.app_id as string}\u0000${full.device_id as string}\u0000id:${full.event_id}`;
       yield JSON.stringify(full);
     }
   }

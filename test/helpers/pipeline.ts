@@ -50,7 +50,8 @@ export async function runPipelineOnce(lakeDir: string, dbPath: string) {
 export async function duck(lakeDir: string, sql: (events: string) => string): Promise<unknown[][]> {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  const events = `read_parquet('${join(lakeDir, 'events')}/**/*.parquet', hive_partitioning = true)`;
+  // dedupe_key as a reader sees it: stored, or built from the ids where the pipeline left it out (pipeline/row.ts).
+  const events = `(select * replace (coalesce(dedupe_key, app_id || chr(0) || device_id || chr(0) || 'id:' || event_id) as dedupe_key) from read_parquet('${join(lakeDir, 'events')}/**/*.parquet', hive_partitioning = true))`;
   const rows = (await c.runAndReadAll(sql(events))).getRows();
   c.closeSync();
   return rows as unknown[][];
