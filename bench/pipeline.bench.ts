@@ -13,22 +13,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
-import { scanSegment } from '../common/segment-format.js';
+import { FRAME_HEADER, scanSegment } from '../common/segment-format.js';
 import { fleetSegments } from './fleet-lake.js';
 import { LocalLake } from '../lake/local-lake.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { startPipeline } from '../pipeline/run.js';
-import { Enricher } from '../pipeline/enricher.js';
-import { frameRows, type EventRow } from '../pipeline/row.js';
+import { emptyDict, Enricher } from '../pipeline/enricher.js';
+import decode from '../pipeline/decode-worker.js';
+import type { RowChunk } from '../pipeline/row-columns.js';
 import encode from '../pipeline/encode-worker.js';
 import { parseLimit } from './parse-limit.js';
 import { pipelineSchema } from '../pipeline/options.js';
 import { Value } from '@sinclair/typebox/value';
 
 /** The pipeline's own defaults, so the bench measures what `sluice pipeline` runs. */
-const defaults = Value.Default(pipelineSchema, {}) as { maxBufferedRows: number; batchFrames: number };
+const defaults = Value.Default(pipelineSchema, {}) as { maxBufferedRows: number; batchFrames: number; segmentConcurrency: number };
 
-const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: String(defaults.maxBufferedRows) }, 'batch-frames': { type: 'string', default: String(defaults.batchFrames) }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
+const { values } = parseArgs({ options: { 'decode-threads': { type: 'string', default: String(cpus().length) }, 'encode-threads': { type: 'string', default: String(cpus().length) }, 'buffered-rows': { type: 'string', default: String(defaults.maxBufferedRows) }, 'batch-frames': { type: 'string', default: String(defaults.batchFrames) }, 'segment-concurrency': { type: 'string', default: String(defaults.segmentConcurrency) }, 'skip-single': { type: 'boolean', default: false }, 'segment-mb': { type: 'string', default: '64' }, events: { type: 'string', default: '5000000' }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' } } });
 const self = fileURLToPath(import.meta.url);
 /** Segment size, as tracking's --roll-mb: 64 MB by default. */
 const SEGMENT_BYTES = Number(values['segment-mb']) * 1e6;
@@ -49,38 +50,43 @@ if (values.mode === 'stages' || values.mode === 'single') {
   let events = 0;
   let hitRatio = 0;
   if (values.mode === 'stages') {
-    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: Number(values['batch-frames']), queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: 1 }, lake, store, createLogger('bench', 'warn'), false);
+    const p = await startPipeline({ host: '127.0.0.1', port: 0, pollIntervalMs: 60_000, decodeThreads: Number(values['decode-threads']), encodeThreads: Number(values['encode-threads']), enrichConcurrency: 4, batchFrames: Number(values['batch-frames']), queueCapacity: 8, maxRowsPerFile: 200_000, maxBufferedRows: Number(values['buffered-rows']), segmentConcurrency: Number(values['segment-concurrency']) }, lake, store, createLogger('bench', 'warn'), false);
     for (const r of await p.runOnce()) events += r.events;
     hitRatio = p.enricher.hitRatio;
     const m = await (await fetch(`${p.url}/metrics`)).text();
     console.error(m.split('\n').filter((l) => l.startsWith('sluice_pipeline_stage_') || l.includes('hit_ratio')).join('\n'));
     await p.close();
   } else {
+    // The stages' work in this one thread: decode batches, enrich, a file per partition (no pools, no queues, no copies).
     const enricher = new Enricher(store);
-    const tmp = mkdtempSync(join(tmpdir(), 'sluice-single-'));
     for (const { key } of await lake.list('segments/')) {
       const name = key.slice(key.lastIndexOf('/') + 1, -4);
-      const parts = new Map<string, EventRow[]>();
-      for (const item of scanSegment(await lake.get(key))) {
+      const buf = await lake.get(key);
+      const parts = new Map<string, RowChunk[]>();
+      const dict = emptyDict();
+      let frames: { offset: number; start: number; length: number }[] = [];
+      const run = async (): Promise<void> => {
+        const out = decode({ segment: name, data: buf, frames });
+        await enricher.resolve(out, dict);
+        for (const c of out.chunks) {
+          let list = parts.get(c.part);
+          if (!list) parts.set(c.part, (list = []));
+          list.push(c);
+          events += c.n;
+        }
+        frames = [];
+      };
+      for (const item of scanSegment(buf)) {
         if (!item.ok) continue;
-        const rows = await enricher.enrich(frameRows(item.frame, name, item.offset));
-        for (const r of rows) {
-          const part = `app_id=${r.app_id}/dt=${r.dt}`;
-          let list = parts.get(part);
-          if (!list) parts.set(part, (list = []));
-          list.push(r);
-        }
-        events += rows.length;
+        frames.push({ offset: item.offset, start: item.offset + FRAME_HEADER, length: buf.readUInt32LE(item.offset) });
+        if (frames.length >= Number(values['batch-frames'])) await run();
       }
-      for (const [part, rows] of parts) {
-        for (let i = 0; i < rows.length; i += 200_000) {
-          const path = join(tmp, 'x.parquet');
-          await encode({ rows: rows.slice(i, i + 200_000), path });
-          await lake.put(`events/${part}/${name}-p${i / 200_000}.parquet`, readFileSync(path));
-        }
+      if (frames.length > 0) await run();
+      for (const [part, chunks] of parts) {
+        const { bytes } = encode({ chunks, dict });
+        await lake.put(`events/${part}/${name}-p0.parquet`, Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength));
       }
     }
-    rmSync(tmp, { recursive: true, force: true });
   }
   const s = (performance.now() - t0) / 1000;
   await store.close();
@@ -96,7 +102,7 @@ const { fleet, segments: segN } = await fleetSegments(dir, seedLake, join(dir, '
 execFileSync('cp', ['-r', seedLake, join(dir, 'lake-single')]);
 console.log(`${fleet.truth.totals.sent.toLocaleString('en')} events in ${segN} segments; raw JSON ${(fleet.rawBytes / 1e6).toFixed(0)} MB, gzip ${(fleet.bytes / 1e6).toFixed(0)} MB`);
 
-const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!, '--batch-frames', values['batch-frames']!];
+const pass = ['--decode-threads', values['decode-threads']!, '--encode-threads', values['encode-threads']!, '--buffered-rows', values['buffered-rows']!, '--batch-frames', values['batch-frames']!, '--segment-concurrency', values['segment-concurrency']!];
 const threads = cpus().length;
 const lim = await parseLimit(join(seedLake, 'segments'), threads);
 const limRate = lim.events / lim.seconds;

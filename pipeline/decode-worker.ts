@@ -1,6 +1,7 @@
 import { decodePayload } from '../common/segment-format.js';
-import { frameRows, type EventRow, type QuarantinedRow } from './row.js';
-import { toChunk, type RowChunk } from './row-columns.js';
+import { ChunkBuilder } from './chunk-builder.js';
+import { frameRowsInto, type EventRow, type QuarantinedRow } from './row.js';
+import type { RowChunk } from './row-columns.js';
 import { chunkBuffers, moveWith } from './transfer.js';
 
 export interface DecodeTask {
@@ -35,33 +36,51 @@ export interface DecodedBatch {
 /** Decode stage, in a worker thread: gunzip, parse, normalise, gather into columns by partition. */
 export default function decode(task: DecodeTask): DecodedBatch {
   const out: DecodedBatch = { chunks: [], apps: [], campaigns: [], creatives: [], quarantined: [], badFrames: [] };
-  const apps = new Set<string>();
-  const campaigns = new Set<string>();
-  const creatives = new Set<string>();
-  const parts = new Map<string, EventRow[]>();
+  const parts = new Map<string, ChunkBuilder>();
+  // Uploads are one device's events, nearly always of one day: the previous row's partition, without a map look-up.
+  let last: ChunkBuilder | null = null;
+  let lastApp = '';
+  let lastDt = '';
+  /** The partitions the current frame added rows to, with their rows before it: to take a failed frame's rows back. */
+  const touched: [ChunkBuilder, number][] = [];
+  const sink = (r: EventRow): void => {
+    if (last === null || r.app_id !== lastApp || r.dt !== lastDt) {
+      const part = `app_id=${r.app_id}/dt=${r.dt}`;
+      last = parts.get(part) ?? null;
+      if (last === null) parts.set(part, (last = new ChunkBuilder(part)));
+      lastApp = r.app_id;
+      lastDt = r.dt;
+      touched.push([last, last.n]);
+    }
+    last.add(r);
+  };
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   for (const f of task.frames) {
     const before = out.quarantined.length;
-    let rows;
+    touched.length = 0;
+    const cur = last as ChunkBuilder | null; // set by the sink: TypeScript cannot see it
+    if (cur !== null) touched.push([cur, cur.n]);
     try {
-      rows = frameRows(decodePayload(data.subarray(f.start, f.start + f.length)), task.segment, f.offset, out.quarantined);
+      frameRowsInto(decodePayload(data.subarray(f.start, f.start + f.length)), task.segment, f.offset, out.quarantined, sink);
     } catch (err) {
-      // One frame that cannot be read never stops the segment: it is quarantined whole (not row by row).
+      // One frame that cannot be read never stops the segment: it is quarantined whole (not row by row), its rows so far taken back.
       out.quarantined.length = before;
+      for (let k = touched.length - 1; k >= 0; k--) touched[k]![0].truncate(touched[k]![1]);
       out.badFrames.push({ offset: f.offset, problem: (err as Error).message.slice(0, 200) });
       continue;
     }
-    for (const r of rows) {
-      const part = `app_id=${r.app_id}/dt=${r.dt}`;
-      let list = parts.get(part);
-      if (!list) parts.set(part, (list = []));
-      list.push(r);
-      apps.add(r.app_id);
-      if (r.campaign_id) campaigns.add(r.campaign_id);
-      if (r.creative_id) creatives.add(r.creative_id);
-    }
   }
-  for (const [part, rows] of parts) out.chunks.push(toChunk(part, rows));
+  const apps = new Set<string>();
+  const campaigns = new Set<string>();
+  const creatives = new Set<string>();
+  for (const b of parts.values()) {
+    if (b.n === 0) continue;
+    // The ids a batch mentions, from the chunks' dictionaries (not a Set add per row).
+    for (const v of b.values('app_id')) if (v) apps.add(v);
+    for (const v of b.values('campaign_id')) if (v) campaigns.add(v);
+    for (const v of b.values('creative_id')) if (v) creatives.add(v);
+    out.chunks.push(b.done());
+  }
   out.apps = [...apps];
   out.campaigns = [...campaigns];
   out.creatives = [...creatives];

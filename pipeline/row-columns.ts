@@ -1,4 +1,5 @@
 import type { EventRow } from './row.js';
+import { ChunkBuilder } from './chunk-builder.js';
 
 /** A string column: row i's value is dict[ids[i]]; id 0 is null. Few distinct values (app, platform, os, country, model, type, name...) cross threads once a chunk. */
 export interface StrColumn {
@@ -29,81 +30,18 @@ export interface RowChunk {
   int: Record<string, IntColumn>;
 }
 
-/** Buffer's undocumented but stable utf8Write and utf8Slice skip write()'s and toString()'s argument checks. */
-type Utf8Buffer = Buffer & { utf8Write(s: string, at: number): number; utf8Slice(from: number, to: number): string };
 
 /** The row columns decode fills; the enrichment ones are filled by encode from the dictionary. */
 export const STR_COLUMNS = ['app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
 export const TEXT_COLUMNS = ['dedupe_key', 'event_id'] as const;
 export const INT_COLUMNS = ['seq', 'ts', 'sent_at', 'received_at', 'event_time', 'frame_offset'] as const;
 
-/** Columns of (nearly) unique values: a dictionary look-up per row would buy nothing, so only a repeat of the previous row's value shares its id. */
-const MOSTLY_UNIQUE = new Set<string>(['device_id', 'props', 'extra']);
-
-/** A text column of rows' values, written as UTF-8 in place. */
-function textColumn(rows: readonly EventRow[], c: keyof EventRow): TextColumn {
-  const n = rows.length;
-  const offsets = new Int32Array(n + 1);
-  const valid = new Uint8Array(n);
-  let bytes = Buffer.allocUnsafeSlow(Math.max(256, n * 64)) as Utf8Buffer;
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    const v = rows[i]![c] as string | null;
-    if (v !== null) {
-      valid[i] = 1;
-      if (p + v.length * 3 > bytes.length) {
-        const grown = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, p + v.length * 3)) as Utf8Buffer;
-        bytes.copy(grown, 0, 0, p);
-        bytes = grown;
-      }
-      p += bytes.utf8Write(v, p);
-    }
-    offsets[i + 1] = p;
-  }
-  // A copy of the used bytes: the column's buffer is its own, to move across threads (allocUnsafeSlow: not a slice of the shared pool).
-  return { bytes: new Uint8Array(bytes.subarray(0, p)), offsets, valid };
-}
-
-/** Rows of one partition into a chunk: strings (STR_COLUMNS, or the columns named) dictionary-encoded column by column, TEXT_COLUMNS as UTF-8. */
+/** Rows of one partition into a chunk: STR_COLUMNS (and the other string columns named) dictionary-encoded, TEXT_COLUMNS as UTF-8. */
 export function toChunk(part: string, rows: readonly EventRow[], columns: readonly (keyof EventRow)[] = STR_COLUMNS): RowChunk {
-  const n = rows.length;
-  const str: Record<string, StrColumn> = {};
-  const text: Record<string, TextColumn> = {};
-  for (const c of TEXT_COLUMNS) text[c] = textColumn(rows, c);
-  const int: Record<string, IntColumn> = {};
-  for (const c of columns) {
-    const ids = new Int32Array(n);
-    const dict: (string | null)[] = [null];
-    const seen = MOSTLY_UNIQUE.has(c) ? null : new Map<string, number>();
-    let prev: string | null = null;
-    let prevId = 0;
-    for (let i = 0; i < n; i++) {
-      const v = rows[i]![c] as string | null;
-      if (v === null) continue; // ids are 0 already
-      // Rows of one upload share their context: the previous row's id, without a map look-up.
-      if (v === prev) {
-        ids[i] = prevId;
-        continue;
-      }
-      let id = seen?.get(v);
-      if (id === undefined) {
-        id = dict.push(v) - 1;
-        seen?.set(v, id);
-      }
-      ids[i] = prevId = id;
-      prev = v;
-    }
-    str[c] = { ids, dict };
-  }
-  for (const c of INT_COLUMNS) {
-    const a = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = rows[i]![c];
-      a[i] = v === null ? Number.NaN : v;
-    }
-    int[c] = a;
-  }
-  return { part, n, str, text, int };
+  const fixed = new Set<string>(STR_COLUMNS);
+  const b = new ChunkBuilder(part, columns.filter((c) => !fixed.has(c)));
+  for (const r of rows) b.add(r);
+  return b.done();
 }
 
 /** Rows [from, to) of a chunk: copies (a view would take its whole buffer across threads), the dictionaries shared. */

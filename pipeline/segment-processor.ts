@@ -123,7 +123,7 @@ export async function processSegment(key: string, o: ProcessorOptions): Promise<
     const file = `${name}-p${n}.parquet`;
     const t = performance.now();
     // The chunks' buffers move to the worker and the file's bytes move back (no copies, no temp file).
-    const { bytes } = (await o.encodePool.run({ chunks, dict } satisfies EncodeTask, { transferList: [...chunkBuffers(chunks)] })) as EncodeResult;
+    const { bytes } = (await o.encodePool.run({ chunks, dict } satisfies EncodeTask, { transferList: chunkBuffers(chunks) })) as EncodeResult;
     o.stats.encode.busyMs += performance.now() - t;
     o.stats.encode.items++;
     const stagedKey = `_staging/${name}/${o.attempt ?? 'local'}/${part}/${file}`;

@@ -12,16 +12,18 @@ export function moveWith<T>(value: T, buffers: Iterable<ArrayBufferLike>): T {
   return Piscina.move({ [Piscina.transferableSymbol]: [...new Set(buffers)], [Piscina.valueSymbol]: value } as never) as T;
 }
 
-/** The buffers of chunks' typed arrays (each its own; slices are copies), to move them between threads. */
-export function* chunkBuffers(chunks: readonly RowChunk[]): Generator<ArrayBuffer> {
+/** The buffers of chunks' typed arrays, each once (a chunk's number columns share one; slices are copies), to move them between threads. */
+export function chunkBuffers(chunks: readonly RowChunk[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
   for (const c of chunks) {
-    for (const k in c.str) yield c.str[k]!.ids.buffer as ArrayBuffer;
-    for (const k in c.int) yield c.int[k]!.buffer as ArrayBuffer;
+    for (const k in c.str) out.add(c.str[k]!.ids.buffer as ArrayBuffer);
+    for (const k in c.int) out.add(c.int[k]!.buffer as ArrayBuffer);
     for (const k in c.text) {
       const t = c.text[k]!;
-      yield t.bytes.buffer as ArrayBuffer;
-      yield t.offsets.buffer as ArrayBuffer;
-      yield t.valid.buffer as ArrayBuffer;
+      out.add(t.bytes.buffer as ArrayBuffer);
+      out.add(t.offsets.buffer as ArrayBuffer);
+      out.add(t.valid.buffer as ArrayBuffer);
     }
   }
+  return [...out];
 }
