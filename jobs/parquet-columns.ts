@@ -73,18 +73,8 @@ function toColumn(d: Data, name: string): Column {
     if (dict.length !== 1) throw new ParquetFormatError(`column ${name}: a dictionary in ${dict.length} parts`);
     const text = textBytes(dict[0]!, name);
     const idx = d.values as ArrayLike<number>;
-    const start = new Int32Array(n);
-    const end = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (!isPresent(d, i)) {
-        start[i] = end[i] = -1;
-        continue;
-      }
-      const k = Number(idx[d.offset + i]);
-      start[i] = text.start[k]!;
-      end[i] = text.end[k]!;
-    }
-    return { kind: 'str', data: text.data, start, end };
+    // A row's value is its dictionary entry's bytes: equal values share one range.
+    return { kind: 'str', data: text.data, ...rowRanges(d, (k) => Number(idx[k]), text.start, text.end) };
   }
   if (DataType.isUtf8(t) || DataType.isBinary(t)) return textBytes(d, name);
   if (DataType.isInt(t) || DataType.isTimestamp(t)) {
@@ -112,6 +102,11 @@ function textBytes(d: Data, name: string): StrColumn {
   if (!offs || !(offs instanceof Int32Array)) throw new ParquetFormatError(`column ${name}: strings with 64-bit offsets are not supported`);
   const vals = d.values as Uint8Array;
   const data = Buffer.from(vals.buffer, vals.byteOffset, vals.byteLength);
+  return { kind: 'str', data, ...rowRanges(d, (k) => k, offs, offs.subarray(1)) };
+}
+
+/** Per row, the byte range of its entry `entry(k)` (k the row's slot in the data), or -1 for null rows. */
+function rowRanges(d: Data, entry: (k: number) => number, from: ArrayLike<number>, to: ArrayLike<number>): { start: Int32Array; end: Int32Array } {
   const n = d.length;
   const start = new Int32Array(n);
   const end = new Int32Array(n);
@@ -120,10 +115,11 @@ function textBytes(d: Data, name: string): StrColumn {
       start[i] = end[i] = -1;
       continue;
     }
-    start[i] = offs[d.offset + i]!;
-    end[i] = offs[d.offset + i + 1]!;
+    const e = entry(d.offset + i);
+    start[i] = from[e]!;
+    end[i] = to[e]!;
   }
-  return { kind: 'str', data, start, end };
+  return { start, end };
 }
 
 /** Equal bytes at a and b: a JS loop, since Buffer.compare's call into C++ costs more than short ids take to compare (3.7 s of 52 in bench:jobs' profile). */
