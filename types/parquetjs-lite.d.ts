@@ -1,4 +1,4 @@
-/** The small part of parquetjs-lite that Sluice uses (the package ships no types). */
+/** The small part of parquetjs-lite that bench:parquet-writers uses (the package ships no types). */
 declare module 'parquetjs-lite' {
   export interface ParquetField {
     name: string;
