@@ -91,8 +91,8 @@ export function writerProperties(): WriterProperties {
   return b.build();
 }
 
-/** The file's bytes. A column missing from `cols` is an error (every file has every column). */
-export function writeEventsParquet(cols: FileColumns, props: WriterProperties = writerProperties()): Uint8Array {
+/** The file's columns as an Arrow table in file order. A column missing from `cols` is an error (every file has every column). */
+export function eventsTable(cols: FileColumns): Table {
   const vectors: Record<string, Vector> = {};
   for (const c of EVENT_COLUMNS) {
     if (c.kind === 'int' || c.kind === 'time') {
@@ -107,6 +107,10 @@ export function writeEventsParquet(cols: FileColumns, props: WriterProperties = 
   const fields = EVENT_COLUMNS.map((c) => new Field(c.name, vectors[c.name]!.type, !c.required));
   const schema = new Schema(fields);
   const data = makeData({ type: new Struct(fields), length: cols.n, nullCount: 0, children: EVENT_COLUMNS.map((c) => vectors[c.name]!.data[0]!) });
-  const table = new Table(schema, new RecordBatch(schema, data));
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+  return new Table(schema, new RecordBatch(schema, data));
+}
+
+/** The file's bytes. */
+export function writeEventsParquet(cols: FileColumns, props: WriterProperties = writerProperties()): Uint8Array {
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(eventsTable(cols), 'stream')), props);
 }
