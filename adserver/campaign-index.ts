@@ -14,7 +14,8 @@ export interface Candidate {
   priority: number;
   start: number;
   end: number;
-  test: (ctx: TargetingContext) => boolean;
+  /** The line item's targeting: an index into CampaignIndex.tests (line items with the same expression share one). */
+  testId: number;
   capCount: number;
   capWindowMs: number;
   exclusion: readonly string[];
@@ -63,6 +64,25 @@ export class CampaignIndex {
   readonly lineItems: { id: string; campaignId: string; capWindowMs: number }[] = [];
   /** Line items left out, with why (bad targeting, no fitting creative). */
   readonly skipped: { id: string; why: string }[] = [];
+  /** Compiled targeting, one per distinct expression: line items mostly share a few. */
+  readonly tests: ((ctx: TargetingContext) => boolean)[] = [];
+  /**
+   * What each expression said of the current request: testPass[id] is valid while
+   * testSeen[id] === gen (decide bumps gen per call), so an expression shared by many
+   * candidates runs once per decision, and nothing is cleared between requests.
+   */
+  testSeen = new Uint32Array(0);
+  testPass = new Uint8Array(0);
+  gen = 0;
+
+  /** Whether the request's context passes targeting expression `id`, run at most once per decision. */
+  passes(id: number, ctx: TargetingContext): boolean {
+    if (this.testSeen[id] !== this.gen) {
+      this.testSeen[id] = this.gen;
+      this.testPass[id] = this.tests[id]!(ctx) ? 1 : 0;
+    }
+    return this.testPass[id] === 1;
+  }
 
   constructor(readonly revision: number) {}
 
@@ -85,13 +105,17 @@ export class CampaignIndex {
       if (app) ix.slots.set(s.id, { slot: s, app, tiers: [] });
     }
     const live = new Set<string>();
+    const testIds = new Map<string, number>();
     for (const li of snap.line_items) {
       const cmp = campaigns.get(li.campaign_id);
       if (!cmp || cmp.status !== 'active' || li.status !== 'active') continue;
-      let test: (ctx: TargetingContext) => boolean;
+      let testId = testIds.get(li.targeting);
       try {
-        const compiled = compileTargeting(li.targeting);
-        test = (ctx) => compiled.test(ctx);
+        if (testId === undefined) {
+          const compiled = compileTargeting(li.targeting);
+          testId = ix.tests.push((ctx) => compiled.test(ctx)) - 1;
+          testIds.set(li.targeting, testId);
+        }
       } catch (err) {
         ix.skipped.push({ id: li.id, why: `targeting: ${(err as Error).message}` });
         log?.warn({ lineItem: li.id, err: (err as Error).message }, 'line item left out: its targeting does not compile');
@@ -140,7 +164,7 @@ export class CampaignIndex {
           let w = 0;
           cand = fit.length === 0 ? null : {
             idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
-            test, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
+            testId, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
             creatives: fit.map((c, k) => {
               const tail = tails[k]!;
               return {
@@ -169,6 +193,8 @@ export class CampaignIndex {
       if (placed === 0) ix.skipped.push({ id: li.id, why: 'no creative fits any of its slots' });
     }
     for (const key of pacing.keys()) if (!live.has(key)) pacing.delete(key);
+    ix.testSeen = new Uint32Array(ix.tests.length);
+    ix.testPass = new Uint8Array(ix.tests.length);
     return ix;
   }
 }

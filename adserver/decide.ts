@@ -84,6 +84,12 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
   const single = req.n === 1;
   // The furthest stage a candidate reached, for the no-fill reason (a number, no allocation).
   let furthest: number = NoFill.NoLineItems;
+  // A new generation: targeting results of the previous decision no longer count. After 2^32 - 1 decisions the marks start over from clean.
+  if (ix.gen === 0xffffffff) {
+    ix.testSeen.fill(0);
+    ix.gen = 0;
+  }
+  ix.gen++;
   for (const tier of entry.tiers) {
     // n = 1 (the common case): weighted reservoir choice as candidates stream by, no allocation
     // (a pool of Pick objects per request cost 10 us of a 22 us decision, mostly in GC).
@@ -100,7 +106,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
         continue;
       }
       const unit = unitOf(c, country);
-      if (unit === undefined || !c.test(req.ctx)) {
+      if (unit === undefined || !ix.passes(c.testId, req.ctx)) {
         why[base + WhyNot.Targeting]! += 1;
         if (furthest < NoFill.Targeting) furthest = NoFill.Targeting;
         continue;

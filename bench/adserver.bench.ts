@@ -4,6 +4,7 @@
  * over loopback at fixed concurrency for `sluice adserver` pinned to one core, and in the same
  * run a bare uWebSockets.js app answering a constant body on that core, with the ratio (goal
  * >= 0.7); and the server's RSS. Usage: npm run bench:adserver [-- --seconds 10 --connections 64]
+ * [--profile DIR: the ad server under load runs with node --cpu-prof into DIR]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { seedCampaignModel } from '../store/seed.js';
 import { adFixture } from './adserver-fixture.js';
 import { ensureTool } from './ensure-tool.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, 'line-items': { type: 'string', default: '10000' }, slots: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, 'line-items': { type: 'string', default: '10000' }, slots: { type: 'string', default: '1000' }, profile: { type: 'string', default: '' } } });
 const seconds = Number(values.seconds);
 const conns = Number(values.connections);
 const LI = Number(values['line-items']);
@@ -105,7 +106,7 @@ function load(port: number): { rps: number; p50: number; p99: number; p999: numb
 }
 
 const adsPort = 18302;
-const ads = await start([main, 'adserver', '--store', 'sqlite', '--sqlite-path', dbPath, '--port', String(adsPort), '--log-level', 'error', '--beacon-secret', 'bench-secret-0123456789']);
+const ads = await start([...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), main, 'adserver', '--store', 'sqlite', '--sqlite-path', dbPath, '--port', String(adsPort), '--log-level', 'error', '--beacon-secret', 'bench-secret-0123456789']);
 const a = load(adsPort);
 const rssKb = Number((readFileSync(`/proc/${ads.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/) ?? [])[1]);
 ads.kill('SIGTERM');
