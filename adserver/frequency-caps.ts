@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /** What one device saw: parallel arrays, one slot per line item it was shown. */
 interface DeviceCaps {
   /** Line item ids (stable across index rebuilds, unlike positions). */
@@ -19,28 +17,55 @@ const sizeOf = (rec: DeviceCaps, device: string): number => ENTRY_BYTES + 2 * de
 
 /**
  * Per-device frequency caps in bounded memory: at most `maxDevices` devices and `maxBytes`
- * estimated bytes are remembered (least recently seen ones are forgotten first). Windows are
- * fixed, starting at the first impression in them.
+ * estimated bytes are remembered. Devices live in two generations of plain Maps: a device seen
+ * again moves to the young one; when the young one holds half the budget, the old one (devices
+ * not seen since) is forgotten whole and the young one becomes old. That is LRU by halves, at a
+ * Map look-up per request: lru-cache's get and sized set were 4.5 us of a 25 us ad request.
+ * Windows are fixed, starting at the first impression in them.
  */
 export class FrequencyCaps {
-  private readonly devices: LRUCache<string, DeviceCaps>;
+  private young = new Map<string, DeviceCaps>();
+  private old = new Map<string, DeviceCaps>();
+  private youngBytes = 0;
+  private oldBytes = 0;
+  private readonly halfDevices: number;
+  private readonly halfBytes: number;
 
   constructor(maxDevices: number, maxBytes = 1024 * 1024 * 1024) {
-    this.devices = new LRUCache<string, DeviceCaps>({ max: maxDevices, maxSize: Math.max(1, Math.floor(maxBytes)), sizeCalculation: sizeOf });
+    this.halfDevices = Math.max(1, Math.floor(maxDevices / 2));
+    this.halfBytes = Math.max(1, Math.floor(maxBytes / 2));
   }
 
   get size(): number {
-    return this.devices.size;
+    return this.young.size + this.old.size;
   }
 
   /** Estimated bytes held (what `maxBytes` bounds). */
   get bytes(): number {
-    return this.devices.calculatedSize;
+    return this.youngBytes + this.oldBytes;
   }
 
-  /** The device's record, looked up once per request. */
+  /** The device's record, looked up once per request (a device of the old generation moves to the young one). */
   lookup(device: string): DeviceCaps | undefined {
-    return this.devices.get(device);
+    const rec = this.young.get(device);
+    if (rec !== undefined) return rec;
+    const was = this.old.get(device);
+    if (was === undefined) return undefined;
+    this.old.delete(device);
+    this.oldBytes -= sizeOf(was, device);
+    this.put(device, was);
+    return was;
+  }
+
+  private put(device: string, rec: DeviceCaps): void {
+    this.young.set(device, rec);
+    this.youngBytes += sizeOf(rec, device);
+    if (this.young.size >= this.halfDevices || this.youngBytes >= this.halfBytes) {
+      this.old = this.young;
+      this.oldBytes = this.youngBytes;
+      this.young = new Map();
+      this.youngBytes = 0;
+    }
   }
 
   /** Whether the device may see line item `li` again under its cap. */
@@ -53,17 +78,20 @@ export class FrequencyCaps {
   }
 
   record(device: string, li: string, windowMs: number, now: number): void {
-    const rec = this.devices.get(device);
-    if (!rec) {
+    const rec = this.lookup(device);
+    if (rec === undefined) {
       // Array literals of one: exact-size backing stores (push on [] reserves 17 slots, 3x the memory).
-      this.devices.set(device, { li: [li], count: [1], since: [now] });
+      this.put(device, { li: [li], count: [1], since: [now] });
       return;
     }
     const i = rec.li.indexOf(li);
     if (i < 0) {
-      // A new record of exact-size arrays (push would reserve 16 more slots per array); set
-      // again so the cache re-counts its size (it only sizes an entry when set).
-      this.devices.set(device, { li: rec.li.concat(li), count: rec.count.concat(1), since: rec.since.concat(now) });
+      // Exact-size arrays again (push would reserve 16 more slots per array); the record is in the young generation (lookup moved it).
+      rec.li = rec.li.concat(li);
+      rec.count = rec.count.concat(1);
+      rec.since = rec.since.concat(now);
+      if (this.young.get(device) === rec) this.youngBytes += LINE_ITEM_BYTES;
+      else this.oldBytes += LINE_ITEM_BYTES; // the young generation turned over on the way: the record is old now
     } else if (now - rec.since[i]! >= windowMs) {
       rec.count[i] = 1;
       rec.since[i] = now;

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import crypto, { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * A signed ad decision, carried in beacon URLs: the ad server signs it, tracking verifies it,
@@ -53,9 +53,48 @@ export function tokenTailFits(tail: string): boolean {
   return WIDEST_HEAD_CHARS + tail.length + 1 + 22 <= TOKEN_MAX_CHARS;
 }
 
-/** 22 base64url characters (132 bits) of HMAC-SHA256; digest('base64url') measured 0.7 us cheaper than slicing a Buffer. */
-function mac(secret: string, payload: string): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
+/** HMAC's padded key blocks for one secret: the inner one as text (ASCII), the outer one in a buffer with room for the inner digest. */
+interface Pads {
+  inner: string;
+  outer: Buffer;
+}
+const padsBySecret = new Map<string, Pads | null>();
+/** One-shot SHA-256 (Node >= 20.12): no Hash object and native handle per call. */
+const oneShot = (crypto as { hash?: (alg: string, data: string | Buffer, enc: string) => string }).hash;
+
+/** The pads of an ASCII secret of at most 64 bytes (null otherwise: those take createHmac). */
+function padsOf(secret: string): Pads | null {
+  let p = padsBySecret.get(secret);
+  if (p !== undefined) return p;
+  p = null;
+  if (oneShot && /^[\x00-\x7f]{0,64}$/.test(secret)) {
+    const key = Buffer.alloc(64);
+    key.write(secret, 'latin1');
+    const ipad = Buffer.alloc(64);
+    const outer = Buffer.alloc(96);
+    for (let i = 0; i < 64; i++) {
+      ipad[i] = key[i]! ^ 0x36;
+      outer[i] = key[i]! ^ 0x5c;
+    }
+    // An ASCII key XOR 0x36 stays ASCII, so the text's UTF-8 bytes are the pad's bytes.
+    p = { inner: ipad.toString('latin1'), outer };
+  }
+  padsBySecret.set(secret, p);
+  return p;
+}
+
+/**
+ * 22 base64url characters (132 bits) of HMAC-SHA256 (RFC 2104). For an ASCII secret of up to
+ * 64 bytes it is computed as its definition, H(K^opad || H(K^ipad || m)), with two one-shot
+ * hashes: createHmac's object and native handle per call cost more than the hashing
+ * (1.9 against 1.3 us a token, and less GC). The same bytes either way (tested).
+ */
+export function mac(secret: string, payload: string): string {
+  const p = padsOf(secret);
+  if (p === null) return createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
+  const inner = oneShot!('sha256', p.inner + payload, 'hex');
+  (p.outer as Buffer & { hexWrite(s: string, at: number, n: number): number }).hexWrite(inner, 64, 32);
+  return oneShot!('sha256', p.outer, 'base64url').slice(0, 22);
 }
 
 /** The fixed tail of a creative's tokens: campaign, creative, line item, click URL. */
