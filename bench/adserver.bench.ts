@@ -3,7 +3,8 @@
  * Prints: decisions/s of the decision function alone (no HTTP); requests/s and p50/p99/p999
  * over loopback at fixed concurrency for `sluice adserver` pinned to one core, and in the same
  * run a bare uWebSockets.js app answering a constant body on that core, with the ratio (goal
- * >= 0.7); and the server's RSS. Usage: npm run bench:adserver [-- --seconds 10 --connections 64]
+ * >= 0.7); the latency at a fixed rate of half that maximum, open loop (bench/open-loop.ts: counted
+ * from when each request was due, so stalls are not hidden); and the server's RSS. Usage: npm run bench:adserver [-- --seconds 10 --connections 64]
  * [--profile DIR: the ad server under load runs with node --cpu-prof into DIR]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -126,12 +127,18 @@ const ads = await start([...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${v
 const a = load(adsPort);
 const rssKb = Number((readFileSync(`/proc/${ads.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/) ?? [])[1]);
 ads.kill('SIGTERM');
+// 3. Open loop at half the measured maximum, on a fresh server: latency from when each request was due (coordinated omission corrected).
+const half = Math.round(a.rps / 2);
+const ads2 = await start([main, 'adserver', '--store', 'sqlite', '--sqlite-path', dbPath, '--port', String(adsPort + 10), '--log-level', 'error', '--beacon-secret', 'bench-secret-0123456789']);
+const ol = JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, fileURLToPath(new URL('./open-loop.js', import.meta.url)), '--port', String(adsPort + 10), '--rate', String(half), '--seconds', String(seconds), '--slots', String(SLOTS), '--apps', String(snap.apps.length)], { encoding: 'utf8' }).trim()) as { achieved: number; p50: number; p99: number; p999: number; max: number; errors: number };
+ads2.kill('SIGTERM');
 const bare = await start([fileURLToPath(new URL('./uws-bare.js', import.meta.url)), '18303']);
 const b = load(18303);
 bare.kill('SIGTERM');
 const row = (name: string, r: typeof a) => `${name.padEnd(18)}${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p999 ${r.p999.toFixed(3)} ms${r.errors ? `, ${r.errors} non-2xx` : ''}`;
 console.log(row('sluice adserver:', a));
 console.log(row('bare uWS:', b));
+console.log(`open loop at half: ${half.toLocaleString('en')} req/s due (${Math.round(ol.achieved).toLocaleString('en')} done), p50 ${ol.p50.toFixed(3)} ms, p99 ${ol.p99.toFixed(3)} ms, p999 ${ol.p999.toFixed(3)} ms, max ${ol.max.toFixed(1)} ms${ol.errors ? `, ${ol.errors} non-2xx` : ''} (goal p99 < 1 ms: ${ol.p99 < 1 ? 'MET' : 'NOT MET'})`);
 console.log(`server RSS:       ${(rssKb / 1024).toFixed(0)} MB`);
 const ratio = a.rps / b.rps;
 console.log(`ratio adserver/bare: ${ratio.toFixed(3)} (goal >= 0.7: ${ratio >= 0.7 ? 'MET' : 'NOT MET'})`);
