@@ -130,15 +130,20 @@ ads.kill('SIGTERM');
 // 3. Open loop at half the measured maximum, on a fresh server: latency from when each request was due (coordinated omission corrected).
 const half = Math.round(a.rps / 2);
 const ads2 = await start([main, 'adserver', '--store', 'sqlite', '--sqlite-path', dbPath, '--port', String(adsPort + 10), '--log-level', 'error', '--beacon-secret', 'bench-secret-0123456789']);
-const ol = JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, fileURLToPath(new URL('./open-loop.js', import.meta.url)), '--port', String(adsPort + 10), '--rate', String(half), '--seconds', String(seconds), '--slots', String(SLOTS), '--apps', String(snap.apps.length)], { encoding: 'utf8' }).trim()) as { achieved: number; p50: number; p99: number; p999: number; max: number; errors: number };
+type OpenLoop = { achieved: number; p50: number; p99: number; p999: number; max: number; errors: number };
+const openLoop = (port: number): OpenLoop => JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, fileURLToPath(new URL('./open-loop.js', import.meta.url)), '--port', String(port), '--rate', String(half), '--seconds', String(seconds), '--slots', String(SLOTS), '--apps', String(snap.apps.length)], { encoding: 'utf8' }).trim()) as OpenLoop;
+const ol = openLoop(adsPort + 10);
 ads2.kill('SIGTERM');
 const bare = await start([fileURLToPath(new URL('./uws-bare.js', import.meta.url)), '18303']);
 const b = load(18303);
+// The same open loop against bare uWS: the floor of this client and machine at that rate.
+const olBare = openLoop(18303);
 bare.kill('SIGTERM');
 const row = (name: string, r: typeof a) => `${name.padEnd(18)}${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p999 ${r.p999.toFixed(3)} ms${r.errors ? `, ${r.errors} non-2xx` : ''}`;
 console.log(row('sluice adserver:', a));
 console.log(row('bare uWS:', b));
 console.log(`open loop at half: ${half.toLocaleString('en')} req/s due (${Math.round(ol.achieved).toLocaleString('en')} done), p50 ${ol.p50.toFixed(3)} ms, p99 ${ol.p99.toFixed(3)} ms, p999 ${ol.p999.toFixed(3)} ms, max ${ol.max.toFixed(1)} ms${ol.errors ? `, ${ol.errors} non-2xx` : ''} (goal p99 < 1 ms: ${ol.p99 < 1 ? 'MET' : 'NOT MET'})`);
+console.log(`  bare uWS, same open loop: p50 ${olBare.p50.toFixed(3)} ms, p99 ${olBare.p99.toFixed(3)} ms, p999 ${olBare.p999.toFixed(3)} ms, max ${olBare.max.toFixed(1)} ms`);
 console.log(`server RSS:       ${(rssKb / 1024).toFixed(0)} MB`);
 const ratio = a.rps / b.rps;
 console.log(`ratio adserver/bare: ${ratio.toFixed(3)} (goal >= 0.7: ${ratio >= 0.7 ? 'MET' : 'NOT MET'})`);
