@@ -13,6 +13,10 @@ import { dedupeKeyColumn, readParquetColumns, strAt, type IntColumn } from '../j
 import { readFileSync } from 'node:fs';
 import { correctedTs } from '../common/skew.js';
 import { tmp } from './helpers/fleet.js';
+import { decodePayload } from '../common/segment-format.js';
+import { eventKey, frameRows } from '../pipeline/row.js';
+import { parquetLines } from '../jobs/mr/parquet-lines.js';
+import { parquetjsEncode } from '../bench/parquetjs-writer.js';
 
 const T = Date.UTC(2026, 9, 1, 12);
 const device = { device_id: 'd1', app_id: 'app1', platform: 'ios', country: 'US', region: 'CA', device_model: 'iPad13,1' };
@@ -73,4 +77,27 @@ test('the jobs read back every row\'s dedupe identity, stored or rebuilt, equal 
   const got = new Map<number, string>();
   for (let i = 0; i < batch!.rows; i++) got.set(seq.values[i]!, strAt(keys, i)!);
   for (const e of events) assert.equal(got.get(e.seq), dedupeKey({ ...device, ...e } as unknown as KeyedEvent), `event ${e.seq}`);
+});
+
+test('files of older pipelines (parquetjs-lite: GZIP, PLAIN, INT64 times, every key stored) are still read by the jobs and sluice mr', async (t) => {
+  const dir = tmp('parquet-format');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'old.parquet');
+  const f = encodeFrame(FrameKind.Upload, Codec.Gzip, T, {}, gzipSync(JSON.stringify({ device, sent_at: T - 1000, events })));
+  const rows = frameRows(decodePayload(f.subarray(FRAME_HEADER, FRAME_HEADER + f.readUInt32LE(0))), 'seg-0', 0);
+  for (const r of rows) r.dedupe_key ??= eventKey(r); // the old writer stored every key
+  await parquetjsEncode({ rows, path });
+  const [batch] = readParquetColumns(readFileSync(path), ['dedupe_key', 'app_id', 'device_id', 'event_id', 'seq', 'event_time']);
+  const keys = dedupeKeyColumn(batch!);
+  const seq = batch!.columns.get('seq') as IntColumn;
+  const time = batch!.columns.get('event_time') as IntColumn;
+  for (let i = 0; i < batch!.rows; i++) {
+    const e = events.find((x) => x.seq === seq.values[i])!;
+    assert.equal(strAt(keys, i), dedupeKey({ ...device, ...e } as unknown as KeyedEvent));
+    assert.equal(time.values[i], correctedTs(e.ts, T - 1000, T));
+  }
+  const lines: string[] = [];
+  for await (const l of parquetLines(path)) lines.push(l);
+  assert.equal(lines.length, events.length);
+  assert.equal((JSON.parse(lines[0]!) as { dedupe_key: string }).dedupe_key, rows[0]!.dedupe_key);
 });
