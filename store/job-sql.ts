@@ -70,6 +70,16 @@ function fromRow(r: Row): JobRun {
 }
 
 /** startJobRun, finishJobRun, listJobRuns, acquireJobLock, releaseJobLock and jobLockHolder; SqlStore delegates to it. */
+/** The arguments of taking or renewing a job lock, checked once for both (refused with every problem). */
+function checkLockArgs(partitionKey: string, owner: string, ttlMs: number, now: number): void {
+  const problems: string[] = [];
+  text(problems, 'partition_key', partitionKey, 255);
+  text(problems, 'owner', owner, 255);
+  ms(problems, 'ttlMs', ttlMs, 1);
+  ms(problems, 'now', now);
+  refuse('job lock', problems);
+}
+
 export class JobSql {
   constructor(private readonly db: SqlAccess) {}
 
@@ -115,12 +125,7 @@ export class JobSql {
   }
 
   async acquireJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const problems: string[] = [];
-    text(problems, 'partition_key', partitionKey, 255);
-    text(problems, 'owner', owner, 255);
-    ms(problems, 'ttlMs', ttlMs, 1);
-    ms(problems, 'now', now);
-    refuse('job lock', problems);
+    checkLockArgs(partitionKey, owner, ttlMs, now);
     const expires = now + ttlMs;
     return this.db.transaction('write', async (x) => {
       if ((await x.all(SQL.lockRow, [partitionKey])).length === 0) {
@@ -132,12 +137,7 @@ export class JobSql {
   }
 
   async renewJobLock(partitionKey: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const problems: string[] = [];
-    text(problems, 'partition_key', partitionKey, 255);
-    text(problems, 'owner', owner, 255);
-    ms(problems, 'ttlMs', ttlMs, 1);
-    ms(problems, 'now', now);
-    refuse('job lock', problems);
+    checkLockArgs(partitionKey, owner, ttlMs, now);
     // Only a row we still own: a lock released or taken over meanwhile is never made again here.
     return (await this.db.query((x) => x.run(SQL.renewLock, [now + ttlMs, partitionKey, owner]))) === 1;
   }
