@@ -42,14 +42,8 @@ function unitFor(reg: PacingRegistry, key: string, li: LineItem, goal: number): 
   const old = reg.get(key);
   if (old && old.goal === goal && old.start === li.start_at && old.end === li.end_at && old.mode === li.delivery) return old;
   const u = new PacingUnit(key, goal, li.start_at, li.end_at, li.delivery);
-  if (old) {
-    // The goal or flight changed: keep what was delivered.
-    u.own = old.own;
-    u.fedBack = old.fedBack;
-    u.pending = old.pending;
-    u.eligibleRate = old.eligibleRate;
-    u.overBudget = old.overBudget;
-  }
+  // The goal or flight changed: keep what was delivered.
+  if (old) u.carryFrom(old);
   reg.set(key, u);
   return u;
 }

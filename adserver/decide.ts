@@ -116,12 +116,14 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
         if (furthest < NoFill.Capped) furthest = NoFill.Capped;
         continue;
       }
+      // Counted before the goal and allowance checks: a node that used up its allowance still
+      // sees its traffic, so its share of the fleet's traffic stays true at the next plan.
+      unit.eligible++;
       if (unit.done(now)) {
         why[base + WhyNot.PacedOut]! += 1;
         furthest = NoFill.PacedOut;
         continue;
       }
-      unit.eligible++;
       if (honourPacing && rand() >= unit.serveP) {
         why[base + WhyNot.PacedOut]! += 1;
         furthest = NoFill.PacedOut;
@@ -172,11 +174,10 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
   return [];
 }
 
-/** Books the picks: pacing counts, frequency caps. Prefetched picks count as pending. */
-export function book(picks: Pick[], device: string, caps: FrequencyCaps, now: number, pending = false): void {
+/** Books the picks: pacing counts (each pending until `exp`, when its token expires), frequency caps. */
+export function book(picks: Pick[], device: string, caps: FrequencyCaps, now: number, exp: number): void {
   for (const p of picks) {
-    if (pending) p.unit.pending += 1;
-    else p.unit.own += 1;
+    p.unit.book(exp);
     if (p.cand.capCount > 0) caps.record(device, p.cand.lineItemId, p.cand.capWindowMs, now);
   }
 }

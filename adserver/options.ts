@@ -15,6 +15,10 @@ export const adserverSchema = Type.Object({
   storeTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000, description: 'a campaign refresh or delivery read the store has not answered in this time counts as failed; /healthz answers 503 while one hangs longer' }),
   maxAds: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'most ads one request may ask for with n=' }),
   prefetchMaxDays: Type.Integer({ minimum: 1, maximum: 30, default: 7, description: 'most days one prefetch may ask for with days=' }),
+  nodeId: Type.String({ default: '', maxLength: 100, pattern: '^[A-Za-z0-9_.:-]*$', description: 'name of this node in the fleet\'s shared counts (default: host name and process id; a start time is added, so a restart counts as a new node)' }),
+  fleet: Type.Boolean({ default: true, description: 'share delivery counts with the other ad server nodes through the report store at each plan, so goals hold across the fleet' }),
+  fleetLeaseMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 0, description: 'a node that has not written its counts for this long no longer counts as live (its traffic share and pending decisions drop out; what it delivered stays); 0: three plan intervals' }),
+  goalsCount: Type.Union([Type.Literal('impressions'), Type.Literal('decisions')], { default: 'impressions', description: 'what counts toward goals: impressions (a decision is pending until its impression beacon reaches tracking or its token expires) or decisions (every decision counts; for a deployment whose tracking does not write to the report store)' }),
   logLevel: logLevelOption,
   ...storeSchema.properties,
 });

@@ -8,11 +8,13 @@ import { CampaignIndex, type PacingRegistry } from './campaign-index.js';
 import { DecisionStats } from './decide.js';
 import { FrequencyCaps } from './frequency-caps.js';
 import { AdMetrics } from './metrics.js';
-import { planAll, type PacingUnit } from './pacing.js';
+import { FleetPacing, type FleetDeliveryStore } from './fleet-pacing.js';
+import { planAll } from './pacing.js';
+import { fleetNodeId } from '../common/fleet-node.js';
 import { buildAdApp, type AdServerState } from './server.js';
 
-/** What the ad server reads from the report store. */
-export interface AdStore {
+/** What the ad server reads from the report store (and writes, for fleet pacing, when it can). */
+export interface AdStore extends Partial<FleetDeliveryStore> {
   campaignRevision(): Promise<number>;
   loadCampaignSnapshot(): Promise<CampaignSnapshot>;
   deliveredByLineItem(since: number): Promise<Map<string, { impressions: number; clicks: number }>>;
@@ -34,6 +36,13 @@ export interface AdServerOptions {
   storeTimeoutMs?: number;
   maxAds: number;
   prefetchMaxDays: number;
+  /** Fleet pacing (fleet-pacing.ts): on unless false, when the store can take the counts. */
+  fleet?: boolean;
+  nodeId?: string;
+  /** 0 or not given: three plan intervals. */
+  fleetLeaseMs?: number;
+  /** 'impressions' when not given. */
+  goalsCount?: 'impressions' | 'decisions';
 }
 
 export interface RunningAdServer {
@@ -79,8 +88,10 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   const storeTimeoutMs = o.storeTimeoutMs ?? 5000;
   // A refresh may take up to the timeout; three intervals more and the index counts as stale.
   const staleAfterMs = storeTimeoutMs + 3 * o.reloadIntervalMs;
-  // By unit key: a rebuild may replace the unit object (goal or flight changed).
-  const pending: { key: string; until: number }[] = [];
+  const fleetStore = store.publishAdUnits && store.fleetDelivery && store.pruneFleet ? (store as FleetDeliveryStore) : null;
+  const fleet = o.fleet !== false && fleetStore
+    ? new FleetPacing(fleetStore, { nodeId: fleetNodeId(o.nodeId ?? ''), leaseMs: o.fleetLeaseMs || 3 * o.planIntervalMs, countImpressions: o.goalsCount !== 'decisions', pruneAfterMs: 35 * 24 * HOUR_MS }, log)
+    : null;
   let storeDown = false;
   // The budget stop (budget.ts): the model's campaigns and line items, and the campaigns over budget.
   let budgetModel: BudgetModel = { campaigns: [], line_items: [] };
@@ -134,13 +145,10 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
         if (hit?.slot) void reload(true);
       }, (err: unknown) => outage('slot look-up', err));
     },
-    addPending(unit, until) {
-      pending.push({ key: (unit as PacingUnit).key, until });
-    },
     extraMetrics: () => {
       const now = Date.now();
       return {
-        frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, prefetch_pending: pending.length,
+        frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, pending_decisions: fleet?.pending ?? 0, fleet_nodes: fleet?.nodes ?? 1, fleet_plan_errors: fleet?.errors ?? 0,
         store_up: storeState(now) === 'up' ? 1 : 0, campaigns_over_budget: stopped.size, store_refresh_age_seconds: lastRefreshOk ? (now - lastRefreshOk) / 1000 : -1,
       };
     },
@@ -238,18 +246,13 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
   let planning: Promise<void> | null = null;
   async function replanOnce(): Promise<void> {
     const now = Date.now();
-    for (let i = pending.length - 1; i >= 0; i--) {
-      if (pending[i]!.until <= now) {
-        const unit = pacing.get(pending[i]!.key);
-        if (unit && unit.pending > 0) unit.pending -= 1;
-        pending.splice(i, 1);
-      }
-    }
     // A hung store delays the plan by the timeout at most: pacing goes on with the counts it has.
     await bounded(feedBack(now), storeTimeoutMs, undefined, () => outage('delivery feedback', new Error(`no answer within ${storeTimeoutMs} ms`)));
     const at = Date.now();
-    planAll(pacing.values(), at, at - lastPlan, o.planIntervalMs);
+    const since = at - lastPlan;
     lastPlan = at;
+    if (fleet) await bounded(fleet.plan(pacing, at, since, o.planIntervalMs), storeTimeoutMs, false, () => outage('fleet pacing', new Error(`no answer within ${storeTimeoutMs} ms`)));
+    else planAll(pacing.values(), at, since, o.planIntervalMs);
   }
   function replan(): Promise<void> {
     planning ??= replanOnce().finally(() => {
@@ -275,6 +278,8 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
       clearInterval(reloadTimer);
       clearInterval(planTimer);
       uWS.us_listen_socket_close(listenSocket);
+      // The last counts go to the fleet, so the other nodes see every decision this one made.
+      if (fleet) await bounded(replan(), storeTimeoutMs, undefined, () => undefined);
       if (reloading) await bounded(reloading, storeTimeoutMs, false, () => undefined);
     },
   };

@@ -20,8 +20,6 @@ export interface AdServerState {
   prefetchMaxDays: number;
   /** Called for a slot the index does not know (it may be new): cached look-up in the store. */
   unknownSlot(slot: string): void;
-  /** Books a prefetched pick as pending until its validity ends. */
-  addPending(unit: { pending: number }, until: number): void;
   extraMetrics(): Record<string, number>;
   /** `ok` false answers 503: the index may be stale (the store is down, hanging, or refreshes stopped). */
   health(): { ok: boolean; body: object };
@@ -68,7 +66,7 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
           s.stats.countNoFill(r.slot);
           res.writeStatus('204 No Content').end();
         } else {
-          book(picks, r.device, s.caps, now);
+          book(picks, r.device, s.caps, now, now + s.answer.ttlMs);
           s.metrics.outcomes.ad[Outcome.Served]! += 1;
           res.writeHeader('content-type', JSON_TYPE).writeHeader('cache-control', 'no-store').end(answerJson(r, picks, now, s.answer));
         }
@@ -100,8 +98,8 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
         const at = now + d * DAY_MS;
         const pick = decide(s.index, entry, { ...r, n: 1 }, s.caps, s.stats, at, Math.random, false)[0];
         if (!pick) continue;
-        book([pick], r.device, s.caps, at, true);
-        s.addPending(pick.unit, at + DAY_MS);
+        // Pending until its validity ends, like any decision until its token expires.
+        book([pick], r.device, s.caps, at, at + DAY_MS);
         picks.push(pick);
         validity.push({ from: at, until: at + DAY_MS });
       }

@@ -82,7 +82,7 @@ while (performance.now() - t0 < 3000) {
     const req = { app: entry.app.id, slot, device: `d${n % 200_000}`, n: 1, ctx: ctxs[n & 1]! };
     const picks = decide(ix, entry, req, caps, stats, now, Math.random);
     if (picks.length) {
-      book(picks, req.device, caps, now);
+      book(picks, req.device, caps, now, now + 3_600_000);
       answerJson(req, picks, now, answer);
       served++;
     }

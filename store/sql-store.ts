@@ -8,6 +8,8 @@ import type { FactStore } from './facts.js';
 import { AudienceSql } from './audience-sql.js';
 import type { AudienceStore } from './audience.js';
 import { FactSql } from './fact-sql.js';
+import { FleetSql } from './fleet-sql.js';
+import type { FleetStore } from './fleet.js';
 import { FunnelSql } from './funnel-sql.js';
 import type { FunnelStore } from './funnels.js';
 import { JobSql } from './job-sql.js';
@@ -362,6 +364,16 @@ export abstract class SqlStore implements ReportStore {
   replaceFunnelReachDay: FunnelStore['replaceFunnelReachDay'] = (...a) => this.funnels.replaceFunnelReachDay(...a);
   funnelDaily: FunnelStore['funnelDaily'] = (...a) => this.funnels.funnelDaily(...a);
   campaignReach: FunnelStore['campaignReach'] = (...a) => this.funnels.campaignReach(...a);
+
+  // ---- fleet delivery (fleet-sql.ts) ----
+  private fleetSql: FleetSql | undefined;
+  private get fleet(): FleetSql {
+    return (this.fleetSql ??= new FleetSql(this.access()));
+  }
+  publishAdUnits: FleetStore['publishAdUnits'] = (...a) => this.fleet.publishAdUnits(...a);
+  publishImpressions: FleetStore['publishImpressions'] = (...a) => this.fleet.publishImpressions(...a);
+  fleetDelivery: FleetStore['fleetDelivery'] = (...a) => this.fleet.fleetDelivery(...a);
+  pruneFleet: FleetStore['pruneFleet'] = (...a) => this.fleet.pruneFleet(...a);
 
   startJobRun: FactStore['startJobRun'] = (...a) => this.jobs.startJobRun(...a);
   finishJobRun: FactStore['finishJobRun'] = (...a) => this.jobs.finishJobRun(...a);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AudienceStore } from './audience.js';
 import type { FactStore } from './facts.js';
+import type { FleetStore } from './fleet.js';
 import type { FunnelStore } from './funnels.js';
 import type { FilterQueries } from './filter-sql.js';
 import type { HealthQueries } from './health-sql.js';
@@ -36,7 +37,7 @@ export interface DeliveredTotals {
  * The aggregate ("fact") tables and the job bookkeeping are the FactStore part (facts.ts),
  * users and API keys the UserStore part (users.ts), the report reads ReportQueries (reports.ts).
  */
-export interface ReportStore extends FactStore, FunnelStore, UserStore, ReportQueries, AudienceStore, MoneyQueries, FilterQueries, HealthQueries, InventoryQueries {
+export interface ReportStore extends FactStore, FleetStore, FunnelStore, UserStore, ReportQueries, AudienceStore, MoneyQueries, FilterQueries, HealthQueries, InventoryQueries {
   /** 'sqlite' or 'mysql'. */
   readonly kind: 'sqlite' | 'mysql';
   /** Where the data lives, without any password (safe to log). */

@@ -70,7 +70,7 @@ test('a simulated day delivers each even line item within 5% of its goal, never 
       const d = devices[rng.int(devices.length)]!;
       const req: AdRequest = { app: 'app_1', slot: 'slot_1', device: d.id, n: 1, ctx: { platform: d.platform, os_version: d.os, app_version: '1.0', device_model: 'x', screen_w: 1080, screen_h: 2400, country: d.country, region: '', kv: {}, hour: h, weekday: 'mon' } };
       const picks = decide(ix, entry, req, caps, stats, now, rand);
-      book(picks, d.id, caps, now);
+      book(picks, d.id, caps, now, now + HOUR_MS);
       for (const p of picks) {
         const key = `${d.id}|${p.cand.lineItemId}`;
         shown.set(key, (shown.get(key) ?? 0) + 1);

@@ -14,6 +14,7 @@ import mysql from 'mysql2/promise';
 import { storeConformance } from '../store/conformance.js';
 import { factConformance } from '../store/fact-conformance.js';
 import { audienceConformance } from '../store/audience-conformance.js';
+import { fleetConformance } from '../store/fleet-conformance.js';
 import { funnelConformance } from '../store/funnel-conformance.js';
 import { uiReadConformance } from '../store/ui-read-conformance.js';
 import { appDay, D0, dayStart, touch } from '../store/fact-fixtures.js';
@@ -58,6 +59,7 @@ storeConformance(sqliteHarness);
 factConformance(sqliteHarness);
 audienceConformance(sqliteHarness);
 funnelConformance(sqliteHarness);
+fleetConformance(sqliteHarness);
 uiReadConformance(sqliteHarness);
 
 // ---- MySQL: one MariaDB server for this file, a fresh database per store ----
@@ -115,6 +117,7 @@ storeConformance(mysqlHarness);
 factConformance(mysqlHarness);
 audienceConformance(mysqlHarness);
 funnelConformance(mysqlHarness);
+fleetConformance(mysqlHarness);
 uiReadConformance(mysqlHarness);
 
 describe('the MySQL store', () => {

@@ -31,6 +31,8 @@ export const trackingProperties = {
   beaconSecret: Type.String({ default: 'sluice-dev-beacon-secret', minLength: 16, description: 'HMAC secret shared with the ad server for signed decision ids (set it in production)' }),
   rateLimitPerKey: Type.Number({ minimum: 0, default: 0, description: 'requests per second per app key, 0 = no limit (429 above)' }),
   rateLimitPerIp: Type.Number({ minimum: 0, default: 0, description: 'requests per second per client address, 0 = no limit (429 above)' }),
+  impressionsToStore: Type.Boolean({ default: true, description: 'publish impression beacon counts per line item to the report store, so the ad servers count impressions, not decisions, toward goals' }),
+  impressionFlushMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 2000, description: 'how often impression counts go to the report store, ms' }),
   liveToken: Type.String({ default: '', description: "shared secret the reporting UI sends to read GET /v1/live (the live view); '' turns the feed off" }),
   logLevel: logLevelOption,
 };

@@ -5,6 +5,9 @@ import type { Logger } from '../common/logger.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { AppKeys } from './app-keys.js';
+import { ImpressionCounts } from './impression-counts.js';
+import { fleetNodeId } from '../common/fleet-node.js';
+import type { FleetStore } from '../store/fleet.js';
 import { InflightBytes } from '../common/inflight-bytes.js';
 import { createTrackingMetrics } from './metrics.js';
 import { resolveNodeId, type trackingSchema } from './options.js';
@@ -23,8 +26,8 @@ export interface RunningTracking {
 }
 
 /** Starts one tracking process: segment log (after crash recovery), shipper, HTTP API. */
-/** Where tracking reads app keys from, when it checks them against the report store. */
-export interface KeyStore {
+/** Where tracking reads app keys from, when it checks them against the report store, and publishes impression counts to. */
+export interface KeyStore extends Partial<Pick<FleetStore, 'publishImpressions'>> {
   listAppKeyHashes(): Promise<{ hash: string; app_id: string }[]>;
 }
 
@@ -46,7 +49,7 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   shipper = new Shipper({ dir: segmentDir, lake, intervalMs: cfg.shipIntervalMs, retainShippedMs: cfg.retainShippedHours * HOUR_MS, log, metrics });
   const appKeys = cfg.appKeys ? AppKeys.fromFile(cfg.appKeys) : new AppKeys();
   let keysTimer: NodeJS.Timeout | undefined;
-  if (!cfg.appKeys && keyStore) {
+  if (!cfg.appKeys && cfg.appKeysFromStore && keyStore) {
     let failing = false;
     const refresh = async () => {
       try {
@@ -62,12 +65,19 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
     keysTimer = setInterval(() => void refresh(), 5000);
     keysTimer.unref();
   }
+  // Impression counts for the ad servers' fleet pacing (adserver/fleet-pacing.ts).
+  const impressions = cfg.impressionsToStore && keyStore?.publishImpressions ? new ImpressionCounts() : undefined;
+  const impressionNode = fleetNodeId(nodeId);
+  let flushing: Promise<void> = Promise.resolve();
+  const flushImpressions = () => (flushing = flushing.then(() => impressions?.flush(keyStore as Pick<FleetStore, 'publishImpressions'>, impressionNode, Date.now(), log)));
+  const impressionTimer = impressions ? setInterval(() => void flushImpressions(), cfg.impressionFlushMs) : undefined;
+  impressionTimer?.unref();
   if (cfg.beaconSecret === 'sluice-dev-beacon-secret') log.warn('using the development beacon secret; set --beacon-secret (SLUICE_BEACON_SECRET) in production');
   const app = buildTrackingApp({
     limits: { maxEvents: cfg.maxEvents, maxInflatedBytes: cfg.maxInflatedKb * 1024, retentionMs: cfg.retentionDays * DAY_MS, maxFutureMs: cfg.maxFutureMinutes * MINUTE_MS },
     maxBodyBytes: cfg.maxBodyKb * 1024, inflight, retryAfterSeconds: cfg.retryAfterSeconds, beaconSecret: cfg.beaconSecret,
     timeouts: { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs },
-    rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log, liveToken: cfg.liveToken,
+    rateLimitPerKey: cfg.rateLimitPerKey, rateLimitPerIp: cfg.rateLimitPerIp, appKeys, segments, shipper, metrics, log, liveToken: cfg.liveToken, impressions,
   });
   const address = await app.listen({ host: cfg.host, port: cfg.port });
   shipper.start();
@@ -78,7 +88,9 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
     app, url: address, segments: s, shipper: sh, segmentDir,
     async close() {
       clearInterval(keysTimer);
+      clearInterval(impressionTimer);
       await app.close();
+      await flushImpressions();
       await s.close();
       await sh.stop();
       await sh.shipOnce();

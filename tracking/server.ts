@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import type { AppKeys } from './app-keys.js';
+import type { ImpressionCounts } from './impression-counts.js';
 import { BeaconChecker, type BeaconKind } from './beacons.js';
 import { TrackingError, TrackingErrorCode as E } from './errors.js';
 import { ingestUpload, type IngestLimits } from './ingest.js';
@@ -39,6 +40,8 @@ export interface TrackingAppOptions {
   shipper?: Shipper;
   metrics: TrackingMetrics;
   log: Logger;
+  /** Accepted impression beacons per line item, for fleet pacing (published by run.ts). */
+  impressions?: ImpressionCounts;
   /** Shared secret of GET /v1/live (the reporting UI's live view); '' turns it off. */
   liveToken: string;
 }
@@ -179,6 +182,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
       throw err;
     }
     m.beacons.inc({ kind, outcome: 'accepted' });
+    if (kind === 'impression' && out.decision.line_item) o.impressions?.record(out.decision.line_item, out.decision.exp);
     if (kind === 'click' && out.decision.url) return reply.redirect(out.decision.url, 302);
     return reply.code(204).header('cache-control', 'no-store').send();
   };

@@ -97,7 +97,8 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
 
   const trkCfg = loadConfig(trackingSpec, ['--port', String(cfg.trackingPort), '--data-dir', join(cfg.dataDir, 'tracking'), ...lakeArgs, '--roll-seconds', '10', '--ship-interval-ms', '1000', '--node-id', 'demo', '--log-level', 'warn', '--beacon-secret', SECRET, '--app-keys', keysFile, '--live-token', liveToken], {});
   const lake = createLake(trkCfg, 'demo');
-  const tracking = await startTracking(trkCfg, lake, log);
+  // The store takes the impression counts the ad server paces on (app keys come from the file).
+  const tracking = await startTracking(trkCfg, lake, log, store);
   const adsCfg = loadConfig(adserverSpec, ['--port', String(cfg.adserverPort), '--tracking-url', tracking.url, '--beacon-secret', SECRET, '--log-level', 'warn', ...storeArgs], {});
   const ads = await startAdServer(adsCfg, store, log);
   const pipeCfg = loadConfig(pipelineSpec, ['--port', String(cfg.pipelinePort), ...lakeArgs, ...storeArgs, '--log-level', 'warn'], {});

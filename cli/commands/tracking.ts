@@ -9,7 +9,7 @@ import { createStore } from '../../store/create-store.js';
 export async function trackingCommand(argv: readonly string[]): Promise<void> {
   const cfg = loadConfig(trackingSpec, argv);
   const log = createLogger('tracking', cfg.logLevel);
-  const store = !cfg.appKeys && cfg.appKeysFromStore ? await createStore(cfg) : undefined;
+  const store = (!cfg.appKeys && cfg.appKeysFromStore) || cfg.impressionsToStore ? await createStore(cfg) : undefined;
   const t = await startTracking(cfg, createLake(cfg, 'tracking'), log, store);
   console.log(`sluice tracking: listening on ${t.url} (segments in ${t.segmentDir})`);
   const stop = (signal: string) => {

@@ -1,0 +1,65 @@
+/**
+ * Impression beacons per line item, for fleet pacing (adserver/fleet-pacing.ts): every accepted
+ * impression counts in the total, and, until its decision token expires, as live (it settles a
+ * decision the ad servers hold as pending). Published to the report store every flush interval
+ * under this process's fleet node id (store/fleet.ts).
+ */
+import type { Logger } from '../common/logger.js';
+import { MINUTE_MS } from '../common/time.js';
+import type { FleetStore, ImpressionCounts as Row } from '../store/fleet.js';
+
+class LineItemCounts {
+  total = 0;
+  /** Impressions by the minute their decision expires; the ad server buckets decisions the same way. */
+  readonly live = new Map<number, number>();
+  /** Published since the last change (and no live impressions left to expire). */
+  clean = false;
+}
+
+export class ImpressionCounts {
+  private readonly byLineItem = new Map<string, LineItemCounts>();
+  /** Flushes that failed (the counts stay and go with the next one). */
+  errors = 0;
+
+  /** Counts one accepted impression beacon of a decision that expires at `exp`. */
+  record(lineItem: string, exp: number): void {
+    let c = this.byLineItem.get(lineItem);
+    if (c === undefined) this.byLineItem.set(lineItem, (c = new LineItemCounts()));
+    c.total++;
+    const m = Math.floor(exp / MINUTE_MS);
+    c.live.set(m, (c.live.get(m) ?? 0) + 1);
+    c.clean = false;
+  }
+
+  /** The rows that changed since the last publish (new impressions, or live ones expired), with the counts at `now`. */
+  rows(now: number): Row[] {
+    const out: Row[] = [];
+    for (const [id, c] of this.byLineItem) {
+      if (c.clean) continue;
+      let live = 0;
+      for (const [m, n] of c.live) {
+        if ((m + 1) * MINUTE_MS <= now) c.live.delete(m);
+        else live += n;
+      }
+      out.push({ line_item_id: id, impressions: c.total, impressions_live: live });
+      // Still live impressions will expire: publish again until none are left.
+      if (live === 0) c.clean = true;
+    }
+    return out;
+  }
+
+  /** Publishes the changed rows; a failed write marks them for the next flush. */
+  async flush(store: Pick<FleetStore, 'publishImpressions'>, node: string, now: number, log: Logger): Promise<void> {
+    const rows = this.rows(now);
+    if (rows.length === 0) return;
+    try {
+      await store.publishImpressions(node, rows, now);
+    } catch (err) {
+      for (const r of rows) {
+        const c = this.byLineItem.get(r.line_item_id);
+        if (c) c.clean = false;
+      }
+      if (this.errors++ === 0) log.error({ err: (err as Error).message }, 'cannot publish impression counts to the report store; they go with the next flush');
+    }
+  }
+}
