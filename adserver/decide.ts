@@ -177,7 +177,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
 /** Books the picks: pacing counts (each pending until `exp`, when its token expires), frequency caps. */
 export function book(picks: Pick[], device: string, caps: FrequencyCaps, now: number, exp: number): void {
   for (const p of picks) {
-    p.unit.book(exp);
+    p.unit.book(now, exp);
     if (p.cand.capCount > 0) caps.record(device, p.cand.lineItemId, p.cand.capWindowMs, now);
   }
 }

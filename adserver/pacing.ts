@@ -1,6 +1,6 @@
 import type { DeliveryMode } from '../store/model.js';
 
-import { MINUTE_MS } from '../common/time.js';
+import { pendingUntil } from '../common/decision-token.js';
 import { targetShare } from '../common/pacing-curve.js';
 
 export { targetShare };
@@ -35,7 +35,7 @@ export class PacingUnit {
   sincePlan = 0;
   /** Decisions this node may still make before the next plan: its share of what is left of the goal (the fleet's hard stop). */
   allowance = Infinity;
-  /** This node's decisions by the minute their token expires: pending until then. */
+  /** This node's decisions by when they stop being pending (common/decision-token.ts pendingUntil). */
   readonly live = new Map<number, number>();
   /** Requests that were eligible for this unit since the last plan. */
   eligible = 0;
@@ -81,19 +81,19 @@ export class PacingUnit {
     return now < this.start || now >= this.end || this.delivered >= this.goal || this.sincePlan >= this.allowance || this.overBudget;
   }
 
-  /** Counts one decision whose token expires at `exp`. */
-  book(exp: number): void {
+  /** Counts one decision made at `iat` whose token expires at `exp`. */
+  book(iat: number, exp: number): void {
     this.own++;
     this.sincePlan++;
-    const m = Math.floor(exp / MINUTE_MS);
-    this.live.set(m, (this.live.get(m) ?? 0) + 1);
+    const until = pendingUntil(iat, exp);
+    this.live.set(until, (this.live.get(until) ?? 0) + 1);
   }
 
-  /** This node's decisions whose token is still live at `now` (a minute's decisions expire together, at the minute's end). */
+  /** This node's decisions whose token is still live at `now` (bucketed by pendingUntil). */
   liveDecisions(now: number): number {
     let n = 0;
-    for (const [m, c] of this.live) {
-      if ((m + 1) * MINUTE_MS <= now) this.live.delete(m);
+    for (const [until, c] of this.live) {
+      if (until <= now) this.live.delete(until);
       else n += c;
     }
     return n;

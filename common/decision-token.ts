@@ -32,6 +32,17 @@ const enc = encodeURIComponent;
 
 /** Tracking drops a longer token (after its query decoder) as malformed. */
 export const TOKEN_MAX_CHARS = 4096;
+/**
+ * When a decision stops counting as pending (adserver/fleet-pacing.ts), bucketed so that counts
+ * stay few: its expiry rounded up to the second for tokens valid up to two minutes, to the minute
+ * for longer ones. The ad server (from the decision) and tracking (from the beacon's token) both
+ * use this, so they put a decision and its impression in the same bucket.
+ */
+export function pendingUntil(iat: number, exp: number): number {
+  const step = exp - iat <= 120_000 ? 1000 : 60_000;
+  return Math.ceil(exp / step) * step;
+}
+
 /** Longest device id the ad server takes: tracking's event schema allows device_id up to 128. */
 export const DEVICE_ID_MAX_CHARS = 128;
 /** Longest app or slot id: the store's ids and tracking's app_id / slot_id, 64. */

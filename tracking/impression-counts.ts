@@ -5,12 +5,12 @@
  * under this process's fleet node id (store/fleet.ts).
  */
 import type { Logger } from '../common/logger.js';
-import { MINUTE_MS } from '../common/time.js';
+import { pendingUntil } from '../common/decision-token.js';
 import type { FleetStore, ImpressionCounts as Row } from '../store/fleet.js';
 
 class LineItemCounts {
   total = 0;
-  /** Impressions by the minute their decision expires; the ad server buckets decisions the same way. */
+  /** Impressions by when their decision stops being pending (pendingUntil); the ad server buckets decisions the same way. */
   readonly live = new Map<number, number>();
   /** Published since the last change (and no live impressions left to expire). */
   clean = false;
@@ -21,13 +21,13 @@ export class ImpressionCounts {
   /** Flushes that failed (the counts stay and go with the next one). */
   errors = 0;
 
-  /** Counts one accepted impression beacon of a decision that expires at `exp`. */
-  record(lineItem: string, exp: number): void {
+  /** Counts one accepted impression beacon of a decision made at `iat` that expires at `exp`. */
+  record(lineItem: string, iat: number, exp: number): void {
     let c = this.byLineItem.get(lineItem);
     if (c === undefined) this.byLineItem.set(lineItem, (c = new LineItemCounts()));
     c.total++;
-    const m = Math.floor(exp / MINUTE_MS);
-    c.live.set(m, (c.live.get(m) ?? 0) + 1);
+    const until = pendingUntil(iat, exp);
+    c.live.set(until, (c.live.get(until) ?? 0) + 1);
     c.clean = false;
   }
 
@@ -37,8 +37,8 @@ export class ImpressionCounts {
     for (const [id, c] of this.byLineItem) {
       if (c.clean) continue;
       let live = 0;
-      for (const [m, n] of c.live) {
-        if ((m + 1) * MINUTE_MS <= now) c.live.delete(m);
+      for (const [until, n] of c.live) {
+        if (until <= now) c.live.delete(until);
         else live += n;
       }
       out.push({ line_item_id: id, impressions: c.total, impressions_live: live });

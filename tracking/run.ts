@@ -21,6 +21,8 @@ export interface RunningTracking {
   segments: SegmentLog;
   shipper: Shipper;
   segmentDir: string;
+  /** Publishes the impression counts to the report store now (they also go every --impression-flush-ms). */
+  flushImpressions(): Promise<void>;
   /** Stops taking requests, seals what is open, ships it, and closes the lake. */
   close(): Promise<void>;
 }
@@ -85,7 +87,7 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   const s = segments;
   const sh = shipper;
   return {
-    app, url: address, segments: s, shipper: sh, segmentDir,
+    app, url: address, segments: s, shipper: sh, segmentDir, flushImpressions,
     async close() {
       clearInterval(keysTimer);
       clearInterval(impressionTimer);

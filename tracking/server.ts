@@ -182,7 +182,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
       throw err;
     }
     m.beacons.inc({ kind, outcome: 'accepted' });
-    if (kind === 'impression' && out.decision.line_item) o.impressions?.record(out.decision.line_item, out.decision.exp);
+    if (kind === 'impression' && out.decision.line_item) o.impressions?.record(out.decision.line_item, out.decision.iat, out.decision.exp);
     if (kind === 'click' && out.decision.url) return reply.redirect(out.decision.url, 302);
     return reply.code(204).header('cache-control', 'no-store').send();
   };

@@ -15,26 +15,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs `sluice tracking` as its own process and resolves once it says it is listening. */
-export async function spawnTracking(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN, 'tracking', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `sluice <tier>` as its own process and resolves once it says it is listening, with its URL. */
+export async function spawnSluice(tier: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [MAIN, tier, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
       out += c.toString();
-      if (out.includes('listening on')) {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
         child.stdout!.off('data', onData);
         child.stdout!.resume();
-        resolve();
+        resolve(m[1]!);
       }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`tracking exited with ${code} before listening: ${err}`)));
+    child.once('exit', (code) => reject(new Error(`${tier} exited with ${code} before listening: ${err}`)));
   });
   child.removeAllListeners('exit');
-  return child;
+  return { child, url };
+}
+
+/** Runs `sluice tracking` as its own process and resolves once it says it is listening. */
+export async function spawnTracking(args: string[]): Promise<ChildProcess> {
+  return (await spawnSluice('tracking', args)).child;
 }
 
 export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
