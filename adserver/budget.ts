@@ -12,6 +12,13 @@ export interface BudgetModel {
   line_items: readonly LineItem[];
 }
 
+/** The campaigns with a budget and their line items: all the budget stop reads of a snapshot. */
+export function budgetedPart(m: BudgetModel): BudgetModel {
+  const campaigns = m.campaigns.filter((c) => c.budget_micros > 0);
+  const ids = new Set(campaigns.map((c) => c.id));
+  return { campaigns, line_items: m.line_items.filter((li) => ids.has(li.campaign_id)) };
+}
+
 /** Delivery must be read from here on for the budgets: the earliest flight start of a campaign with a budget, or null when none has one. */
 export function budgetSince(m: BudgetModel): number | null {
   let since: number | null = null;

@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import type { App, Campaign, CampaignSnapshot, LineItem, Slot } from '../store/model.js';
 import { creativeTokenPart, tokenTailFits } from '../common/decision-token.js';
+import { flatString } from '../common/flat-string.js';
 import { compileTargeting } from '../common/targeting/compile.js';
 import type { TargetingContext } from '../common/targeting/request-context.js';
 import { PacingUnit } from './pacing.js';
@@ -164,9 +165,9 @@ export class CampaignIndex {
               return {
                 id: c.id,
                 clickUrl: c.click_url,
-                tokenTail: tail,
-                tokenTailUrl: tail.replace(/%/g, '%25'),
-                json: JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1),
+                tokenTail: flatString(tail),
+                tokenTailUrl: flatString(tail.replace(/%/g, '%25')),
+                json: flatString(JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1)),
               };
             }),
             cumWeights: fit.map((c) => (w += c.weight)),

@@ -83,12 +83,11 @@ export class FleetPacing {
       await this.store.publishAdUnits(this.o.nodeId, rows, now);
       const snap = await this.store.fleetDelivery(now - this.o.leaseMs);
       this.nodes = snap.nodes;
-      const at = Date.now();
       for (let i = 0; i < list.length; i++) {
         const u = list[i]!;
         const rate = snap.units.get(u.key)?.eligible_rate ?? u.eligibleRate;
         u.settleFleet({ delivered: fleetDelivered(snap, u.key, this.o.countImpressions), eligibleRate: rate, nodes: snap.nodes }, u.own - ownAt[i]!);
-        u.plan(at, horizonMs);
+        u.plan(now, horizonMs);
       }
       if (now - this.lastPrune > this.o.pruneAfterMs / 30) {
         this.lastPrune = now;
