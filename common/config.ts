@@ -9,6 +9,8 @@ export interface CommandSpec<T extends TObject = TObject> {
   schema: T;
   /** Checks across options or beyond the schema; returns problems as sentences. */
   refine?: (cfg: Static<T>) => string[];
+  /** Arguments that are not options the command takes (`sluice jobs run events`): 0 when not given, so a stray word is an error, not ignored. */
+  positionals?: number;
 }
 
 export type Config<T extends TObject> = Readonly<Static<T>> & { readonly positionals: readonly string[] };
@@ -72,6 +74,10 @@ export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readon
     }
   }
 
+  const allowed = spec.positionals ?? 0;
+  for (const extra of positionals.slice(allowed)) {
+    problems.push(`unexpected argument ${JSON.stringify(extra)}: options are --name value (or --name=value), booleans --name or --no-name`);
+  }
   const converted = Value.Convert(spec.schema, Value.Default(spec.schema, raw)) as Record<string, unknown>;
   for (const err of Value.Errors(spec.schema, converted)) {
     const key = err.path.split('/')[1] ?? '';

@@ -33,6 +33,7 @@ export type JobsOptions = Static<typeof jobsSchema>;
 
 export const jobsSpec: CommandSpec<typeof jobsSchema> = {
   name: 'jobs',
+  positionals: 2,
   summary: 'batch jobs: dedupe, sessions, aggregates into the report store, on a schedule; `jobs run <workflow>` runs once or backfills; `jobs history` lists runs',
   schema: jobsSchema,
   refine: (c) => {

@@ -13,17 +13,24 @@ import { jobsSpec } from '../jobs/options.js';
 
 describe('configuration', () => {
   test('takes flags over SLUICE_* variables over defaults, converts types and freezes the result', () => {
-    const cfg = loadConfig(simSpec, ['--devices', '50', '--dup-rate=0.25', '--no-progress', '--out', '/tmp/x', 'extra'], { SLUICE_DEVICES: '7', SLUICE_SEED: '9' });
+    const cfg = loadConfig(simSpec, ['--devices', '50', '--dup-rate=0.25', '--no-progress', '--out', '/tmp/x'], { SLUICE_DEVICES: '7', SLUICE_SEED: '9' });
     assert.equal(cfg.devices, 50);
     assert.equal(cfg.dupRate, 0.25);
     assert.equal(cfg.seed, 9);
     assert.equal(cfg.progress, false);
     assert.equal(cfg.days, 14);
-    assert.deepEqual(cfg.positionals, ['extra']);
+    assert.deepEqual(cfg.positionals, []);
+    assert.deepEqual(loadConfig(jobsSpec, ['run', 'events']).positionals, ['run', 'events']);
     assert.ok(Object.isFrozen(cfg));
     assert.throws(() => {
       (cfg as { devices: number }).devices = 1;
     }, TypeError);
+  });
+
+  test('refuses a stray argument instead of ignoring it: `--fleet false` would have left fleet pacing on', () => {
+    assert.throws(() => loadConfig(adserverSpec, ['--fleet', 'false'], {}), (err: unknown) => err instanceof ConfigError && err.code === 'CFG_ERR_INVALID' && /unexpected argument "false"/.test(err.message));
+    assert.equal(loadConfig(adserverSpec, ['--no-fleet'], {}).fleet, false);
+    assert.throws(() => loadConfig(jobsSpec, ['run', 'events', 'again'], {}), /unexpected argument "again"/);
   });
 
   test('stops with one message that lists every problem', () => {
