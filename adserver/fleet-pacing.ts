@@ -49,7 +49,9 @@ export class FleetPacing {
   nodes = 0;
   /** Plans that could not write or read the store (the last view stayed). */
   errors = 0;
-  /** This node's pending decisions at the last plan, summed over units. */
+  /** This node's decisions with a live token at the last plan, summed over units. */
+  liveDecisions = 0;
+  /** The fleet's pending decisions at the last plan (live decisions without their impression yet), summed over units. */
   pending = 0;
   private busy = false;
   private lastPrune = 0;
@@ -71,24 +73,28 @@ export class FleetPacing {
     }
     this.busy = true;
     const ownAt = new Float64Array(list.length);
-    let pending = 0;
+    let liveDecisions = 0;
     const rows = list.map((u, i) => {
       ownAt[i] = u.own;
       const live = u.liveDecisions(now);
-      pending += live;
+      liveDecisions += live;
       return { unit_key: u.key, decided: u.own, decided_live: live, eligible_rate: u.eligibleRate };
     });
-    this.pending = pending;
+    this.liveDecisions = liveDecisions;
     try {
       await this.store.publishAdUnits(this.o.nodeId, rows, now);
       const snap = await this.store.fleetDelivery(now - this.o.leaseMs);
       this.nodes = snap.nodes;
+      let pending = 0;
       for (let i = 0; i < list.length; i++) {
         const u = list[i]!;
+        const f = snap.units.get(u.key);
+        pending += Math.max(0, (f?.decided_live ?? 0) - (snap.impressions.get(u.key)?.impressions_live ?? 0));
         const rate = snap.units.get(u.key)?.eligible_rate ?? u.eligibleRate;
         u.settleFleet({ delivered: fleetDelivered(snap, u.key, this.o.countImpressions), eligibleRate: rate, nodes: snap.nodes }, u.own - ownAt[i]!);
         u.plan(now, horizonMs);
       }
+      this.pending = pending;
       if (now - this.lastPrune > this.o.pruneAfterMs / 30) {
         this.lastPrune = now;
         const gone = await this.store.pruneFleet(now - this.o.pruneAfterMs);

@@ -148,7 +148,7 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
     extraMetrics: () => {
       const now = Date.now();
       return {
-        frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, pending_decisions: fleet?.pending ?? 0, fleet_nodes: fleet?.nodes ?? 1, fleet_plan_errors: fleet?.errors ?? 0,
+        frequency_cap_devices: state.caps.size, frequency_cap_bytes: state.caps.bytes, live_decisions: fleet?.liveDecisions ?? 0, pending_decisions: fleet?.pending ?? 0, fleet_nodes: fleet?.nodes ?? 1, fleet_plan_errors: fleet?.errors ?? 0,
         store_up: storeState(now) === 'up' ? 1 : 0, campaigns_over_budget: stopped.size, store_refresh_age_seconds: lastRefreshOk ? (now - lastRefreshOk) / 1000 : -1,
       };
     },
