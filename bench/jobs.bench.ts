@@ -97,6 +97,8 @@ if (values.mode === 'jobs') {
 }
 
 if (values.mode === 'compute') {
+  // Nothing is stored in this mode: the aggregate step only asks the store for the app's funnels (none).
+  const NO_STORE = { listFunnels: async () => [] } as unknown as JobsContext['store'];
   // The engine alone, as DuckDB is measured: discover, dedupe (with its state files) and the
   // sessions and aggregates of every pending app-day on the pool, results counted, not stored.
   const dir = values.dir!;
@@ -106,7 +108,7 @@ if (values.mode === 'compute') {
   const opts = jobsOptions({ stateDir: join(run, 'state'), threads });
   const lake = new LocalLake({ dir: join(dir, 'lake') });
   const pool = threads > 0 ? new Piscina({ filename: new URL('../jobs/worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads }) : null;
-  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: null as never, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
+  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: NO_STORE, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
   if (pool) await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'warm' }).catch(() => undefined)));
   const t0 = performance.now();
   await discover(ctx);
