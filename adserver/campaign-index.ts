@@ -187,7 +187,10 @@ export class CampaignIndex {
       }
       if (placed === 0) ix.skipped.push({ id: li.id, why: 'no creative fits any of its slots' });
     }
-    for (const key of pacing.keys()) if (!live.has(key)) pacing.delete(key);
+    // A unit whose line item left the index (paused, its slots gone) keeps its counts until its
+    // flight ends: resumed, it goes on from them, and its fleet row is not reset to zero.
+    const now = Date.now();
+    for (const [key, unit] of pacing) if (!live.has(key) && unit.end < now) pacing.delete(key);
     ix.testSeen = new Uint32Array(ix.tests.length);
     ix.testPass = new Uint8Array(ix.tests.length);
     return ix;

@@ -15,8 +15,9 @@
  *    fleet passes the goal only by what other nodes delivered between two nodes' reads of the
  *    store: at most one plan interval of the fleet's delivery.
  *
- * A node that stops writing (it died) drops out of the live figures after `leaseMs`; what it
- * delivered stays counted. A new node is counted from its first write.
+ * A node that stops writing (it died) drops out of the traffic shares after `leaseMs`; what it
+ * delivered stays counted, and its pending decisions count until their tokens expire (they may
+ * still render, and their impressions settle them). A new node is counted from its first write.
  */
 import type { Logger } from '../common/logger.js';
 import type { FleetSnapshot, FleetStore } from '../store/fleet.js';
@@ -34,14 +35,12 @@ export interface FleetPacingOptions {
   pruneAfterMs: number;
 }
 
-/** The fleet's delivered count for one unit (see the module comment). */
-export function fleetDelivered(snap: FleetSnapshot, key: string, countImpressions: boolean): number {
+/** The fleet's delivered and pending counts for one unit (see the module comment). */
+export function fleetCounts(snap: FleetSnapshot, key: string, countImpressions: boolean): { delivered: number; pending: number } {
   const u = snap.units.get(key);
-  const decided = u?.decided ?? 0;
-  if (!countImpressions || key.includes('|')) return decided;
+  if (!countImpressions || key.includes('|')) return { delivered: u?.decided ?? 0, pending: 0 };
   const imp = snap.impressions.get(key);
-  const pending = Math.max(0, (u?.decided_live ?? 0) - (imp?.impressions_live ?? 0));
-  return (imp?.impressions ?? 0) + pending;
+  return { delivered: imp?.impressions ?? 0, pending: Math.max(0, (u?.decided_live ?? 0) - (imp?.impressions_live ?? 0)) };
 }
 
 export class FleetPacing {
@@ -54,6 +53,8 @@ export class FleetPacing {
   /** The fleet's pending decisions at the last plan (live decisions without their impression yet), summed over units. */
   pending = 0;
   private busy = false;
+  /** A fleet plan succeeded once: until then a failing store leaves each unit on its own counts. */
+  private hadView = false;
   private lastPrune = 0;
 
   constructor(private readonly store: FleetDeliveryStore, readonly o: FleetPacingOptions, private readonly log: Logger) {}
@@ -78,23 +79,24 @@ export class FleetPacing {
       ownAt[i] = u.own;
       const live = u.liveDecisions(now);
       liveDecisions += live;
-      return { unit_key: u.key, decided: u.own, decided_live: live, eligible_rate: u.eligibleRate };
+      return { unit_key: u.key, decided: u.own, decided_live: live, live_until: u.liveUntil, eligible_rate: u.eligibleRate };
     });
     this.liveDecisions = liveDecisions;
     try {
       await this.store.publishAdUnits(this.o.nodeId, rows, now);
-      const snap = await this.store.fleetDelivery(now - this.o.leaseMs);
+      const snap = await this.store.fleetDelivery(now - this.o.leaseMs, now);
       this.nodes = snap.nodes;
       let pending = 0;
       for (let i = 0; i < list.length; i++) {
         const u = list[i]!;
         const f = snap.units.get(u.key);
-        pending += Math.max(0, (f?.decided_live ?? 0) - (snap.impressions.get(u.key)?.impressions_live ?? 0));
-        const rate = snap.units.get(u.key)?.eligible_rate ?? u.eligibleRate;
-        u.settleFleet({ delivered: fleetDelivered(snap, u.key, this.o.countImpressions), eligibleRate: rate, nodes: snap.nodes }, u.own - ownAt[i]!);
+        const c = fleetCounts(snap, u.key, this.o.countImpressions);
+        pending += c.pending;
+        u.settleFleet({ delivered: c.delivered, pending: c.pending, eligibleRate: f?.eligible_rate ?? u.eligibleRate, nodes: snap.nodes }, u.own - ownAt[i]!);
         u.plan(now, horizonMs);
       }
       this.pending = pending;
+      this.hadView = true;
       if (now - this.lastPrune > this.o.pruneAfterMs / 30) {
         this.lastPrune = now;
         const gone = await this.store.pruneFleet(now - this.o.pruneAfterMs);
@@ -103,7 +105,11 @@ export class FleetPacing {
       return true;
     } catch (err) {
       if (this.errors++ === 0 || this.errors % 100 === 0) this.log.error({ err: (err as Error).message, errors: this.errors }, 'fleet pacing: cannot share counts through the report store; planning on the last view');
-      for (const u of list) u.plan(now, horizonMs);
+      for (const u of list) {
+        // Never had the fleet's view: count this node's own decisions (as before fleet pacing) rather than none.
+        if (!this.hadView) u.settleLocal();
+        u.plan(now, horizonMs);
+      }
       return false;
     } finally {
       this.busy = false;

@@ -7,8 +7,10 @@ export { targetShare };
 
 /** What the fleet told at the last plan about one unit (adserver/fleet-pacing.ts). */
 export interface FleetView {
-  /** Delivered across the fleet when the plan read it: impressions (or decisions) and pending decisions. */
+  /** Delivered across the fleet when the plan read it: impressions (or every decision, when decisions count). */
   delivered: number;
+  /** Decisions across the fleet still waiting for their impression (0 when decisions count). */
+  pending: number;
   /** Eligible requests per second across the live nodes, this node's included. */
   eligibleRate: number;
   /** Live ad server nodes. */
@@ -35,6 +37,8 @@ export class PacingUnit {
   sincePlan = 0;
   /** Decisions this node may still make before the next plan: its share of what is left of the goal (the fleet's hard stop). */
   allowance = Infinity;
+  /** When the last of this node's live decisions expires, as of the last liveDecisions(); 0: none. */
+  liveUntil = 0;
   /** This node's decisions by when they stop being pending (common/decision-token.ts pendingUntil). */
   // Made on the first booking: most of 100k line items never book on a node (a Map each was 19 MB).
   live: Map<number, number> | null = null;
@@ -94,11 +98,14 @@ export class PacingUnit {
   /** This node's decisions whose token is still live at `now` (bucketed by pendingUntil). */
   liveDecisions(now: number): number {
     let n = 0;
-    if (this.live === null) return 0;
-    for (const [until, c] of this.live) {
-      if (until <= now) this.live.delete(until);
-      else n += c;
+    let last = 0;
+    if (this.live !== null) {
+      for (const [until, c] of this.live) {
+        if (until <= now) this.live.delete(until);
+        else (n += c), (last = Math.max(last, until));
+      }
     }
+    this.liveUntil = last;
     return n;
   }
 
@@ -127,10 +134,13 @@ export class PacingUnit {
    * so the nodes together cannot pass the goal on counts they all saw.
    */
   settleFleet(v: FleetView, madeSince: number): void {
-    this.base = Math.max(v.delivered, this.fedBack);
+    // The jobs' count lags the fleet's impressions but may hold what tracking never published: the larger, then what is pending.
+    this.base = Math.max(v.delivered, this.fedBack) + v.pending;
     this.sincePlan = madeSince;
     this.fleetRate = v.eligibleRate;
-    const share = this.eligibleRate > 0 && v.eligibleRate > 0 ? Math.min(1, this.eligibleRate / v.eligibleRate) : 1 / Math.max(1, v.nodes);
+    // Shares add up to one: by measured traffic, or evenly while the fleet has measured none. A node
+    // with none measured yet takes nothing until its next plan (it still counts its eligible requests).
+    const share = v.eligibleRate > 0 ? Math.min(1, this.eligibleRate / v.eligibleRate) : 1 / Math.max(1, v.nodes);
     this.allowance = Math.max(0, this.goal - this.base) * share;
   }
 

@@ -183,6 +183,8 @@ export async function startAdServer(o: AdServerOptions, store: AdStore, log: Log
         applyBudgets();
         metrics.reloads++;
         changed = true;
+        // New units serve unthrottled until planned: plan now, not at the next interval (skipped while the first load runs).
+        if (lastRefreshOk > 0) void replan();
         log.info({ revision: next.revision, lineItems: next.lineItems.length, skipped: next.skipped.length }, 'campaign index loaded');
       }
       lastRefreshOk = Date.now();

@@ -39,15 +39,15 @@ await seedCampaignModel(store, fixture);
 console.log(`bench:fleet — ${LI.toLocaleString('en')} line items over ${SLOTS} slots`);
 
 // 1. A fleet plan's store work, three nodes' rows in the table.
-const rows = (node: number) => fixture.line_items.map((li, i) => ({ unit_key: li.id, decided: 1000 + i + node, decided_live: i % 17, eligible_rate: 3.5 + node }));
+const rows = (node: number) => fixture.line_items.map((li, i) => ({ unit_key: li.id, decided: 1000 + i + node, decided_live: i % 17, live_until: Date.now() + 3_600_000, eligible_rate: 3.5 + node }));
 const now = Date.now();
 for (const n of [1, 2]) await store.publishAdUnits(`node${n}`, rows(n), now);
-await store.publishImpressions('trk0', fixture.line_items.map((li, i) => ({ line_item_id: li.id, impressions: 900 + i, impressions_live: i % 13 })), now);
+await store.publishImpressions('trk0', fixture.line_items.map((li, i) => ({ line_item_id: li.id, impressions: 900 + i, impressions_live: i % 13, live_until: now + 3_600_000 })), now);
 const times: number[] = [];
 for (let k = 0; k < 10; k++) {
   const t0 = performance.now();
   await store.publishAdUnits('node0', rows(0), Date.now());
-  const snap = await store.fleetDelivery(Date.now() - 180_000);
+  const snap = await store.fleetDelivery(Date.now() - 180_000, Date.now());
   times.push(performance.now() - t0);
   if (snap.units.size !== LI || snap.nodes !== 3) throw new Error(`fleet read ${snap.units.size} units of ${snap.nodes} nodes`);
 }

@@ -5,8 +5,10 @@
  * Each process writes its own rows under a node id unique to that process's life (a restart is a
  * new node, so a fresh counter never overwrites an older one), setting absolute numbers, never
  * adding: writing the same rows again leaves the same numbers. Totals count every node, dead or
- * alive (what they delivered happened); live figures (decisions still pending, eligible traffic)
- * count only nodes that wrote within the lease.
+ * alive (what they delivered happened). Live decisions and live impressions count until the last
+ * of them expires (`live_until`), whether their node is alive or not: a dead node's decisions can
+ * still render, and their impressions must still settle them. Eligible traffic and the node count
+ * take only nodes that wrote within the lease.
  */
 
 /** One ad server node's counts for one pacing unit (line item, or line item|country). */
@@ -16,6 +18,8 @@ export interface AdUnitCounts {
   decided: number;
   /** Of those, the ones whose token has not expired yet: pending until their impression beacon. */
   decided_live: number;
+  /** When the last of those expires (pendingUntil); 0 when there are none. */
+  live_until: number;
   /** Eligible requests per second at this node, smoothed. */
   eligible_rate: number;
 }
@@ -26,12 +30,14 @@ export interface ImpressionCounts {
   impressions: number;
   /** Of those, the ones whose decision token has not expired yet (they settle pending decisions). */
   impressions_live: number;
+  /** When the last of those expires; 0 when there are none. */
+  live_until: number;
 }
 
 /** The fleet's sums per pacing unit. */
 export interface FleetUnitTotals {
   decided: number;
-  /** Live nodes only. */
+  /** Rows whose live_until is after `now`. */
   decided_live: number;
   /** Live nodes only. */
   eligible_rate: number;
@@ -39,7 +45,7 @@ export interface FleetUnitTotals {
 
 export interface FleetImpressionTotals {
   impressions: number;
-  /** Live tracking nodes only. */
+  /** Rows whose live_until is after `now`. */
   impressions_live: number;
 }
 
@@ -55,8 +61,8 @@ export interface FleetStore {
   publishAdUnits(node: string, rows: readonly AdUnitCounts[], now: number): Promise<void>;
   /** Sets this tracking node's impression rows and stamps them with `now`. */
   publishImpressions(node: string, rows: readonly ImpressionCounts[], now: number): Promise<void>;
-  /** The fleet's sums; live figures count the rows written at or after `liveSince`. */
-  fleetDelivery(liveSince: number): Promise<FleetSnapshot>;
+  /** The fleet's sums at `now`; traffic and nodes count the rows written at or after `liveSince`. */
+  fleetDelivery(liveSince: number, now: number): Promise<FleetSnapshot>;
   /** Deletes rows not written since `before` (nodes long gone); answers how many. */
   pruneFleet(before: number): Promise<number>;
 }

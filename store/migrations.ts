@@ -336,17 +336,18 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     // Fleet delivery (store/fleet.ts): each ad server node's decisions and eligible traffic per
     // pacing unit, each tracking node's impression beacons per line item, so goals hold across
-    // the fleet. Rows are set whole by their node; `updated_at` tells which nodes are alive.
+    // the fleet. Rows are set whole by their node; `updated_at` tells which nodes are alive,
+    // `live_until` until when a row's live (pending) figure holds.
     version: 12,
     name: 'fleet delivery: ad server units and tracking impressions per node',
     statements: [
       table(
         `CREATE TABLE fleet_ad_units (node_id VARCHAR(128) NOT NULL, unit_key VARCHAR(128) NOT NULL, decided BIGINT NOT NULL, decided_live BIGINT NOT NULL,
-          eligible_rate DOUBLE NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (node_id, unit_key))`,
+          live_until BIGINT NOT NULL, eligible_rate DOUBLE NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (node_id, unit_key))`,
       ),
       table(
         `CREATE TABLE fleet_impressions (node_id VARCHAR(128) NOT NULL, line_item_id VARCHAR(128) NOT NULL, impressions BIGINT NOT NULL, impressions_live BIGINT NOT NULL,
-          updated_at BIGINT NOT NULL, PRIMARY KEY (node_id, line_item_id))`,
+          live_until BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (node_id, line_item_id))`,
       ),
     ],
   },

@@ -188,7 +188,7 @@ test('three ad servers behind HAProxy hold each even goal within 5 %, pass no go
   const report = ITEMS.map((it) => `${it.id} ${delivered.get(it.id)}/${it.goal} (mid ${mid?.get(it.id)})`).join(', ');
   t.diagnostic(`${requests} requests, ${failed} failed (first: ${firstFailure}), ${beaconRetries} beacon retries ${JSON.stringify([...beaconStatuses])}; delivered ${report}`);
   const check = new MysqlStore({ url });
-  const fleet = await check.fleetDelivery(0);
+  const fleet = await check.fleetDelivery(0, Date.now());
   await check.close();
   for (const it of ITEMS) {
     const got = delivered.get(it.id)!;

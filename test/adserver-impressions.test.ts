@@ -67,7 +67,7 @@ describe('impressions, not decisions, count toward goals', () => {
     await tracking.flushImpressions();
     await ads.replan();
     assert.equal(await ask(100), null, 'four impressions and six pending decisions still make the goal');
-    assert.equal((await store.fleetDelivery(0)).impressions.get('li_i')?.impressions, 4);
+    assert.equal((await store.fleetDelivery(0, Date.now())).impressions.get('li_i')?.impressions, 4);
 
     // Once the six tokens expire they stop counting: six more ads can serve, no more.
     const expired = Math.max(...served.map((a) => pendingUntil(a.exp - 2000, a.exp)));
@@ -84,7 +84,7 @@ describe('impressions, not decisions, count toward goals', () => {
     await tracking.flushImpressions();
     await ads.replan();
     assert.equal(await ask(300), null, 'ten impressions: the goal is met');
-    const f = await store.fleetDelivery(0);
+    const f = await store.fleetDelivery(0, Date.now());
     assert.equal(f.impressions.get('li_i')?.impressions, GOAL);
     assert.equal(f.units.get('li_i')?.decided, 16, 'every decision the node made is on record');
   });

@@ -16,8 +16,13 @@ class LineItemCounts {
   clean = false;
 }
 
+/** Every row is written again this often, so the rows of a live node are never pruned as gone (store/fleet.ts). */
+const RESTAMP_MS = 3_600_000;
+
 export class ImpressionCounts {
   private readonly byLineItem = new Map<string, LineItemCounts>();
+  private lastFull = 0;
+  private flushing: Promise<void> | null = null;
   /** Flushes that failed (the counts stay and go with the next one). */
   errors = 0;
 
@@ -34,22 +39,32 @@ export class ImpressionCounts {
   /** The rows that changed since the last publish (new impressions, or live ones expired), with the counts at `now`. */
   rows(now: number): Row[] {
     const out: Row[] = [];
+    const all = now - this.lastFull >= RESTAMP_MS;
+    if (all) this.lastFull = now;
     for (const [id, c] of this.byLineItem) {
-      if (c.clean) continue;
+      if (c.clean && !all) continue;
       let live = 0;
+      let last = 0;
       for (const [until, n] of c.live) {
         if (until <= now) c.live.delete(until);
-        else live += n;
+        else (live += n), (last = Math.max(last, until));
       }
-      out.push({ line_item_id: id, impressions: c.total, impressions_live: live });
+      out.push({ line_item_id: id, impressions: c.total, impressions_live: live, live_until: last });
       // Still live impressions will expire: publish again until none are left.
       if (live === 0) c.clean = true;
     }
     return out;
   }
 
-  /** Publishes the changed rows; a failed write marks them for the next flush. */
-  async flush(store: Pick<FleetStore, 'publishImpressions'>, node: string, now: number, log: Logger): Promise<void> {
+  /** Publishes the changed rows; a failed write marks them for the next flush. A flush asked for while one waits on the store joins it (a hung store never piles up writes). */
+  flush(store: Pick<FleetStore, 'publishImpressions'>, node: string, now: number, log: Logger): Promise<void> {
+    this.flushing ??= this.flushOnce(store, node, now, log).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(store: Pick<FleetStore, 'publishImpressions'>, node: string, now: number, log: Logger): Promise<void> {
     const rows = this.rows(now);
     if (rows.length === 0) return;
     try {

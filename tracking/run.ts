@@ -70,8 +70,7 @@ export async function startTracking(cfg: Static<typeof trackingSchema>, lake: La
   // Impression counts for the ad servers' fleet pacing (adserver/fleet-pacing.ts).
   const impressions = cfg.impressionsToStore && keyStore?.publishImpressions ? new ImpressionCounts() : undefined;
   const impressionNode = fleetNodeId(nodeId);
-  let flushing: Promise<void> = Promise.resolve();
-  const flushImpressions = () => (flushing = flushing.then(() => impressions?.flush(keyStore as Pick<FleetStore, 'publishImpressions'>, impressionNode, Date.now(), log)));
+  const flushImpressions = async (): Promise<void> => impressions?.flush(keyStore as Pick<FleetStore, 'publishImpressions'>, impressionNode, Date.now(), log);
   const impressionTimer = impressions ? setInterval(() => void flushImpressions(), cfg.impressionFlushMs) : undefined;
   impressionTimer?.unref();
   if (cfg.beaconSecret === 'sluice-dev-beacon-secret') log.warn('using the development beacon secret; set --beacon-secret (SLUICE_BEACON_SECRET) in production');
