@@ -35,7 +35,9 @@ export function haproxyConfig(port: number, servers: readonly { name: string; po
     // uWebSockets.js answers HTTP/1.1 with a Host header only (HAProxy's default check is HTTP/1.0).
     '  option httpchk',
     '  http-check send meth GET uri /livez ver HTTP/1.1 hdr Host adserver',
-    ...servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter 200 fall 2 rise 1`),
+    // A slow answer is not a dead node (a starved node marked down and up again moves its devices, and their caps, twice).
+    '  timeout check 2s',
+    ...servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter 300 fall 3 rise 2`),
     '',
   ].join('\n');
 }
