@@ -43,9 +43,15 @@ console.log(`bench:adserver — ${snap.line_items.length.toLocaleString('en')} l
 
 // 1. The decision function alone.
 const pacing: PacingRegistry = new Map();
+// The index's own heap: live bytes after a full GC, before and after the build (the snapshot is held throughout). Needs --expose-gc (the npm script passes it).
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const heap0 = process.memoryUsage().heapUsed;
 t0 = performance.now();
 const ix = CampaignIndex.build(snap, pacing);
 const buildMs = performance.now() - t0;
+gc?.();
+const indexMb = gc ? (process.memoryUsage().heapUsed - heap0) / 1e6 : NaN;
 planAll(pacing.values(), Date.now(), 0, 60_000);
 const caps = new FrequencyCaps(2_000_000);
 const stats = new DecisionStats();
@@ -89,7 +95,7 @@ while (performance.now() - t0 < 3000) {
   }
 }
 const decS = (performance.now() - t0) / 1000;
-console.log(`decision, booked and answered: ${Math.round(n / decS).toLocaleString('en')} decisions/s with the answer built and signed (${((decS / n) * 1e6).toFixed(2)} us each; ${Math.round((100 * served) / n)}% filled); index built in ${buildMs.toFixed(0)} ms`);
+console.log(`decision, booked and answered: ${Math.round(n / decS).toLocaleString('en')} decisions/s with the answer built and signed (${((decS / n) * 1e6).toFixed(2)} us each; ${Math.round((100 * served) / n)}% filled); index built in ${buildMs.toFixed(0)} ms, ${Number.isNaN(indexMb) ? 'its heap unknown (run with --expose-gc)' : `${indexMb.toFixed(0)} MB of heap`}`);
 
 // 2. Over HTTP: the ad server, then bare uWS, each pinned to core 0; wrk on core 1.
 writeFileSync(join(dir, 'req.lua'), `
