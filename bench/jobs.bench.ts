@@ -8,7 +8,8 @@
  *   - DuckDB (@duckdb/node-api, 2 threads): the same dedupe and hourly aggregates in SQL over
  *     the same Parquet files.
  * Prints events/s, peak RSS, the ratio of times, and whether the hourly event counts agree.
- * Usage: npm run bench:jobs [-- --events 5000000 --threads 2]
+ *   - the same workflow into a real MariaDB (test/helpers/mariadb.ts installs and starts one; --no-mysql skips it).
+ * Usage: npm run bench:jobs [-- --events 5000000 --threads 2 --no-mysql]
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,10 @@ import { createLogger } from '../common/logger.js';
 import { LocalLake } from '../lake/local-lake.js';
 import { startPipeline } from '../pipeline/run.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { MysqlStore } from '../store/mysql-store.js';
+import type { ReportStore } from '../store/store.js';
+import { startMariaDb } from '../test/helpers/mariadb.js';
+import { copyCatalog } from './copy-catalog.js';
 import { jobsOptions } from '../test/helpers/jobs.js';
 import { startJobs } from '../jobs/run.js';
 import { aggregatePending, dedupe, discover, emptyStats, type JobsContext } from '../jobs/batch.js';
@@ -28,7 +33,7 @@ import { loadManifest } from '../jobs/state.js';
 import { Piscina } from 'piscina';
 import { fleetSegments } from './fleet-lake.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '5000000' }, threads: { type: 'string', default: String(cpus().length) }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' }, keep: { type: 'boolean', default: true } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '5000000' }, mysql: { type: 'string', default: '' }, 'no-mysql': { type: 'boolean', default: false }, threads: { type: 'string', default: String(cpus().length) }, mode: { type: 'string', default: '' }, dir: { type: 'string', default: '' }, keep: { type: 'boolean', default: true } } });
 const self = fileURLToPath(import.meta.url);
 const threads = Number(values.threads);
 const HOURLY_SQL = (glob: string) => `
@@ -72,8 +77,16 @@ if (values.mode === 'jobs') {
   rmSync(run, { recursive: true, force: true });
   mkdirSync(run, { recursive: true });
   cpSync(join(dir, 'sluice.db'), join(run, 'sluice.db'));
-  const store = new SqliteStore({ path: join(run, 'sluice.db') });
+  let store: ReportStore = new SqliteStore({ path: join(run, 'sluice.db') });
   await store.migrate();
+  if (values.mysql) {
+    // The same world (apps, campaigns, ...) in MariaDB: the prepared SQLite store's catalog rows, copied.
+    const mysqlStore = new MysqlStore({ url: values.mysql });
+    await mysqlStore.migrate();
+    await copyCatalog(join(run, 'sluice.db'), values.mysql);
+    await store.close();
+    store = mysqlStore;
+  }
   const lake = new LocalLake({ dir: join(dir, 'lake') });
   const tier = await startJobs({ ...jobsOptions({ stateDir: join(run, 'state'), threads }), scheduled: false }, { lake: 'local', lakeDir: join(dir, 'lake') }, lake, store, createLogger('bench', 'warn'));
   const r = await tier.run('events');
@@ -87,10 +100,11 @@ if (values.mode === 'jobs') {
       sessions.set(k, [x[0] + h.sessions, x[1] + h.session_ms]);
     }
   }
-  writeFileSync(join(dir, 'jobs-sessions.json'), JSON.stringify([...sessions].filter(([, [n]]) => n > 0).map(([k, [n, ms]]) => [k, `${n}/${ms}`])));
+  const suffix = values.mysql ? '-mysql' : '';
+  writeFileSync(join(dir, `jobs-sessions${suffix}.json`), JSON.stringify([...sessions].filter(([, [n]]) => n > 0).map(([k, [n, ms]]) => [k, `${n}/${ms}`])));
   await tier.close();
   await store.close();
-  writeFileSync(join(dir, 'jobs-hourly.json'), JSON.stringify([...hourly]));
+  writeFileSync(join(dir, `jobs-hourly${suffix}.json`), JSON.stringify([...hourly]));
   const steps = Object.fromEntries(r.steps.map((s) => [s.name, s.ms]));
   console.log(JSON.stringify({ status: r.status, error: r.error, events: r.stats.rows, duplicates: r.stats.duplicates, appDays: r.stats.appDays, storeMs: r.stats.storeMs, steps, rssMb: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
@@ -169,11 +183,28 @@ if (!existsSync(join(dir, 'ready'))) {
   console.log(`prepared ${fleet.truth.totals.sent.toLocaleString('en')} events (${fleet.truth.totals.duplicates_sent.toLocaleString('en')} replayed copies) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-const child = (mode: string) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Record<string, unknown>;
+type JobsRun = { status: string; error: string | null; events: number; duplicates: number; appDays: number; storeMs: number; steps: Record<string, number>; rssMb: number };
+const child = (mode: string, extra: string[] = []) => JSON.parse(execFileSync(process.execPath, [self, '--mode', mode, '--dir', dir, '--threads', String(threads), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Record<string, unknown>;
 const c = child('compute') as { events: number; factRows: number; discoverMs: number; dedupeMs: number; aggregateMs: number; ms: number; rssMb: number };
-const j = child('jobs') as { status: string; error: string | null; events: number; duplicates: number; appDays: number; storeMs: number; steps: Record<string, number>; rssMb: number };
+const j = child('jobs') as JobsRun;
 if (j.status !== 'succeeded') throw new Error(`jobs run ${j.status}: ${j.error}`);
-const fullMs = (j.steps.discover ?? 0) + (j.steps.dedupe ?? 0) + (j.steps.load ?? 0);
+const workflowMs = (r: JobsRun) => (r.steps.discover ?? 0) + (r.steps.dedupe ?? 0) + (r.steps.load ?? 0);
+const fullMs = workflowMs(j);
+// The same workflow into a real MariaDB (installed and started as the tests do; --no-mysql skips it and says so).
+let my: JobsRun | string = 'skipped (--no-mysql)';
+if (!values['no-mysql']) {
+  try {
+    const maria = await startMariaDb();
+    try {
+      my = child('jobs', ['--mysql', await maria.createDatabase('bench_jobs')]) as JobsRun;
+      if (my.status !== 'succeeded') throw new Error(`jobs run into MariaDB ${my.status}: ${my.error}`);
+    } finally {
+      await maria.stop();
+    }
+  } catch (err) {
+    my = `failed: ${(err as Error).message}`;
+  }
+}
 const d = child('duckdb') as { ms: number; sessionsMs: number; groups: number; rssMb: number };
 const rate = (ms: number) => Math.round(c.events / (ms / 1000)).toLocaleString('en');
 console.log(`input: ${c.events.toLocaleString('en')} events in Parquet (${j.duplicates.toLocaleString('en')} duplicates), ${j.appDays} app-days, ${threads} threads`);
@@ -183,16 +214,26 @@ console.log(`DuckDB (${threads} threads), dedupe + hourly event counts and devic
 console.log(`DuckDB (${threads} threads), the same with sessions and session time (window functions): ${(d.sessionsMs / 1000).toFixed(2)} s = ${rate(d.sessionsMs)} events/s; peak RSS ${d.rssMb.toFixed(0)} MB`);
 console.log(`time ratio sluice engine / DuckDB: ${(c.ms / d.ms).toFixed(2)} against the counts alone, ${(c.ms / d.sessionsMs).toFixed(2)} against the aggregates with sessions (below 1 = faster than DuckDB; goal >= 1M events/s and <= 1)`);
 console.log(`whole 'jobs run events' with the SQLite load: ${(fullMs / 1000).toFixed(2)} s = ${rate(fullMs)} events/s (of which store writes ${(j.storeMs / 1000).toFixed(2)} s), peak RSS ${j.rssMb.toFixed(0)} MB`);
-console.log(`  steps: ${Object.entries(j.steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`);
+const steps = (r: JobsRun) => `  steps: ${Object.entries(r.steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}`;
+console.log(steps(j));
+if (typeof my === 'string') console.log(`whole 'jobs run events' with the MariaDB load: ${my}`);
+else {
+  console.log(`whole 'jobs run events' with the MariaDB load: ${(workflowMs(my) / 1000).toFixed(2)} s = ${rate(workflowMs(my))} events/s (of which store writes ${(my.storeMs / 1000).toFixed(2)} s), peak RSS ${my.rssMb.toFixed(0)} MB`);
+  console.log(steps(my));
+}
 const { readFileSync } = await import('node:fs');
-const mine = new Map(JSON.parse(readFileSync(join(dir, 'jobs-hourly.json'), 'utf8')) as [string, number][]);
-const theirs = new Map(JSON.parse(readFileSync(join(dir, 'duck-hourly.json'), 'utf8')) as [string, number][]);
-let differ = 0;
-for (const [k, v] of theirs) if (mine.get(k) !== v) differ++;
-console.log(`hourly event counts per app and hour: ${theirs.size - differ} of ${theirs.size} agree with DuckDB${differ ? ` (${differ} differ)` : ''}${mine.size !== theirs.size ? `; sluice has ${mine.size} app-hours` : ''}`);
-const mineS = new Map(JSON.parse(readFileSync(join(dir, 'jobs-sessions.json'), 'utf8')) as [string, string][]);
-const theirsS = new Map(JSON.parse(readFileSync(join(dir, 'duck-sessions.json'), 'utf8')) as [string, string][]);
-let differS = 0;
-for (const [k, v] of theirsS) if ((mineS.get(k) ?? '0/0') !== v) differS++;
-console.log(`hourly sessions and session time per app and hour: ${theirsS.size - differS} of ${theirsS.size} agree with DuckDB${differS ? ` (${differS} differ)` : ''}`);
+const readMap = <V>(name: string) => new Map(JSON.parse(readFileSync(join(dir, name), 'utf8')) as [string, V][]);
+const theirs = readMap<number>('duck-hourly.json');
+const theirsS = readMap<string>('duck-sessions.json');
+for (const [store, suffix] of [['SQLite', ''], ['MariaDB', '-mysql']] as const) {
+  if (suffix && typeof my === 'string') continue;
+  const mine = readMap<number>(`jobs-hourly${suffix}.json`);
+  let differ = 0;
+  for (const [k, v] of theirs) if (mine.get(k) !== v) differ++;
+  console.log(`${store}: hourly event counts per app and hour: ${theirs.size - differ} of ${theirs.size} agree with DuckDB${differ ? ` (${differ} differ)` : ''}${mine.size !== theirs.size ? `; sluice has ${mine.size} app-hours` : ''}`);
+  const mineS = readMap<string>(`jobs-sessions${suffix}.json`);
+  let differS = 0;
+  for (const [k, v] of theirsS) if ((mineS.get(k) ?? '0/0') !== v) differS++;
+  console.log(`${store}: hourly sessions and session time per app and hour: ${theirsS.size - differS} of ${theirsS.size} agree with DuckDB${differS ? ` (${differS} differ)` : ''}`);
+}
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
