@@ -3,11 +3,12 @@
  * buffer (hashed or compared in place, made into strings only on demand), integers and times
  * become float64 numbers. parquet-wasm (the Rust `parquet` crate) decodes the pages, so every
  * standard encoding and codec is read: the pipeline's dictionary pages in ZSTD, and the PLAIN
- * GZIP files of older pipelines. Arrow hands the columns over: a dictionary column's rows point
+ * GZIP files of older pipelines. arrow-js-ffi copies the columns out of wasm memory as Arrow data: a dictionary column's rows point
  * into its dictionary's bytes, so equal values share a range.
  */
-import { DataType, tableFromIPC, type Data } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm/node';
+import { DataType, type Data } from 'apache-arrow';
+import { parseRecordBatch } from 'arrow-js-ffi';
+import { readParquet, wasmMemory, type FFIStream } from 'parquet-wasm/node';
 export interface StrColumn {
   kind: 'str';
   data: Buffer;
@@ -45,20 +46,30 @@ const TWO32 = 4294967296;
 /** One batch per record batch of the file (as many rows as a row group), with the named columns (an absent column is an error). */
 export function readParquetColumns(buf: Buffer, names: readonly string[]): ColumnBatch[] {
   if (buf.length < 12 || buf.toString('latin1', buf.length - 4) !== 'PAR1') throw new ParquetFormatError('not a Parquet file (no PAR1 trailer)');
-  let ipc: Uint8Array;
+  let stream: FFIStream;
   try {
     // Batches as large as a file's row group: one batch per file as the pipeline writes them.
-    ipc = readParquet(buf, { columns: [...names], batchSize: 1 << 22 }).intoIPCStream();
+    stream = readParquet(buf, { columns: [...names], batchSize: 1 << 22 }).intoFFI();
   } catch (err) {
     throw new ParquetFormatError(`cannot read the Parquet file: ${String((err as Error).message ?? err)}`);
   }
-  const table = tableFromIPC(ipc);
-  for (const name of names) if (table.schema.fields.findIndex((f) => f.name === name) < 0) throw new ParquetFormatError(`column ${name} is not in the file`);
   const out: ColumnBatch[] = [];
-  for (const batch of table.batches) {
-    const columns = new Map<string, Column>();
-    for (const name of names) columns.set(name, toColumn(batch.getChild(name)!.data[0]!, name));
-    out.push({ rows: batch.numRows, columns });
+  try {
+    for (let i = 0; i < stream.numArrays(); i++) {
+      // Copied out of wasm memory through the Arrow C data interface: half the time of the IPC
+      // stream round trip it replaces (120 files: 484 vs 969 ms, decoding included). The memory's
+      // buffer is taken after every wasm call, as a call may grow (and so replace) it.
+      const batch = parseRecordBatch(wasmMemory().buffer, stream.arrayAddr(i), stream.schemaAddr(), true);
+      const columns = new Map<string, Column>();
+      for (const name of names) {
+        const child = batch.getChild(name);
+        if (!child) throw new ParquetFormatError(`column ${name} is not in the file`);
+        columns.set(name, toColumn(child.data[0]!, name));
+      }
+      out.push({ rows: batch.numRows, columns });
+    }
+  } finally {
+    stream.free();
   }
   return out;
 }
