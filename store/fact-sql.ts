@@ -11,7 +11,7 @@ import { APP_DAILY, APP_HOURLY, ATTRIBUTION, CAMPAIGN_HOURLY, CUSTOM_DAILY, inse
 import type { FactTable } from './fact-tables.js';
 import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, QuarantineRow, RestatementRow, TouchRow } from './facts.js';
 import type { SqlAccess } from './sql-store.js';
-import { AD_DIMENSIONS, FILTER_ROLLUP_DIMENSIONS, MONEY_SLOT_SELECT, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimHourSelect, rollupDimSelect } from './migrations.js';
+import { appDayRollups } from './rollups.js';
 
 /** The restated metrics, in the order the database sorts them (binary). */
 const METRICS = ['devices', 'events', 'session_ms', 'sessions'] as const;
@@ -42,15 +42,6 @@ const SQL = {
     [`DELETE FROM agg_money_slot_daily WHERE ${DAY_IS}`, 'day'],
     [`DELETE FROM agg_app_dim_hourly WHERE ${HOUR_RANGE}`, 'hours'],
   ] as const,
-  /** The report rollups of the app-day, from the hourly rows just inserted (hours, then the day). */
-  rollups: [
-    `INSERT INTO agg_app_hour_total ${ROLLUP_HOUR_SELECT} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day`,
-    ...REPORT_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_daily ${rollupDimSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, day, ${d}`),
-    `INSERT INTO agg_campaign_hour_li ${ROLLUP_AD_HOUR_SELECT} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day, campaign_id, line_item_id`,
-    ...AD_DIMENSIONS.map((d) => `INSERT INTO agg_campaign_dim_daily ${rollupAdDimSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, day, campaign_id, ${d}`),
-    `INSERT INTO agg_money_slot_daily ${MONEY_SLOT_SELECT} WHERE ${HOUR_RANGE} AND line_item_id <> '' GROUP BY app_id, day, campaign_id, line_item_id, slot_id`,
-    ...FILTER_ROLLUP_DIMENSIONS.map((d) => `INSERT INTO agg_app_dim_hourly ${rollupDimHourSelect(d)} WHERE ${HOUR_RANGE} GROUP BY app_id, hour, day, ${d}`),
-  ],
   deleteAttribution: `DELETE FROM agg_attribution_daily WHERE ${DAYS}`,
   deleteDelivery: 'DELETE FROM delivery WHERE hour >= ? AND hour <= ?',
   /** Delivery is what the ad server paces on: every ad with a line item, per hour and country. */
@@ -154,7 +145,8 @@ export class FactSql {
       await insertRows(x, CAMPAIGN_HOURLY, facts.campaign, most);
       await insertRows(x, CUSTOM_DAILY, facts.custom, most);
       await insertRows(x, TOUCHES, facts.touches, most);
-      for (const sql of SQL.rollups) await x.run(sql, [appId, from, to]);
+      // The report rollups, computed from the facts in hand (store/rollups.ts).
+      for (const [table, rows] of appDayRollups(facts)) await insertRows(x, table, rows, most);
       // A first load restates nothing; after that every changed (hour, metric) is logged.
       const restated: RestatementRow[] = [];
       if (deleted === 0) return restated;
