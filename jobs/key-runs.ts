@@ -72,7 +72,8 @@ export function runHas(run: Uint32Array, keys: Uint32Array, r: number): boolean 
 /** A run of the given records of keys, in the given (sorted) order. */
 export function makeRun(keys: Uint32Array, order: ArrayLike<number>, count: number): Uint32Array {
   const run = new Uint32Array(count * KEY_WORDS);
-  for (let i = 0; i < count; i++) run.set(keys.subarray(order[i]! * KEY_WORDS, order[i]! * KEY_WORDS + KEY_WORDS), i * KEY_WORDS);
+  // Word by word: no subarray (garbage) per key.
+  for (let i = 0; i < count; i++) for (let w = 0, src = order[i]! * KEY_WORDS, dst = i * KEY_WORDS; w < KEY_WORDS; w++) run[dst + w] = keys[src + w]!;
   return run;
 }
 
