@@ -80,7 +80,8 @@ function logTail(file: string, stderr = ''): string {
   return text === '' ? '(nothing logged)' : text.split('\n').slice(-25).join('\n');
 }
 
-export async function startMariaDb(): Promise<MariaDb> {
+/** `bufferPoolMb`: InnoDB's buffer pool (64 MB for tests; bench:jobs gives a load-sized one). */
+export async function startMariaDb(options: { bufferPoolMb?: number } = {}): Promise<MariaDb> {
   const installMs = ensureInstalled();
   const server = which(['mariadbd', 'mysqld'])!;
   const installDb = which(['mariadb-install-db', 'mysql_install_db']) ?? fail('no mariadb-install-db or mysql_install_db found');
@@ -119,7 +120,7 @@ export async function startMariaDb(): Promise<MariaDb> {
         '--no-defaults', `--datadir=${join(dir, 'data')}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
         `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${errorLog}`, '--skip-name-resolve', '--skip-log-bin',
         // Throwaway data: speed over durability.
-        '--innodb-buffer-pool-size=64M', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--sync-binlog=0',
+        `--innodb-buffer-pool-size=${options.bufferPoolMb ?? 64}M`, '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--sync-binlog=0',
         ...asRoot,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
