@@ -66,6 +66,12 @@ export const EventSchema = Type.Composite([DeviceContextSchema, Type.Object({ de
 
 /** One event as it sits in an upload: `device_id` and `app_id` may come from the body's `device`. */
 export const EventInBatchSchema = Type.Composite([DeviceContextSchema, Type.Object(eventFields)], { additionalProperties: true });
+/**
+ * An event mapped from another SDK's message (tracking/segment-map.ts): the same fields, but
+ * `seq` is optional, as those SDKs keep no per-device counter (the jobs order such events by
+ * time and count no sequence gaps for them, as for beacons).
+ */
+export const MappedEventInBatchSchema = Type.Composite([DeviceContextSchema, Type.Object({ ...eventFields, seq: Type.Optional(eventFields.seq) })], { additionalProperties: true });
 export type SluiceEvent = Static<typeof EventSchema>;
 export type DeviceContext = Static<typeof DeviceContextSchema>;
 

@@ -45,13 +45,8 @@ function jsonError(err: unknown): string {
   return err instanceof Error ? err.message : 'unreadable JSON';
 }
 
-/**
- * Turns one upload request into a segment frame: decode (gzip or identity), check it is UTF-8
- * JSON of the right shape and within limits, validate every event, and answer which were
- * refused and why. Gzip bodies are stored as received (no second compression); identity
- * bodies are gzipped off the main thread by libuv's pool.
- */
-export async function ingestUpload(raw: Buffer, encoding: string | undefined, receivedAt: number, appId: string | undefined, limits: IngestLimits): Promise<IngestResult> {
+/** A request body as JSON: gunzipped within the limits, structure-checked when large, UTF-8, parsed. */
+export async function parseBody(raw: Buffer, encoding: string | undefined, limits: IngestLimits): Promise<{ text: Buffer; gz: boolean; checkStrings: boolean; body: unknown }> {
   let text: Buffer;
   const gz = encoding === 'gzip';
   if (gz) {
@@ -73,6 +68,19 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   } catch (err) {
     throw new TrackingError(E.BAD_JSON, `the body is not valid JSON: ${jsonError(err)}`, 400);
   }
+  return { text, gz, checkStrings, body };
+}
+
+/**
+ * Turns one upload request into a segment frame: decode (gzip or identity), check it is UTF-8
+ * JSON of the right shape and within limits, validate every event, and answer which were
+ * refused and why. Gzip bodies are stored as received (no second compression); identity
+ * bodies are gzipped off the main thread by libuv's pool.
+ * `mapped`: the body was made by tracking from another SDK's messages (segment-map.ts), so its
+ * events may lack seq.
+ */
+export async function ingestUpload(raw: Buffer, encoding: string | undefined, receivedAt: number, appId: string | undefined, limits: IngestLimits, mapped = false): Promise<IngestResult> {
+  const { text, gz, checkStrings, body } = await parseBody(raw, encoding, limits);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TrackingError(E.BAD_BODY, 'the body must be a JSON object { device, sent_at, events }', 400);
   const { device, events, sent_at: sentAt } = body as { device?: unknown; events?: unknown; sent_at?: unknown };
   if (!Array.isArray(events)) throw new TrackingError(E.BAD_BODY, 'the body needs an "events" array', 400);
@@ -91,7 +99,7 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   const rejected: RejectedEvent[] = [];
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as Record<string, unknown>;
-    let why: Rejection | null = validateInBatch(ev, ctx, sentAt as number | undefined, opts);
+    let why: Rejection | null = validateInBatch(ev, ctx, sentAt as number | undefined, opts, mapped);
     if (!why && appId !== undefined && (ev.app_id ?? ctxApp) !== appId) {
       why = { code: RejectCode.APP_MISMATCH, field: 'app_id', message: 'app_id does not belong to the app key of this upload' };
     }

@@ -9,6 +9,7 @@ import type { TrackingMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SegmentLog } from './segment-log.js';
 import { LiveRing } from './live.js';
+import { addSegmentRoutes } from './segment-routes.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
 import type { InflightBytes } from '../common/inflight-bytes.js';
@@ -161,6 +162,9 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     m.ackSeconds.observe((performance.now() - t0) / 1000);
     return reply.send({ accepted: result.accepted, received_at: receivedAt, rejected: result.rejected });
   });
+
+  // The Segment HTTP Tracking API (Segment's and RudderStack's SDKs), onto the same durable path.
+  addSegmentRoutes(app, { appKeys: o.appKeys, limits: o.limits, segments: o.segments, metrics: m, live, limit, answer: uploadAnswer, maxBodyBytes: o.maxBodyBytes });
 
   const beacon = (kind: BeaconKind) => async (req: FastifyRequest<{ Querystring: { t?: string } }>, reply: FastifyReply) => {
     limit(req, undefined);
