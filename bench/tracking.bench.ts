@@ -3,6 +3,7 @@
  * (taskset -c 0), wrk on the other with 64 connections POSTs gzip batches of 50 events.
  * Prints events/s acknowledged durably, p50/p99 ack latency, and in the same run the raw rate
  * of appending the same frame bytes with the same fsync grouping the server achieved.
+ * Then the same events as a Segment batch on POST /v1/batch (the Segment-shaped route), with its ratio to the native one.
  * Goal (issue #3): >= 200,000 events/s on one core.
  * Usage: npm run bench:tracking [-- --seconds 10 --connections 64]
  */
@@ -52,6 +53,30 @@ execFileSync('taskset', ['-c', '1', wrk, '-t1', `-c${conns}`, '-d2s', '-s', join
 const metricsBefore = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 const out = execFileSync('taskset', ['-c', '1', wrk, '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', '-s', join(dir, 'post.lua'), url], { encoding: 'utf8' });
 const metricsAfter = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+
+// The same 50 events as a Segment batch (what Segment's and RudderStack's SDKs send), gzip as RudderStack sends it, on /v1/batch.
+const up = JSON.parse(json.toString()) as { device: Record<string, unknown>; events: Record<string, unknown>[] };
+const LIFE: Record<string, string> = { app_open: 'Application Opened', app_background: 'Application Backgrounded' };
+const segBatch = {
+  batch: up.events.map((e) => {
+    const d = { ...up.device, ...e } as Record<string, unknown>;
+    return {
+      type: 'track', messageId: d.event_id, anonymousId: d.device_id, timestamp: new Date(Number(d.ts)).toISOString(),
+      event: LIFE[String(d.type)] ?? String(d.name ?? d.type), properties: d.props ?? {},
+      context: { os: { name: d.platform === 'ios' ? 'iOS' : 'Android', version: d.os_version }, app: { version: d.app_version }, device: { model: d.device_model }, locale: d.locale },
+    };
+  }),
+  sentAt: new Date().toISOString(),
+};
+const segJson = Buffer.from(JSON.stringify(segBatch));
+writeFileSync(join(dir, 'seg.gz'), gzipSync(segJson));
+writeFileSync(join(dir, 'seg.lua'), `wrk.method = "POST"\nlocal f = io.open("${join(dir, 'seg.gz')}", "rb")\nwrk.body = f:read("*a")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Content-Encoding"] = "gzip"\nwrk.headers["Authorization"] = "Basic ${Buffer.from(`${String(up.device.app_id ?? up.events[0]!.app_id)}:`).toString('base64')}"\n`);
+const segUrl = `http://127.0.0.1:${port}/v1/batch`;
+const probe = await fetch(segUrl, { method: 'POST', body: gzipSync(segJson), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Basic ${Buffer.from('bench:').toString('base64')}` } });
+const probeAnswer = (await probe.json()) as { accepted?: number; code?: string };
+if (probeAnswer.accepted !== EVENTS) throw new Error(`the Segment-shaped batch was not accepted whole: ${JSON.stringify(probeAnswer).slice(0, 300)}`);
+execFileSync('taskset', ['-c', '1', wrk, '-t1', `-c${conns}`, '-d2s', '-s', join(dir, 'seg.lua'), segUrl], { encoding: 'utf8' });
+const segOut = execFileSync('taskset', ['-c', '1', wrk, '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', '-s', join(dir, 'seg.lua'), segUrl], { encoding: 'utf8' });
 server.kill('SIGTERM');
 
 const num = (re: RegExp, s: string) => Number((s.match(re) ?? [])[1] ?? NaN);
@@ -71,6 +96,10 @@ const group = Math.max(1, Math.round(frames / syncs));
 const evps = rps * EVENTS;
 console.log(`server (1 core):  ${Math.round(rps).toLocaleString('en')} req/s = ${Math.round(evps).toLocaleString('en')} events/s acknowledged durably; ack latency p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; ${non2xx} non-2xx`);
 console.log(`group commit:     ${frames.toLocaleString('en')} frames in ${syncs.toLocaleString('en')} fdatasyncs = ${group} frames per sync`);
+const segRps = num(/Requests\/sec:\s+([\d.]+)/, segOut);
+const segNon2xx = num(/Non-2xx or 3xx responses:\s+(\d+)/, segOut) || 0;
+const segP99 = ((m) => (m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN))(segOut.match(/99%\s+([\d.]+)(us|ms|s)/));
+console.log(`segment route:    ${Math.round(segRps * EVENTS).toLocaleString('en')} events/s on POST /v1/batch (${segJson.length} bytes JSON a batch, gzip); p99 ${segP99.toFixed(2)} ms; ${segNon2xx} non-2xx; ratio to the native route ${((segRps * EVENTS) / evps).toFixed(2)}`);
 
 // Raw: the same frame bytes, appended `group` at a time with one fdatasync each, on the same core.
 const frame = encodeFrame(FrameKind.Upload, Codec.Gzip, Date.now(), {}, body);

@@ -76,11 +76,19 @@ export async function parseBody(raw: Buffer, encoding: string | undefined, limit
  * JSON of the right shape and within limits, validate every event, and answer which were
  * refused and why. Gzip bodies are stored as received (no second compression); identity
  * bodies are gzipped off the main thread by libuv's pool.
- * `mapped`: the body was made by tracking from another SDK's messages (segment-map.ts), so its
- * events may lack seq.
  */
-export async function ingestUpload(raw: Buffer, encoding: string | undefined, receivedAt: number, appId: string | undefined, limits: IngestLimits, mapped = false): Promise<IngestResult> {
+export async function ingestUpload(raw: Buffer, encoding: string | undefined, receivedAt: number, appId: string | undefined, limits: IngestLimits): Promise<IngestResult> {
   const { text, gz, checkStrings, body } = await parseBody(raw, encoding, limits);
+  return ingestParsed(body, text, gz ? raw : null, checkStrings, receivedAt, appId, limits, false);
+}
+
+/**
+ * ingestUpload after the parse: `body` parsed from `text` (UTF-8 JSON), `gzipped` the request's
+ * gzip bytes of it when it came so (stored as they are). `mapped`: tracking made the body from
+ * another SDK's messages (segment-map.ts), so its events may lack seq; that route hands its
+ * object and text over here, with no second parse.
+ */
+export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer | null, checkStrings: boolean, receivedAt: number, appId: string | undefined, limits: IngestLimits, mapped: boolean): Promise<IngestResult> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TrackingError(E.BAD_BODY, 'the body must be a JSON object { device, sent_at, events }', 400);
   const { device, events, sent_at: sentAt } = body as { device?: unknown; events?: unknown; sent_at?: unknown };
   if (!Array.isArray(events)) throw new TrackingError(E.BAD_BODY, 'the body needs an "events" array', 400);
@@ -124,9 +132,9 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
   }
   // Gzip bodies go to disk as they came: compressing them again would cost CPU for nothing.
   let codec: number = Codec.Gzip;
-  let stored = gz ? raw : await gzip(text, { level: 1 });
+  let stored = gzipped ?? (await gzip(text, { level: 1 }));
   // What gzip cannot shrink is stored as it came, so a frame's body is never longer than the request's.
-  if (!gz && stored.length >= text.length) {
+  if (gzipped === null && stored.length >= text.length) {
     codec = Codec.Identity;
     stored = text;
   }

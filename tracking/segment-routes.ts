@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppKeys } from './app-keys.js';
 import { TrackingError, TrackingErrorCode as E } from './errors.js';
-import { ingestUpload, parseBody, type IngestLimits, type IngestResult, type RejectedEvent } from './ingest.js';
+import { ingestParsed, parseBody, type IngestLimits, type IngestResult, type RejectedEvent } from './ingest.js';
 import type { TrackingMetrics } from './metrics.js';
 import type { SegmentLog } from './segment-log.js';
 import { mapSegmentBody, SEGMENT_TYPES, type SegmentType } from './segment-map.js';
@@ -72,7 +72,10 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
     if (mapped.events.length === 0) refuse(mapped.rejected);
     let result: IngestResult;
     try {
-      result = await ingestUpload(Buffer.from(JSON.stringify({ events: mapped.events })), undefined, receivedAt, appId, o.limits, true);
+      // The mapped events go on as objects: their JSON text is what is stored, with no second parse.
+      const native = { events: mapped.events };
+      const text = Buffer.from(JSON.stringify(native));
+      result = await ingestParsed(native, text, null, text.indexOf(0x5c) !== -1, receivedAt, appId, o.limits, true);
     } catch (err) {
       if (err instanceof TrackingError && err.code === E.NO_VALID_EVENTS) refuse(byMessage(mapped.rejected, (err.details as { rejected: RejectedEvent[] }).rejected, mapped.messageIndex));
       throw err;
