@@ -58,6 +58,8 @@ export const Codec = { Identity: 0, Gzip: 1 } as const;
 export interface FrameMeta {
   rejected?: number[];
   app_id?: string;
+  /** 'segment' when tracking mapped the upload from Segment-spec messages (tracking/segment-map.ts). */
+  source?: string;
   [k: string]: unknown;
 }
 

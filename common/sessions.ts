@@ -23,6 +23,17 @@ export interface Session {
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
+/**
+ * The type an event has for the session rules. Events of apps instrumented with Segment-spec
+ * SDKs (lake `source` 'segment') follow activity: any of them but an open or a close acts as
+ * a background, so more than the timeout without events ends the session (at the last event
+ * + timeout) and the next event starts one. Such apps mostly send no lifecycle events, and
+ * without this a device's session would run from its first event to its last.
+ */
+export function sessionType(type: string, source: string): string {
+  return source === 'segment' && type !== 'app_open' && type !== 'app_close' ? 'app_background' : type;
+}
+
 export function sessionize(events: readonly SessionEvent[], timeoutMs = DEFAULT_SESSION_TIMEOUT_MS): Session[] {
   const out: number[] = [];
   sessionizeInto(events.map((e) => e.type), events.map((e) => e.ts), 0, events.length, timeoutMs, out);

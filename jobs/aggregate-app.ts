@@ -13,7 +13,7 @@
  * comes from device-sessions.ts). Events of the days around are not counted.
  */
 import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
-import { sessionizeInto } from '../common/sessions.js';
+import { sessionizeInto, sessionType } from '../common/sessions.js';
 import type { Lake } from '../lake/lake.js';
 import { splitAppDayFacts, type RefusedFactRow } from '../store/fact-check.js';
 import { EVENT_TYPE_COLUMNS, type AppDailyRow, type AppDayFacts, type AppHourlyRow, type CampaignHourlyRow, type CustomDailyRow, type TouchRow } from '../store/facts.js';
@@ -101,6 +101,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   let seq = new Float64Array(1 << 14);
   let time = new Float64Array(1 << 14);
   let type = new Uint8Array(1 << 14);
+  let fromSegment = new Uint8Array(1 << 14);
   let tuple = new Int32Array(1 << 14);
   let ad = new Int32Array(1 << 14);
   // Custom events by dictionary ids: props JSON is parsed once per distinct text, not per event (1.9 s of 33 in the profile).
@@ -112,6 +113,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   const dimDicts = DIMS.map(() => newDictionary());
   const adDicts = AD.map(() => newDictionary());
   const typeDict = newDictionary();
+  const srcDict = newDictionary();
   const tuples = new Map<string, number>();
   const tupleDims: string[][] = [];
   const ads = new Map<string, number>([['', 0]]);
@@ -122,12 +124,13 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
     let fileRow = 0;
     let dropAt = 0;
     const drops = file.drops;
-    for (const b of readParquetColumns(buf, COLUMNS)) {
+    for (const b of readParquetColumns(buf, COLUMNS, ['source'])) {
       rowsRead += b.rows;
       const need = n + b.rows;
       [dev, tuple, ad] = [grow(dev, need), grow(tuple, need), grow(ad, need)];
       [seq, time] = [grow(seq, need), grow(time, need)];
       type = grow(type, need);
+      fromSegment = grow(fromSegment, need);
       [customName, customProps] = [grow(customName, need), grow(customProps, need)];
       const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
@@ -139,6 +142,10 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       // null props stay id 0, like ''; both mean no props.
       const propsIds = dictionaryIds(b.columns.get('props') as StrColumn, propsDict.dict, propsDict.names);
       const typeOf = typeDict.names.map((t) => TYPE_INDEX.get(t) ?? T_OTHER);
+      // Events of Segment-spec SDKs follow the activity session rule (common/sessions.ts, sessionType).
+      const src = b.columns.get('source') as StrColumn | undefined;
+      const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
+      const srcSegment = srcDict.names.map((x) => (x === 'segment' ? 1 : 0));
       // Rows of one upload share their context: the tuple key is built only when an id changes.
       let prevT = -1;
       let prevA = 0;
@@ -184,6 +191,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
         seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
         time[n] = et.values[i]!;
         type[n] = ty;
+        fromSegment[n] = srcIds === null ? 0 : srcSegment[srcIds[i]!]!;
         tuple[n] = prevT;
         ad[n] = prevA;
         customName[n] = nameIds[i]!;
@@ -262,7 +270,8 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
     for (let i = 0; i < slice.length; i++) {
       const r = slice[i]!;
       const t = time[r]!;
-      typeNames.push(EVENT_TYPE_COLUMNS[type[r]!] ?? 'other');
+      const typeName = EVENT_TYPE_COLUMNS[type[r]!] ?? 'other';
+      typeNames.push(fromSegment[r] === 1 ? sessionType(typeName, 'segment') : typeName);
       times.push(t);
       const day = Math.floor(t / DAY_MS);
       if (!emit.has(day)) continue;

@@ -18,6 +18,7 @@ import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
 import { dedupeKeyColumn, dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';
 import { SessionsUpdate } from './dedupe-sessions.js';
+import { sessionType } from '../common/sessions.js';
 import { appDir, readCounters, type AppState, type Counters } from './state.js';
 
 export { readDrops } from './state.js';
@@ -72,6 +73,14 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   const devDict = newDictionary();
   const platDict = newDictionary();
   const typeDict = newDictionary();
+  const srcDict = newDictionary();
+  /** Session types (sessionType) by id. */
+  const sessDict = newDictionary();
+  const sessionTypeId = (t: string): number => {
+    let id = sessDict.dict.get(t);
+    if (id === undefined) sessDict.dict.set(t, (id = sessDict.names.push(t) - 1));
+    return id;
+  };
   const devices = devDict.names;
   const platforms = platDict.names;
   const devPart: number[] = [];
@@ -80,7 +89,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
   for (let f = 0; f < task.files.length; f++) {
     const buf = await lake.get(task.files[f]!);
     let base = 0;
-    for (const batch of readParquetColumns(buf, COLUMNS)) {
+    for (const batch of readParquetColumns(buf, COLUMNS, ['source'])) {
       const dk = dedupeKeyColumn(batch);
       const sq = batch.columns.get('seq') as IntColumn;
       const et = batch.columns.get('event_time') as IntColumn;
@@ -91,6 +100,12 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
       const devId = dictionaryIds(batch.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const platId = dictionaryIds(batch.columns.get('platform') as StrColumn, platDict.dict, platDict.names);
       const typeId = dictionaryIds(batch.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
+      // A row's type as the session rules see it: Segment-spec SDKs' events follow activity (common/sessions.ts, sessionType).
+      const src = batch.columns.get('source') as StrColumn | undefined;
+      const srcId = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
+      const srcSegment = srcDict.names.map((x) => x === 'segment');
+      const asIs = typeDict.names.map((t) => sessionTypeId(t));
+      const asSegment = typeDict.names.map((t) => sessionTypeId(sessionType(t, 'segment')));
       // A device's partition is hashed once, not per row.
       for (let d = devPart.length; d < devDict.names.length; d++) {
         murmur128String(devDict.names[d]!, h);
@@ -112,7 +127,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
         rowOf[n] = base + i;
         seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
         time[n] = et.values[i]!;
-        typeOf[n] = typeId[i]!;
+        typeOf[n] = srcId !== null && srcSegment[srcId[i]!] ? asSegment[typeId[i]!]! : asIs[typeId[i]!]!;
       }
       base += batch.rows;
     }
@@ -218,7 +233,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
         }
       }
       // Its sessions: continued from its last event, or walked again once the new files are recorded.
-      sessions.device(p, name, cur, { seq: all.map((r) => seq[r]!), time: all.map((r) => time[r]!), type: all.map((r) => typeDict.names[typeOf[r]!]!) }, days);
+      sessions.device(p, name, cur, { seq: all.map((r) => seq[r]!), time: all.map((r) => time[r]!), type: all.map((r) => sessDict.names[typeOf[r]!]!) }, days);
     }
     const devName = `p${p}-g${generation}.dev.json`;
     await writeFile(join(dir, devName), JSON.stringify(devSeqs));

@@ -43,13 +43,16 @@ type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };
 
 const TWO32 = 4294967296;
 
-/** One batch per record batch of the file (as many rows as a row group), with the named columns (an absent column is an error). */
-export function readParquetColumns(buf: Buffer, names: readonly string[]): ColumnBatch[] {
+/**
+ * One batch per record batch of the file (as many rows as a row group), with the named columns
+ * (an absent column is an error) and the `optional` ones the file has (files of older pipelines may lack them).
+ */
+export function readParquetColumns(buf: Buffer, names: readonly string[], optional: readonly string[] = []): ColumnBatch[] {
   if (buf.length < 12 || buf.toString('latin1', buf.length - 4) !== 'PAR1') throw new ParquetFormatError('not a Parquet file (no PAR1 trailer)');
   let stream: FFIStream;
   try {
     // Batches as large as a file's row group: one batch per file as the pipeline writes them.
-    stream = readParquet(buf, { columns: [...names], batchSize: 1 << 22 }).intoFFI();
+    stream = readParquet(buf, { columns: [...names, ...optional], batchSize: 1 << 22 }).intoFFI();
   } catch (err) {
     throw new ParquetFormatError(`cannot read the Parquet file: ${String((err as Error).message ?? err)}`);
   }
@@ -65,6 +68,10 @@ export function readParquetColumns(buf: Buffer, names: readonly string[]): Colum
         const child = batch.getChild(name);
         if (!child) throw new ParquetFormatError(`column ${name} is not in the file`);
         columns.set(name, toColumn(child.data[0]!, name));
+      }
+      for (const name of optional) {
+        const child = batch.getChild(name);
+        if (child) columns.set(name, toColumn(child.data[0]!, name));
       }
       out.push({ rows: batch.numRows, columns });
     }

@@ -3,7 +3,7 @@
  * landed among a device's known ones, over the span they can change; or, for a state whose
  * session days were made with another timeout or not at all, every device over every day.
  */
-import { closedSession } from '../common/sessions.js';
+import { closedSession, sessionType } from '../common/sessions.js';
 import { DAY_MS, parseUtcDay } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { lastEvent, walkDays, type DeviceEvents, type SessionDays } from './device-sessions.js';
@@ -31,14 +31,19 @@ export interface Walked {
 export async function rewalk(lake: Lake, files: readonly { key: string; drops: Uint32Array | null }[], spans: Map<string, [number, number]> | null, timeoutMs: number): Promise<Map<string, Walked>> {
   const devDict = newDictionary();
   const typeDict = newDictionary();
-  const rows = new Map<number, { seq: number[]; time: number[]; type: number[] }>();
+  const srcDict = newDictionary();
+  const rows = new Map<number, { seq: number[]; time: number[]; type: string[] }>();
   for (const f of [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     const day = fileDay(f.key);
     let fileRow = 0;
     let dropAt = 0;
-    for (const b of readParquetColumns(await lake.get(f.key), COLUMNS)) {
+    for (const b of readParquetColumns(await lake.get(f.key), COLUMNS, ['source'])) {
       const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
+      // Types as the session rules see them (Segment-spec SDKs' events follow activity: sessionType).
+      const src = b.columns.get('source') as StrColumn | undefined;
+      const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
+      const srcSegment = srcDict.names.map((x) => x === 'segment');
       const sq = b.columns.get('seq') as IntColumn;
       const et = b.columns.get('event_time') as IntColumn;
       for (let i = 0; i < b.rows; i++, fileRow++) {
@@ -52,7 +57,8 @@ export async function rewalk(lake: Lake, files: readonly { key: string; drops: U
         if (!r) rows.set(devIds[i]!, (r = { seq: [], time: [], type: [] }));
         r.seq.push(sq.present[i] ? sq.values[i]! : Number.NaN);
         r.time.push(et.values[i]!);
-        r.type.push(typeIds[i]!);
+        const typeName = typeDict.names[typeIds[i]!]!;
+        r.type.push(srcIds !== null && srcSegment[srcIds[i]!] ? sessionType(typeName, 'segment') : typeName);
       }
     }
     if (f.drops !== null && dropAt !== f.drops.length) throw new JobError('JOB_ERR_STATE_CORRUPT', `${f.key}: its drop list names rows past the end of the file`);
@@ -65,7 +71,7 @@ export async function rewalk(lake: Lake, files: readonly { key: string; drops: U
       const [sa, sb] = [r.seq[a]!, r.seq[b]!];
       return sa === sb || Number.isNaN(sa) || Number.isNaN(sb) ? r.time[a]! - r.time[b]! : sa - sb;
     });
-    const ev: DeviceEvents = { seq: order.map((i) => r.seq[i]!), time: order.map((i) => r.time[i]!), type: order.map((i) => typeDict.names[r.type[i]!]!) };
+    const ev: DeviceEvents = { seq: order.map((i) => r.seq[i]!), time: order.map((i) => r.time[i]!), type: order.map((i) => r.type[i]!) };
     const d: number[] = [];
     walkDays(closedSession(), ev, 0, ev.time.length, timeoutMs, d);
     out.set(devDict.names[id]!, { d, last: lastEvent(ev) });

@@ -211,7 +211,7 @@ export function frameRowsInto(frame: Frame, segment: string, offset: number, qua
     r.name = str(e.name);
     r.props = e.props !== undefined ? JSON.stringify(e.props) : null;
     r.extra = extra ? JSON.stringify(extra) : null;
-    r.source = beacon ? 'beacon' : 'sdk';
+    r.source = beacon ? 'beacon' : frame.meta.source === 'segment' ? 'segment' : 'sdk';
     r.segment = segment;
     r.frame_offset = offset;
     const why = unwritable(r, plain);

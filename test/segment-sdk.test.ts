@@ -89,7 +89,7 @@ after(async () => {
 describe('apps with Segment and RudderStack SDKs', () => {
   it('reach the store through tracking, the pipeline and the jobs exactly once per messageId, retries and replays included', async () => {
     const lakeDir = join(dir, 'lake');
-    await writeFile(join(dir, 'keys.json'), JSON.stringify({ wk_segment: 'app_seg', wk_rudder: 'app_rud' }));
+    await writeFile(join(dir, 'keys.json'), JSON.stringify({ wk_segment: 'app_seg', wk_rudder: 'app_rud', wk_activity: 'app_act', k_native: 'app_nat' }));
     const tracking = await startTestTracking({ appKeys: join(dir, 'keys.json'), lakeDir, dataDir: join(dir, 'tracking') });
     const proxy = await lossyProxy(tracking.url, 1);
     const sent: Sent = { messages: new Map(), custom: new Map() };
@@ -140,6 +140,13 @@ describe('apps with Segment and RudderStack SDKs', () => {
       }
       await rud.flush();
       await Promise.all(delivered);
+
+      // No lifecycle events: two bursts of activity ten minutes apart, from a Segment-spec app and, the same, from a native one.
+      const at = [0, 5_000, 10_000, 600_000, 605_000].map((d) => T0 + 30 * 60_000 + d);
+      const seg2 = await fetch(`${tracking.url}/v1/batch`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('wk_activity:').toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch: at.map((t, i) => ({ type: 'track', messageId: `act-${i}`, anonymousId: 'reader', event: 'Article Read', timestamp: new Date(t).toISOString() })) }) });
+      assert.equal(seg2.status, 200);
+      const nat = await fetch(`${tracking.url}/v1/events`, { method: 'POST', headers: { 'x-sluice-app-key': 'k_native', 'content-type': 'application/json' }, body: JSON.stringify({ device: { device_id: 'reader', app_id: 'app_nat', platform: 'ios' }, events: at.map((t, i) => ({ event_id: `nat-${i}`, seq: i, type: 'custom', name: 'article_read', ts: t })) }) });
+      assert.equal(nat.status, 200);
     } finally {
       await proxy.close();
       await tracking.close();
@@ -164,6 +171,10 @@ describe('apps with Segment and RudderStack SDKs', () => {
         assert.ok(hourly.every((r) => r.country === 'DE' && r.app_version === '2.1.0'), `${app}: the context filled the dimensions`);
         assert.ok(hourly.reduce((s, r) => s + r.app_open, 0) > 0 && hourly.reduce((s, r) => s + r.sessions, 0) > 0, `${app}: lifecycle events open sessions`);
       }
+      // Sessions from activity for the Segment-spec app: a gap over the timeout (30 s) ends one; the native rules keep one open.
+      const sessionsOf = async (app: string) => (await store2.appHourly(app, T0 - HOUR, T0 + 2 * HOUR)).reduce((a, r) => [a[0]! + r.sessions, a[1]! + r.session_ms], [0, 0]);
+      assert.deepEqual(await sessionsOf('app_act'), [2, 10_000 + 30_000 + 5_000 + 30_000], 'two sessions, each to its last event + 30 s');
+      assert.deepEqual(await sessionsOf('app_nat'), [1, 605_000 + 30_000], 'a native app without lifecycle events: one session');
       const day = new Date(T0).toISOString().slice(0, 10);
       for (const [key, n] of sent.custom) {
         const [app, name] = key.split('|') as [string, string];

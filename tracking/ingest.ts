@@ -116,7 +116,8 @@ export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer 
   }
   const accepted = events.length - rejected.length;
   if (accepted === 0) throw new TrackingError(E.NO_VALID_EVENTS, 'no event in the batch is valid; nothing was stored', 400, { rejected });
-  const meta: { rejected?: number[]; app_id?: string; skew_ms?: number } = {};
+  const meta: { rejected?: number[]; app_id?: string; skew_ms?: number; source?: string } = {};
+  if (mapped) meta.source = 'segment';
   if (rejected.length) meta.rejected = rejected.map((r) => r.index);
   if (appId !== undefined) meta.app_id = appId;
   const skew = typeof sentAt === 'number' ? skewCorrection(sentAt, receivedAt) : 0;

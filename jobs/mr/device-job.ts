@@ -13,7 +13,7 @@
  *        seqs of the device, counted on the UTC day (and platform) of the event after the hole.
  * Each device is in exactly one reduce call, so the hourly job can add devices up exactly.
  */
-import { sessionizeInto, DEFAULT_SESSION_TIMEOUT_MS } from '../../common/sessions.js';
+import { sessionizeInto, sessionType, DEFAULT_SESSION_TIMEOUT_MS } from '../../common/sessions.js';
 import { HOUR_MS, utcDay } from '../../common/time.js';
 import { eventKey, type EventRow } from '../../pipeline/row.js';
 import { EVENT_TYPE_COLUMNS, type AppHourlyRow } from '../../store/facts.js';
@@ -82,7 +82,8 @@ export const deviceJob: MrJob = {
       cellOf.push(c);
     }
     const sessions: number[] = [];
-    sessionizeInto(rows.map((r) => r.type), rows.map((r) => r.event_time), 0, rows.length, DEFAULT_SESSION_TIMEOUT_MS, sessions);
+    // Segment-spec SDKs' events follow activity (sessionType), as in the in-process jobs.
+    sessionizeInto(rows.map((r) => sessionType(r.type, r.source ?? '')), rows.map((r) => r.event_time), 0, rows.length, DEFAULT_SESSION_TIMEOUT_MS, sessions);
     for (let i = 0; i < sessions.length; i += 4) {
       const c = cellOf[sessions[i]!]!;
       c.sessions++;
