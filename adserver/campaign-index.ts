@@ -1,12 +1,19 @@
 import type { Logger } from '../common/logger.js';
-import type { App, Campaign, CampaignSnapshot, LineItem, Slot } from '../store/model.js';
+import type { App, Campaign, CampaignSnapshot, Creative, LineItem, Slot } from '../store/model.js';
 import { creativeTokenPart, tokenTailFits } from '../common/decision-token.js';
+import { vastCreative, type VastCreative } from './vast.js';
 import { flatString } from '../common/flat-string.js';
 import { compileTargeting } from '../common/targeting/compile.js';
 import type { TargetingContext } from '../common/targeting/request-context.js';
 import { PacingUnit } from './pacing.js';
 
 /** A line item ready to serve in one slot: everything precomputed at build time. */
+/** A video creative's VAST parts, flattened; null when it cannot be VAST (not a video, or a payload written before it was checked). */
+function vastOf(c: Creative, campaignId: string, lineItemId: string): VastCreative | null {
+  const v = vastCreative(c, campaignId, lineItemId);
+  return typeof v === 'string' ? null : { title: flatString(v.title), head: flatString(v.head), media: flatString(v.media) };
+}
+
 export interface Candidate {
   /** Index of the line item in the index (why-not counters and caps use it). */
   idx: number;
@@ -22,7 +29,8 @@ export interface Candidate {
   exclusion: readonly string[];
   /** Creatives that fit the slot, with their answer fragment serialised once. */
   /** tokenTail is what the signature covers; tokenTailUrl the same with '%' escaped for a query string. */
-  creatives: { id: string; json: string; clickUrl: string; tokenTail: string; tokenTailUrl: string }[];
+  /** `vast`: a video creative's VAST parts (adserver/vast.ts), null for other kinds. */
+  creatives: { id: string; json: string; clickUrl: string; tokenTail: string; tokenTailUrl: string; vast: VastCreative | null }[];
   cumWeights: number[];
   /** One pacing unit, or one per country when the goal is split by country. */
   unit: PacingUnit | null;
@@ -168,6 +176,7 @@ export class CampaignIndex {
                 tokenTail: flatString(tail),
                 tokenTailUrl: flatString(tail.replace(/%/g, '%25')),
                 json: flatString(JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1)),
+                vast: vastOf(c, cmp.id, li.id),
               };
             }),
             cumWeights: fit.map((c) => (w += c.weight)),

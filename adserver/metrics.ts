@@ -12,7 +12,7 @@ const OUTCOMES = ['served', 'no_fill', 'unknown_slot', 'bad_request', 'error'];
  */
 export class AdMetrics {
   readonly registry: Registry = createMetricsRegistry('adserver');
-  readonly outcomes = { ad: new Float64Array(5), prefetch: new Float64Array(5) };
+  readonly outcomes = { ad: new Float64Array(5), prefetch: new Float64Array(5), vast: new Float64Array(5) };
   readonly latency = new Float64Array(BUCKETS_S.length + 1);
   latencySum = 0;
   latencyCount = 0;

@@ -7,6 +7,7 @@ import type { FrequencyCaps } from './frequency-caps.js';
 import { answerJson, type AnswerOptions } from './answer.js';
 import { AdMetrics, Outcome } from './metrics.js';
 import { parseAdRequest, parseQuery } from './request.js';
+import { NO_AD_VAST, vastXml } from './vast.js';
 import { DAY_MS } from '../common/time.js';
 
 /** What the HTTP layer needs from the running ad server; the index is swapped on reload. */
@@ -26,13 +27,14 @@ export interface AdServerState {
 }
 
 const JSON_TYPE = 'application/json';
+const XML_TYPE = 'application/xml; charset=utf-8';
 
 /** uWS wants the whole status line: "414 URI Too Long". */
 function statusLine(code: number): string {
   return `${code} ${STATUS_CODES[code] ?? ''}`;
 }
 
-function fail(res: uWS.HttpResponse, err: unknown, s: AdServerState, route: 'ad' | 'prefetch'): void {
+function fail(res: uWS.HttpResponse, err: unknown, s: AdServerState, route: 'ad' | 'prefetch' | 'vast'): void {
   if (err instanceof AdServerError) {
     s.metrics.outcomes[route][err.statusCode < 500 ? Outcome.BadRequest : Outcome.Error]! += 1;
     res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', JSON_TYPE).end(JSON.stringify({ code: err.code, message: err.message }));
@@ -73,6 +75,38 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
       }
     } catch (err) {
       fail(res, err, s, 'ad');
+    }
+    s.metrics.observe((performance.now() - t0) / 1000);
+  });
+
+  // VAST 4.2 for video players: the same request, targeting, pacing and caps as /v1/ad, one ad.
+  app.get('/v1/vast', (res, req) => {
+    const t0 = performance.now();
+    const now = Date.now();
+    try {
+      const r = parseAdRequest(parseQuery(req.getQuery() ?? ''), now, 1);
+      const entry = s.index.slots.get(r.slot);
+      let xml = NO_AD_VAST;
+      if (entry === undefined || entry.app.id !== r.app) {
+        s.metrics.outcomes.vast[Outcome.UnknownSlot]! += 1;
+        s.unknownSlot(r.slot);
+      } else {
+        const pick = decide(s.index, entry, { ...r, n: 1 }, s.caps, s.stats, now, Math.random)[0];
+        const vast = pick?.cand.creatives[pick.creative]!.vast ?? null;
+        // A slot served as VAST holds video creatives; a pick of another kind is no fill here (and is not booked).
+        if (pick === undefined || vast === null) {
+          s.metrics.outcomes.vast[Outcome.NoFill]! += 1;
+          s.stats.countNoFill(r.slot);
+        } else {
+          book([pick], r.device, s.caps, now, now + s.answer.ttlMs);
+          s.metrics.outcomes.vast[Outcome.Served]! += 1;
+          xml = vastXml(r, pick, vast, now, s.answer);
+        }
+      }
+      // No ad is an empty VAST document with 200, as players expect.
+      res.writeHeader('content-type', XML_TYPE).writeHeader('cache-control', 'no-store').writeHeader('access-control-allow-origin', '*').end(xml);
+    } catch (err) {
+      fail(res, err, s, 'vast');
     }
     s.metrics.observe((performance.now() - t0) / 1000);
   });

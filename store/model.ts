@@ -80,7 +80,9 @@ export interface LineItem {
   slot_ids: string[];
 }
 
-export type CreativeKind = 'image' | 'html' | 'mraid';
+/** `video`: the payload is JSON naming the media file and its length (common/video-payload.ts); served as VAST on /v1/vast. */
+export const CREATIVE_KINDS = ['image', 'html', 'mraid', 'video'] as const;
+export type CreativeKind = (typeof CREATIVE_KINDS)[number];
 
 export interface Creative {
   id: string;

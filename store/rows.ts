@@ -3,7 +3,7 @@
  * backends: both take `?` placeholders), row <-> entity conversion and field checks.
  * Identifiers in the SQL are constants from here; values are always bound parameters.
  */
-import type { Advertiser, App, Campaign, Creative, LineItem, Publisher, Slot } from './model.js';
+import { CREATIVE_KINDS, type Advertiser, type App, type Campaign, type Creative, type LineItem, type Publisher, type Slot } from './model.js';
 import { check, PAYLOAD_MAX_BYTES } from './validate.js';
 import type { Checker } from './validate.js';
 
@@ -177,7 +177,7 @@ export const CREATIVE = spec<Creative>(
   'creatives',
   'cr_',
   [['id', 's'], ['line_item_id', 's'], ['name', 's'], ['kind', 's'], ['size', 's'], ['payload', 's'], ['click_url', 's'], ['weight', 'n']],
-  (c) => c.text('name').oneOf('kind', ['image', 'html', 'mraid']).size('size').blob('payload', PAYLOAD_MAX_BYTES).blob('click_url').number('weight', 0, 1e9),
+  (c) => c.text('name').oneOf('kind', CREATIVE_KINDS).size('size').blob('payload', PAYLOAD_MAX_BYTES).videoPayload('kind', 'payload').blob('click_url').number('weight', 0, 1e9),
   { column: 'line_item_id', table: 'line_items', what: 'line item' },
 );
 

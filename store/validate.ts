@@ -6,6 +6,7 @@
  */
 
 import { CURRENCIES, PRICE_MODELS } from '../common/money.js';
+import { parseVideoPayload } from '../common/video-payload.js';
 import { MoneyProblem } from './errors.js';
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -102,6 +103,14 @@ export class Checker {
 
   oneOf(field: string, values: readonly string[]): this {
     if (!values.includes(this.e[field] as string)) this.fail(field, `one of ${values.join(', ')}`);
+    return this;
+  }
+
+  /** A video creative's payload (common/video-payload.ts) when `kind` is video. */
+  videoPayload(kind: string, payload: string): this {
+    if (this.e[kind] !== 'video' || typeof this.e[payload] !== 'string') return this;
+    const v = parseVideoPayload(this.e[payload] as string);
+    if (typeof v === 'string') this.problems.push(`${payload}: ${v}`);
     return this;
   }
 

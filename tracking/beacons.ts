@@ -2,8 +2,10 @@ import { LRUCache } from 'lru-cache';
 import { verifyDecision, type Decision } from '../common/decision-token.js';
 import { isSafeString } from '../common/event-validator.js';
 import { Codec, FrameKind, encodeFrame } from '../common/segment-format.js';
+import type { VideoEvent } from '../common/video-payload.js';
 
-export type BeaconKind = 'impression' | 'click';
+/** A video event (VAST tracking) lands as an ad_interaction named after it. */
+export type BeaconKind = 'impression' | 'click' | VideoEvent;
 export type BeaconOutcome = { ok: true; frame: Buffer; decision: Decision } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'replayed' };
 
 /**
@@ -36,7 +38,8 @@ export class BeaconChecker {
     const d = v.decision;
     const event = {
       event_id: `beacon:${kind}:${d.d}`,
-      type: kind === 'impression' ? 'ad_impression' : 'ad_click',
+      type: kind === 'impression' ? 'ad_impression' : kind === 'click' ? 'ad_click' : 'ad_interaction',
+      name: kind === 'impression' || kind === 'click' ? undefined : kind,
       ts: now,
       app_id: d.app,
       device_id: d.device,

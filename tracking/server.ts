@@ -10,6 +10,7 @@ import { RateLimiter } from './rate-limiter.js';
 import type { SegmentLog } from './segment-log.js';
 import { LiveRing } from './live.js';
 import { addSegmentRoutes } from './segment-routes.js';
+import { VIDEO_EVENTS } from '../common/video-payload.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
 import type { InflightBytes } from '../common/inflight-bytes.js';
@@ -192,6 +193,16 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   };
   app.get('/v1/b/imp', beacon('impression'));
   app.get('/v1/b/clk', beacon('click'));
+  // VAST linear tracking (the ad server's /v1/vast): start, quartiles and complete, each once per decision.
+  const videoBeacons = new Map(VIDEO_EVENTS.map((e) => [e as string, beacon(e)]));
+  app.get('/v1/b/vid', async (req: FastifyRequest<{ Querystring: { t?: string; e?: string } }>, reply: FastifyReply) => {
+    const handler = videoBeacons.get(req.query.e ?? '');
+    if (handler === undefined) {
+      m.beacons.inc({ kind: 'video', outcome: 'malformed' });
+      throw new TrackingError(E.BAD_BEACON, `the video beacon needs ?e= one of ${VIDEO_EVENTS.join(', ')}`, 400);
+    }
+    return handler(req, reply);
+  });
 
   app.get('/healthz', async () => ({
     status: 'ok',

@@ -32,7 +32,7 @@ const ENTITIES = {
   },
   creatives: {
     parent: 'line_item_id',
-    fields: { line_item_id: ref('line-items'), name: text(), kind: enumOf('image', 'html', 'mraid'), size: text('320x50'), payload: text('https://example.com/ad.png'), click_url: text('https://example.com'), weight: { kind: 'number', def: 1 } },
+    fields: { line_item_id: ref('line-items'), name: text(), kind: enumOf('image', 'html', 'mraid', 'video'), size: text('320x50'), payload: text('https://example.com/ad.png'), click_url: text('https://example.com'), weight: { kind: 'number', def: 1 } },
   },
   publishers: { fields: { name: text(), rev_share_bps: { kind: 'int', def: 7000, label: 'revenue share (basis points, 7000 = 70 %)' } } },
   apps: { parent: 'publisher_id', fields: { publisher_id: ref('publishers'), name: text(), platform: enumOf('ios', 'android', 'both'), attribution_lookback_days: int(7), attribution_model: enumOf('last_touch', 'linear', 'time_decay') } },
