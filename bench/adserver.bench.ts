@@ -17,6 +17,7 @@ import { CampaignIndex, type PacingRegistry } from '../adserver/campaign-index.j
 import { DecisionStats, book, decide } from '../adserver/decide.js';
 import { FrequencyCaps } from '../adserver/frequency-caps.js';
 import { answerJson } from '../adserver/answer.js';
+import { vastCreative, vastXml } from '../adserver/vast.js';
 import { planAll } from '../adserver/pacing.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { seedCampaignModel } from '../store/seed.js';
@@ -96,6 +97,27 @@ while (performance.now() - t0 < 3000) {
 }
 const decS = (performance.now() - t0) / 1000;
 console.log(`decision, booked and answered: ${Math.round(n / decS).toLocaleString('en')} decisions/s with the answer built and signed (${((decS / n) * 1e6).toFixed(2)} us each; ${Math.round((100 * served) / n)}% filled); index built in ${buildMs.toFixed(0)} ms, ${Number.isNaN(indexMb) ? 'its heap unknown (run with --expose-gc)' : `${indexMb.toFixed(0)} MB of heap`}`);
+
+// 1c. The same decisions answered as VAST (GET /v1/vast), with a 15 s video creative's parts as the index keeps them.
+const vastParts = vastCreative({ id: 'cr_video', line_item_id: 'li_video', name: 'Spring 15s', kind: 'video', size: '640x360', payload: JSON.stringify({ media_url: 'https://cdn.example/spring-15s.mp4', duration_s: 15 }), click_url: 'https://adv.example', weight: 1 }, 'cmp_video', 'li_video');
+if (typeof vastParts === 'string') throw new Error(vastParts);
+let nv = 0;
+let vastBytes = 0;
+t0 = performance.now();
+while (performance.now() - t0 < 3000) {
+  for (let k = 0; k < 1000; k++, nv++) {
+    const slot = `slot_${nv % SLOTS}`;
+    const entry = ix.slots.get(slot)!;
+    const req = { app: entry.app.id, slot, device: `v${nv % 200_000}`, n: 1, ctx: ctxs[nv & 1]! };
+    const picks = decide(ix, entry, req, caps, stats, now, Math.random);
+    if (picks.length) {
+      book(picks, req.device, caps, now, now + 3_600_000);
+      vastBytes = vastXml(req, picks[0]!, vastParts, now, answer).length;
+    }
+  }
+}
+const vastS = (performance.now() - t0) / 1000;
+console.log(`decision answered as VAST: ${Math.round(nv / vastS).toLocaleString('en')} decisions/s (${((vastS / nv) * 1e6).toFixed(2)} us each, ${vastBytes} bytes a document); ratio to the JSON answer ${(nv / vastS / (n / decS)).toFixed(2)}`);
 
 // 2. Over HTTP: the ad server, then bare uWS, each pinned to core 0; wrk on core 1.
 writeFileSync(join(dir, 'req.lua'), `
