@@ -9,6 +9,19 @@ import { PacingUnit } from './pacing.js';
 
 /** A line item ready to serve in one slot: everything precomputed at build time. */
 /** A video creative's VAST parts, flattened; null when it cannot be VAST (not a video, or a payload written before it was checked). */
+/** The video creatives among `fit` (by index) with cumulative weights, or null when there are none. */
+function videoWeights(fit: readonly Creative[], campaignId: string, lineItemId: string): { at: number[]; cum: number[] } | null {
+  const at: number[] = [];
+  const cum: number[] = [];
+  let w = 0;
+  fit.forEach((c, k) => {
+    if (vastOf(c, campaignId, lineItemId) === null) return;
+    at.push(k);
+    cum.push((w += c.weight));
+  });
+  return at.length === 0 ? null : { at, cum };
+}
+
 function vastOf(c: Creative, campaignId: string, lineItemId: string): VastCreative | null {
   const v = vastCreative(c, campaignId, lineItemId);
   return typeof v === 'string' ? null : { title: flatString(v.title), head: flatString(v.head), media: flatString(v.media) };
@@ -32,6 +45,8 @@ export interface Candidate {
   /** `vast`: a video creative's VAST parts (adserver/vast.ts), null for other kinds. */
   creatives: { id: string; json: string; clickUrl: string; tokenTail: string; tokenTailUrl: string; vast: VastCreative | null }[];
   cumWeights: number[];
+  /** Its video creatives (those with VAST parts): their indices in `creatives` and cumulative weights; null when none (/v1/vast skips the candidate). */
+  video: { at: number[]; cum: number[] } | null;
   /** One pacing unit, or one per country when the goal is split by country. */
   unit: PacingUnit | null;
   byCountry: Map<string, PacingUnit> | null;
@@ -180,6 +195,7 @@ export class CampaignIndex {
               };
             }),
             cumWeights: fit.map((c) => (w += c.weight)),
+            video: videoWeights(fit, cmp.id, li.id),
             unit, byCountry,
           };
           bySize.set(entry.slot.size, cand);

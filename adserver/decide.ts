@@ -61,13 +61,14 @@ function unitOf(c: Candidate, country: string): PacingUnit | undefined {
   return c.unit ?? c.byCountry?.get(country);
 }
 
-function pickCreative(c: Candidate, rand: () => number): number {
-  const cw = c.cumWeights;
-  if (cw.length === 1) return 0;
-  const x = rand() * cw[cw.length - 1]!;
+function pickCreative(c: Candidate, rand: () => number, video: boolean): number {
+  const cw = video ? c.video!.cum : c.cumWeights;
   let i = 0;
-  while (cw[i]! <= x) i++;
-  return i;
+  if (cw.length > 1) {
+    const x = rand() * cw[cw.length - 1]!;
+    while (cw[i]! <= x) i++;
+  }
+  return video ? c.video!.at[i]! : i;
 }
 
 /**
@@ -75,9 +76,10 @@ function pickCreative(c: Candidate, rand: () => number): number {
  * line item wins; within it, line items that pass their pacing throttle draw lots weighted
  * by how far behind their curve they are. Competitive exclusion keeps two ads that share a
  * label (or a campaign) out of one answer. With `honourPacing` false (prefetch), the
- * throttle is skipped but goals still stop delivery.
+ * throttle is skipped but goals still stop delivery. With `video` (GET /v1/vast), only line
+ * items with a video creative take part, and the creative is drawn among those.
  */
-export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps: FrequencyCaps, stats: DecisionStats, now: number, rand: () => number, honourPacing = true): Pick[] {
+export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps: FrequencyCaps, stats: DecisionStats, now: number, rand: () => number, honourPacing = true, video = false): Pick[] {
   const rec = caps.lookup(req.device);
   const country = req.ctx.country;
   const why = stats.whyNot;
@@ -99,6 +101,8 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
     let pool: Pick[] | null = null;
     let weights: number[] | null = null;
     for (const c of tier) {
+      // A VAST request sees only line items with a video creative here.
+      if (video && c.video === null) continue;
       const base = c.idx * 5;
       if (now < c.start || now >= c.end) {
         why[base + WhyNot.OutsideFlight]! += 1;
@@ -142,7 +146,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
       }
     }
     if (single) {
-      if (best !== null) return [{ cand: best, unit: bestUnit!, creative: pickCreative(best, rand) }];
+      if (best !== null) return [{ cand: best, unit: bestUnit!, creative: pickCreative(best, rand, video) }];
       continue;
     }
     if (pool === null) continue;
@@ -154,7 +158,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
       let i = 0;
       while (i < pool.length - 1 && x >= weights![i]!) x -= weights![i++]!;
       const pick = pool[i]!;
-      pick.creative = pickCreative(pick.cand, rand);
+      pick.creative = pickCreative(pick.cand, rand, video);
       picks.push(pick);
       pool.splice(i, 1);
       weights!.splice(i, 1);

@@ -91,9 +91,8 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
         s.metrics.outcomes.vast[Outcome.UnknownSlot]! += 1;
         s.unknownSlot(r.slot);
       } else {
-        const pick = decide(s.index, entry, { ...r, n: 1 }, s.caps, s.stats, now, Math.random)[0];
+        const pick = decide(s.index, entry, { ...r, n: 1 }, s.caps, s.stats, now, Math.random, true, true)[0];
         const vast = pick?.cand.creatives[pick.creative]!.vast ?? null;
-        // A slot served as VAST holds video creatives; a pick of another kind is no fill here (and is not booked).
         if (pick === undefined || vast === null) {
           s.metrics.outcomes.vast[Outcome.NoFill]! += 1;
           s.stats.countNoFill(r.slot);

@@ -27,8 +27,12 @@ const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
 /** No ad: an empty VAST document, as players expect. */
 export const NO_AD_VAST = `${XML_HEAD}<VAST version="4.2" xmlns="http://www.iab.com/VAST"/>`;
 
+/** Characters XML 1.0 cannot hold even escaped (C0 controls but tab, newline and return; U+FFFE, U+FFFF; lone surrogates). */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text for XML content or attributes: markup escaped, and what XML cannot hold replaced with U+FFFD (a creative name may have it). */
 export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
+  return s.replace(NOT_XML, '\uFFFD').replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
 }
 
 /** Seconds as VAST's HH:MM:SS.mmm. */

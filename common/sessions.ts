@@ -24,13 +24,24 @@ export interface Session {
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 /**
+ * What an ad beacon (lake `source` 'beacon': an impression, click or video event tracking
+ * recorded from the ad server's token) is to the session rules: activity that opens a session
+ * when none is, moves its last event, but leaves the type the gap rule looks at to the event
+ * before it, so a beacon fired after a background (or in an app whose sessions follow
+ * activity, below) does not keep a session open across a gap.
+ */
+export const SESSION_BEACON = '(beacon)';
+
+/**
  * The type an event has for the session rules. Events of apps instrumented with Segment-spec
  * SDKs (lake `source` 'segment') follow activity: any of them but an open or a close acts as
  * a background, so more than the timeout without events ends the session (at the last event
  * + timeout) and the next event starts one. Such apps mostly send no lifecycle events, and
- * without this a device's session would run from its first event to its last.
+ * without this a device's session would run from its first event to its last. Ad beacons are
+ * SESSION_BEACON whatever the app.
  */
 export function sessionType(type: string, source: string): string {
+  if (source === 'beacon') return SESSION_BEACON;
   return source === 'segment' && type !== 'app_open' && type !== 'app_close' ? 'app_background' : type;
 }
 
@@ -75,7 +86,7 @@ export function sessionizeInto(types: ArrayLike<string>, ts: ArrayLike<number>, 
       start = t;
     }
     last = t;
-    lastType = type;
+    if (type !== SESSION_BEACON) lastType = type;
   }
   if (open) out.push(first, start, last + timeoutMs, 0);
 }
@@ -111,6 +122,6 @@ export function stepSession(s: SessionState, type: string, t: number, timeoutMs:
     of = s.start;
   }
   s.last = t;
-  s.lastType = type;
+  if (type !== SESSION_BEACON) s.lastType = type;
   return of;
 }

@@ -101,7 +101,8 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   let seq = new Float64Array(1 << 14);
   let time = new Float64Array(1 << 14);
   let type = new Uint8Array(1 << 14);
-  let fromSegment = new Uint8Array(1 << 14);
+  /** Where a row came from, for the session rules: 0 an SDK upload, 1 a Segment-spec SDK, 2 an ad beacon. */
+  let fromSource = new Uint8Array(1 << 14);
   let tuple = new Int32Array(1 << 14);
   let ad = new Int32Array(1 << 14);
   // Custom events by dictionary ids: props JSON is parsed once per distinct text, not per event (1.9 s of 33 in the profile).
@@ -130,7 +131,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       [dev, tuple, ad] = [grow(dev, need), grow(tuple, need), grow(ad, need)];
       [seq, time] = [grow(seq, need), grow(time, need)];
       type = grow(type, need);
-      fromSegment = grow(fromSegment, need);
+      fromSource = grow(fromSource, need);
       [customName, customProps] = [grow(customName, need), grow(customProps, need)];
       const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
@@ -142,10 +143,10 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       // null props stay id 0, like ''; both mean no props.
       const propsIds = dictionaryIds(b.columns.get('props') as StrColumn, propsDict.dict, propsDict.names);
       const typeOf = typeDict.names.map((t) => TYPE_INDEX.get(t) ?? T_OTHER);
-      // Events of Segment-spec SDKs follow the activity session rule (common/sessions.ts, sessionType).
+      // Events of Segment-spec SDKs and ad beacons have session rules of their own (common/sessions.ts, sessionType).
       const src = b.columns.get('source') as StrColumn | undefined;
       const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
-      const srcSegment = srcDict.names.map((x) => (x === 'segment' ? 1 : 0));
+      const srcKind = srcDict.names.map((x) => (x === 'segment' ? 1 : x === 'beacon' ? 2 : 0));
       // Rows of one upload share their context: the tuple key is built only when an id changes.
       let prevT = -1;
       let prevA = 0;
@@ -191,7 +192,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
         seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
         time[n] = et.values[i]!;
         type[n] = ty;
-        fromSegment[n] = srcIds === null ? 0 : srcSegment[srcIds[i]!]!;
+        fromSource[n] = srcIds === null ? 0 : srcKind[srcIds[i]!]!;
         tuple[n] = prevT;
         ad[n] = prevA;
         customName[n] = nameIds[i]!;
@@ -271,7 +272,8 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
       const r = slice[i]!;
       const t = time[r]!;
       const typeName = EVENT_TYPE_COLUMNS[type[r]!] ?? 'other';
-      typeNames.push(fromSegment[r] === 1 ? sessionType(typeName, 'segment') : typeName);
+      const src = fromSource[r]!;
+      typeNames.push(src === 0 ? typeName : sessionType(typeName, src === 1 ? 'segment' : 'beacon'));
       times.push(t);
       const day = Math.floor(t / DAY_MS);
       if (!emit.has(day)) continue;

@@ -100,12 +100,12 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
       const devId = dictionaryIds(batch.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const platId = dictionaryIds(batch.columns.get('platform') as StrColumn, platDict.dict, platDict.names);
       const typeId = dictionaryIds(batch.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
-      // A row's type as the session rules see it: Segment-spec SDKs' events follow activity (common/sessions.ts, sessionType).
+      // A row's type as the session rules see it: Segment-spec SDKs' events and ad beacons have rules of their own (common/sessions.ts, sessionType).
       const src = batch.columns.get('source') as StrColumn | undefined;
       const srcId = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
-      const srcSegment = srcDict.names.map((x) => x === 'segment');
+      // Per source and type, the session type's id (most rows: an SDK's, the type as it is).
+      const bySource = srcDict.names.map((x) => typeDict.names.map((t) => sessionTypeId(sessionType(t, x))));
       const asIs = typeDict.names.map((t) => sessionTypeId(t));
-      const asSegment = typeDict.names.map((t) => sessionTypeId(sessionType(t, 'segment')));
       // A device's partition is hashed once, not per row.
       for (let d = devPart.length; d < devDict.names.length; d++) {
         murmur128String(devDict.names[d]!, h);
@@ -127,7 +127,7 @@ export async function dedupeApp(task: DedupeAppTask, lake: Lake): Promise<Dedupe
         rowOf[n] = base + i;
         seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
         time[n] = et.values[i]!;
-        typeOf[n] = srcId !== null && srcSegment[srcId[i]!] ? asSegment[typeId[i]!]! : asIs[typeId[i]!]!;
+        typeOf[n] = srcId !== null ? bySource[srcId[i]!]![typeId[i]!]! : asIs[typeId[i]!]!;
       }
       base += batch.rows;
     }

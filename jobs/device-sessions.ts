@@ -27,7 +27,7 @@
  *   with events in [a, b], to the last day a session starting in [a, b] has events, plus
  *   the timeout (an app_open that soon after the last event cuts the session short).
  */
-import { closedSession, stepSession, type SessionState } from '../common/sessions.js';
+import { closedSession, SESSION_BEACON, stepSession, type SessionState } from '../common/sessions.js';
 import { DAY_MS } from '../common/time.js';
 
 export interface SessionDays {
@@ -103,9 +103,13 @@ function bump(delta: Map<number, Map<number, number>>, day: number, start: numbe
 }
 
 /** The last of the events, as SessionDays keeps it. */
-export function lastEvent(ev: DeviceEvents): SessionDays['t'] {
+export function lastEvent(ev: DeviceEvents, before: 0 | 1 = 0): SessionDays['t'] {
   const n = ev.time.length - 1;
-  return [Number.isNaN(ev.seq[n]!) ? null : ev.seq[n]!, ev.time[n]!, ev.type[n] === 'app_background' ? 1 : 0];
+  // The type the gap rule sees: the last one that is not a beacon (sessions.ts, SESSION_BEACON), else the state's before these events.
+  let k = n;
+  while (k >= 0 && ev.type[k] === SESSION_BEACON) k--;
+  const bg = k < 0 ? before : ev.type[k] === 'app_background' ? 1 : 0;
+  return [Number.isNaN(ev.seq[n]!) ? null : ev.seq[n]!, ev.time[n]!, bg];
 }
 
 /**
@@ -124,7 +128,7 @@ export function appendDays(sd: SessionDays | undefined, ev: DeviceEvents, timeou
   const old = d.length;
   walkDays(s, ev, 0, ev.time.length, timeoutMs, d);
   for (let k = old; k < d.length; k += 3) if (d[k + 1]! < d[k]!) bump(delta, d[k]!, d[k + 1]!, 1);
-  return { d, t: lastEvent(ev) };
+  return { d, t: lastEvent(ev, sd?.t[2] === 1 ? 1 : 0) };
 }
 
 /** Index of the first entry of `d` on or after `day`. */

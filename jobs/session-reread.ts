@@ -40,10 +40,9 @@ export async function rewalk(lake: Lake, files: readonly { key: string; drops: U
     for (const b of readParquetColumns(await lake.get(f.key), COLUMNS, ['source'])) {
       const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
       const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
-      // Types as the session rules see them (Segment-spec SDKs' events follow activity: sessionType).
+      // Types as the session rules see them (Segment-spec SDKs' events and ad beacons: sessionType).
       const src = b.columns.get('source') as StrColumn | undefined;
       const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
-      const srcSegment = srcDict.names.map((x) => x === 'segment');
       const sq = b.columns.get('seq') as IntColumn;
       const et = b.columns.get('event_time') as IntColumn;
       for (let i = 0; i < b.rows; i++, fileRow++) {
@@ -58,7 +57,7 @@ export async function rewalk(lake: Lake, files: readonly { key: string; drops: U
         r.seq.push(sq.present[i] ? sq.values[i]! : Number.NaN);
         r.time.push(et.values[i]!);
         const typeName = typeDict.names[typeIds[i]!]!;
-        r.type.push(srcIds !== null && srcSegment[srcIds[i]!] ? sessionType(typeName, 'segment') : typeName);
+        r.type.push(srcIds === null ? typeName : sessionType(typeName, srcDict.names[srcIds[i]!]!));
       }
     }
     if (f.drops !== null && dropAt !== f.drops.length) throw new JobError('JOB_ERR_STATE_CORRUPT', `${f.key}: its drop list names rows past the end of the file`);

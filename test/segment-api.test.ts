@@ -73,11 +73,27 @@ describe('the Segment HTTP API on tracking', () => {
 
   it('maps the lifecycle events onto app_open and app_background, and a single-message route onto its type', async () => {
     const before = storedEvents(join(dir, 'tracking', 'segments')).length;
-    for (const event of ['Application Opened', 'Application Backgrounded']) assert.equal((await send('/v1/track', { userId: 'u9', event, timestamp: now() })).json.accepted, 1);
-    assert.equal((await send('/v1/identify', { userId: 'u9', traits: { email: 'x@example.com' }, timestamp: now() })).json.accepted, 1);
+    for (const event of ['Application Opened', 'Application Backgrounded']) assert.equal((await send('/v1/track', { messageId: `life-${event}`, userId: 'u9', event, timestamp: now() })).json.accepted, 1);
+    assert.equal((await send('/v1/identify', { messageId: 'id-1', userId: 'u9', traits: { email: 'x@example.com' }, timestamp: now() })).json.accepted, 1);
     const stored = storedEvents(join(dir, 'tracking', 'segments')).slice(before) as Record<string, any>[];
     assert.deepEqual(stored.map((e) => [e.type, e.name ?? null]), [['app_open', null], ['app_background', null], ['custom', 'identify']]);
     assert.equal(JSON.stringify(stored[2]).includes('example.com'), false, 'traits are not kept');
+  });
+
+  it('refuses a message without a messageId, and a property named like an Object.prototype member, as the native route would', async () => {
+    const r = await send('/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'u', event: 'No Id', timestamp: now() },
+        { type: 'track', messageId: 'p-1', userId: 'u', event: 'Proto', properties: JSON.parse('{"__proto__": {"x": 1}, "ok": 1}'), timestamp: now() },
+        { type: 'track', messageId: 'p-2', userId: 'u', event: 'Fine', timestamp: now() },
+      ],
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.rejected.map((x: { index: number; code: string; field: string }) => [x.index, x.code]), [[0, 'EVT_MISSING_FIELD'], [1, 'EVT_RESERVED_NAME']]);
+    assert.equal(r.json.rejected[0].field, 'messageId');
+    const empty = await fetch(`${t.url}/v1/batch`, { method: 'POST', headers: auth('wk_1') });
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as { code: string }).code, 'TRK_ERR_BAD_BODY');
   });
 
   it('answers 400 TRK_ERR_NO_VALID_EVENTS with every reason when no message is valid, and stores nothing', async () => {

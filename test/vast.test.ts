@@ -59,7 +59,14 @@ describe('video ads as VAST 4', () => {
       id: 'li_v', campaign_id: 'cmp_v', name: 'preroll', start_at: now - DAY_MS, end_at: now + DAY_MS, status: 'active', goal_type: 'impressions', goal: 1000,
       delivery: 'asap', country_split: null, targeting: '', cap_count: 1, cap_window_ms: DAY_MS, price_model: 'cpm', price_micros: 20_000_000, slot_ids: [],
     });
-    await store.createCreative({ id: 'cr_v', line_item_id: 'li_v', name: 'Spring <15s> & more', kind: 'video', size: '640x360', payload: JSON.stringify({ media_url: MEDIA, duration_s: 15 }), click_url: 'https://adv.example/spring', weight: 1 });
+    await store.createCreative({ id: 'cr_v', line_item_id: 'li_v', name: 'Spring <15s> & more\u0001', kind: 'video', size: '640x360', payload: JSON.stringify({ media_url: MEDIA, duration_s: 15 }), click_url: 'https://adv.example/spring', weight: 1 });
+    // A display campaign of higher priority on the same slot size: /v1/vast must pass it by for the video.
+    await store.createCampaign({ id: 'cmp_img', advertiser_id: 'adv_v', name: 'Banner', start_at: now - DAY_MS, end_at: now + DAY_MS, status: 'active', budget_micros: 0, priority: 9, exclusion_labels: [] });
+    await store.createLineItem({
+      id: 'li_img', campaign_id: 'cmp_img', name: 'big banner', start_at: now - DAY_MS, end_at: now + DAY_MS, status: 'active', goal_type: 'impressions', goal: 1000,
+      delivery: 'asap', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, price_model: 'cpm', price_micros: 20_000_000, slot_ids: [],
+    });
+    await store.createCreative({ id: 'cr_img', line_item_id: 'li_img', name: 'banner', kind: 'image', size: '640x360', payload: 'https://cdn.example/b.png', click_url: 'https://adv.example', weight: 1 });
     tracking = await startTestTracking({ beaconSecret: SECRET, appKeysFromStore: false, lakeDir, dataDir: join(dir, 'tracking') });
     ads = await startAdServer(
       { host: '127.0.0.1', port: 0, trackingUrl: tracking.url, beaconSecret: SECRET, decisionTtlSeconds: 600, reloadIntervalMs: 60_000, planIntervalMs: 600_000, capMaxDevices: 10_000, maxAds: 5, prefetchMaxDays: 7 },
@@ -88,7 +95,7 @@ describe('video ads as VAST 4', () => {
       assert.equal(creative.duration, 15);
       assert.equal(creative.mediaFiles[0]!.fileURL, MEDIA);
       assert.equal(creative.mediaFiles[0]!.width, 640);
-      assert.equal(ad.title, 'Spring <15s> & more', 'text is escaped in the XML and read back whole');
+      assert.equal(ad.title, 'Spring <15s> & more\uFFFD', 'text is escaped in the XML and read back whole; a character XML cannot hold is replaced');
       asBrowser(() => {
         const tracker = new VASTTracker(client, ad, creative);
         tracker.trackImpression();
@@ -96,6 +103,9 @@ describe('video ads as VAST 4', () => {
         if (watched === 15) tracker.complete();
       });
     }
+    // The display ad still wins /v1/ad on the same slot.
+    const display = (await (await fetch(`${ads.url}/v1/ad?app=app_v&slot=slot_pre&device=tv-9&platform=android`)).json()) as { ads: { kind: string }[] };
+    assert.equal(display.ads[0]!.kind, 'image');
     const answers = await Promise.all(fired);
     assert.deepEqual([...new Set(answers.map((r) => r.status))], [204], 'tracking took every beacon');
     // A full view fires the impression and five events (start, three quartiles, complete); the third viewer's, the impression and three.

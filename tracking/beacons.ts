@@ -15,14 +15,21 @@ export type BeaconOutcome = { ok: true; frame: Buffer; decision: Decision } | { 
  */
 export class BeaconChecker {
   private readonly seen: LRUCache<string, true>;
+  /** Video events in a memory of their own: five a played ad would otherwise push impressions out (and a replayed impression would count toward pacing again). */
+  private readonly seenVideo: LRUCache<string, true>;
 
   constructor(private readonly secret: string, maxRemembered = 1_000_000) {
     this.seen = new LRUCache<string, true>({ max: maxRemembered, ttlAutopurge: false });
+    this.seenVideo = new LRUCache<string, true>({ max: maxRemembered, ttlAutopurge: false });
+  }
+
+  private memory(kind: BeaconKind): LRUCache<string, true> {
+    return kind === 'impression' || kind === 'click' ? this.seen : this.seenVideo;
   }
 
   /** Forgets a beacon whose write failed, so the client's retry is not taken for a replay. */
   forget(kind: BeaconKind, decisionId: string): void {
-    this.seen.delete(`${kind}:${decisionId}`);
+    this.memory(kind).delete(`${kind}:${decisionId}`);
   }
 
   /** Marked as seen at once, so two concurrent copies cannot both count; `forget` undoes it. */
@@ -33,8 +40,9 @@ export class BeaconChecker {
     const x = v.decision;
     if (!isSafeString(x.d) || !isSafeString(x.app) || !isSafeString(x.slot) || !isSafeString(x.campaign) || !isSafeString(x.creative) || !isSafeString(x.line_item ?? '') || !isSafeString(x.device ?? '')) return { ok: false, reason: 'malformed' };
     const key = `${kind}:${v.decision.d}`;
-    if (this.seen.has(key)) return { ok: false, reason: 'replayed' };
-    this.seen.set(key, true, { ttl: Math.max(1, v.decision.exp - now) });
+    const seen = this.memory(kind);
+    if (seen.has(key)) return { ok: false, reason: 'replayed' };
+    seen.set(key, true, { ttl: Math.max(1, v.decision.exp - now) });
     const d = v.decision;
     const event = {
       event_id: `beacon:${kind}:${d.d}`,

@@ -1,7 +1,7 @@
 /**
  * Segment-spec messages (what Segment's and RudderStack's SDKs send to `/v1/batch`, `/v1/track`,
  * ...) mapped onto Sluice's event contract, one event per message:
- * - `messageId` is the event_id (the dedupe id: a retried message is a duplicate);
+ * - `messageId` is the event_id (the dedupe id: a retried message is a duplicate), and required;
  * - the device is `context.device.id`, else `anonymousId`, else `userId`;
  * - `context.os` / `app` / `device` / `screen` / `locale` / `location` fill the device context
  *   where their values fit Sluice's patterns (a value that does not fit is left out, not refused);
@@ -60,15 +60,16 @@ function time(v: unknown): number | undefined {
 
 /** Properties as flat props (see the file comment); undefined when there are none. */
 function props(p: unknown, extra: Obj | null): Obj | undefined {
+  // No prototype: a property named __proto__ stays a key, and the validator refuses it as on the native route.
   let out: Obj | undefined;
   if (isObj(p)) {
     for (const k of Object.keys(p)) {
       const v = p[k];
       if (v === undefined || v === null) continue;
-      (out ??= {})[k] = typeof v === 'string' || typeof v === 'number' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+      (out ??= Object.create(null) as Obj)[k] = typeof v === 'string' || typeof v === 'number' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v);
     }
   }
-  if (extra) for (const k of Object.keys(extra)) if (extra[k] !== undefined) (out ??= {})[k] = extra[k];
+  if (extra) for (const k of Object.keys(extra)) if (extra[k] !== undefined) (out ??= Object.create(null) as Obj)[k] = extra[k];
   return out;
 }
 
@@ -105,6 +106,8 @@ function mapMessage(m: unknown, route: SegmentType | null, batchCtx: Obj, batchS
   const device = isObj(ctx.device) ? ctx.device : {};
   const deviceId = idText(device.id) ?? idText(m.anonymousId) ?? idText(m.userId);
   if (deviceId === undefined) return new Refusal(RejectCode.MISSING_FIELD, 'anonymousId', 'a message needs an anonymousId or a userId (or context.device.id)');
+  // The dedupe id: without it a retried message (no seq, and a receipt time when it has no timestamp) could not be told from a new one.
+  if (idText(m.messageId) === undefined) return new Refusal(RejectCode.MISSING_FIELD, 'messageId', 'a message needs its messageId (the SDKs set one): it is how a retried message is known');
   const ts = time(m.timestamp) ?? time(m.originalTimestamp) ?? receivedAt;
   if (Number.isNaN(ts)) return new Refusal(RejectCode.BAD_VALUE, 'timestamp', `timestamp ${JSON.stringify(m.timestamp)?.slice(0, 40)} is not an ISO-8601 time`);
   const sentAt = time(m.sentAt) ?? batchSentAt;

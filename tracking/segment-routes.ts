@@ -29,6 +29,11 @@ export interface SegmentRouteOptions {
   maxBodyBytes: number;
 }
 
+/** The metric label of a content-encoding: a fixed set, whatever a client sends. */
+export function encodingLabel(v: string | undefined): string {
+  return v === undefined || v === 'identity' ? 'identity' : v === 'gzip' ? 'gzip' : 'other';
+}
+
 /** The basic-auth user of an Authorization header (Segment's SDKs send `writeKey:`), or undefined. */
 function basicUser(header: string | undefined): string | undefined {
   if (typeof header !== 'string' || !/^basic /i.test(header)) return undefined;
@@ -49,18 +54,26 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
   const handle = (route: SegmentType | null) => async (req: FastifyRequest, reply: FastifyReply) => {
     const t0 = performance.now();
     const receivedAt = Date.now();
-    const raw = req.body as Buffer;
+    const raw = req.body as Buffer | undefined;
+    if (!Buffer.isBuffer(raw) || raw.length === 0) throw new TrackingError(E.BAD_BODY, 'the body is empty', 400);
     const headerKey = basicUser(req.headers.authorization);
+    // A key in the header is checked before any byte of the body is inflated or parsed, as on the native route.
+    const appOf = (key: string): string => {
+      if (!o.appKeys.enforcing) return key;
+      const app = o.appKeys.appOf(key);
+      if (app === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key', 401);
+      return app;
+    };
+    let appId = headerKey === undefined ? undefined : appOf(headerKey);
     o.limit(req, headerKey);
-    m.bodyBytes.inc({ encoding: req.headers['content-encoding'] ?? 'identity' }, raw.length);
+    m.bodyBytes.inc({ encoding: encodingLabel(req.headers['content-encoding']) }, raw.length);
     const { body } = await parseBody(raw, req.headers['content-encoding'], o.limits);
-    const bodyKey = typeof body === 'object' && body !== null && typeof (body as { writeKey?: unknown }).writeKey === 'string' ? (body as { writeKey: string }).writeKey : undefined;
-    const writeKey = headerKey ?? (bodyKey === '' ? undefined : bodyKey);
-    if (writeKey === undefined) throw new TrackingError(E.BAD_APP_KEY, 'missing write key: send it as the basic-auth user (as the Segment and RudderStack SDKs do)', 401);
-    let appId: string | undefined = writeKey;
-    if (o.appKeys.enforcing) {
-      appId = o.appKeys.appOf(writeKey);
-      if (appId === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key', 401);
+    if (appId === undefined) {
+      // The Segment SDKs also put the write key in the body: then it is checked, and rate-limited, once the body is read.
+      const bodyKey = typeof body === 'object' && body !== null && typeof (body as { writeKey?: unknown }).writeKey === 'string' ? (body as { writeKey: string }).writeKey : '';
+      if (bodyKey === '') throw new TrackingError(E.BAD_APP_KEY, 'missing write key: send it as the basic-auth user (as the Segment and RudderStack SDKs do)', 401);
+      appId = appOf(bodyKey);
+      o.limit(req, bodyKey);
     }
     const mapped = mapSegmentBody(body, route, appId, receivedAt);
     if (typeof mapped === 'string') throw new TrackingError(E.BAD_BODY, mapped, 400);

@@ -9,7 +9,7 @@ import type { TrackingMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SegmentLog } from './segment-log.js';
 import { LiveRing } from './live.js';
-import { addSegmentRoutes } from './segment-routes.js';
+import { addSegmentRoutes, encodingLabel } from './segment-routes.js';
 import { VIDEO_EVENTS } from '../common/video-payload.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Shipper } from './shipper.js';
@@ -146,7 +146,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
       if (appId === undefined) throw new TrackingError(E.BAD_APP_KEY, appKey ? 'unknown app key' : 'missing X-Sluice-App-Key header', 401);
     }
     const raw = req.body as Buffer;
-    m.bodyBytes.inc({ encoding: req.headers['content-encoding'] ?? 'identity' }, raw.length);
+    m.bodyBytes.inc({ encoding: encodingLabel(req.headers['content-encoding']) }, raw.length);
     let result;
     try {
       result = await ingestUpload(raw, req.headers['content-encoding'], receivedAt, appId, o.limits);
@@ -198,6 +198,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   app.get('/v1/b/vid', async (req: FastifyRequest<{ Querystring: { t?: string; e?: string } }>, reply: FastifyReply) => {
     const handler = videoBeacons.get(req.query.e ?? '');
     if (handler === undefined) {
+      limit(req, undefined);
       m.beacons.inc({ kind: 'video', outcome: 'malformed' });
       throw new TrackingError(E.BAD_BEACON, `the video beacon needs ?e= one of ${VIDEO_EVENTS.join(', ')}`, 400);
     }
