@@ -223,7 +223,7 @@ describe('ad server security', () => {
 
   test('decides nothing on the raw URL: disguised paths answer 404 from the catch-all route', async () => {
     const qs = new URLSearchParams({ app: APP, slot: SLOT_FIT, device: 'disguised' }).toString();
-    for (const path of ['/v1/%61d', '/V1/AD', '/v1//ad', '/v1/x/../ad', '/v1/./ad', '/v1/ad%2f', '/%2fv1/ad', '/v1/ads/prefetch/', '/healthz/../v1/ad']) {
+    for (const path of ['/v1/%61d', '/V1/AD', '/v1//ad', '/v1/x/../ad', '/v1/./ad', '/v1/ad%2f', '/%2fv1/ad', '/v1/ads/prefetch/', '/healthz/../v1/ad', '/v1/%76ast', '/V1/VAST', '/v1//vast', '/v1/vast/']) {
       const r = await rawGet(ads.port, `${path}?${qs}`);
       assert.equal(r.status, 404, path);
       assert.equal((JSON.parse(r.body) as { code: string }).code, 'ADS_ERR_NOT_FOUND', path);

@@ -302,6 +302,12 @@ describe('tracking under disguised paths', () => {
       const r = await rawRequest(t.url, 'POST', v.path, {}, body);
       assert.ok(r.status === 401 || r.status === 404, `${v.kind} ${v.path}: ${r.status} ${r.body}`);
     }
+    // The Segment route: a batch without a write key is refused (401), and under a disguised path not found (404).
+    const segBody = JSON.stringify({ batch: [{ type: 'track', messageId: 'm-d', userId: 'u', event: 'E' }] });
+    for (const v of disguise('/v1/batch')) {
+      const r = await rawRequest(t.url, 'POST', v.path, {}, segBody);
+      assert.ok(r.status === 401 || r.status === 404, `${v.kind} ${v.path}: ${r.status} ${r.body}`);
+    }
     for (const v of disguise('/v1/live?since=0')) {
       const r = await rawRequest(t.url, 'GET', v.path);
       assert.equal(r.status, 404, `${v.kind} ${v.path}: ${r.status} ${r.body}`);
