@@ -51,6 +51,17 @@ function byMessage(mapped: readonly RejectedEvent[], native: readonly RejectedEv
 
 export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): void {
   const m = o.metrics;
+  // Helpers made once, not per request.
+  const appOf = (key: string): string => {
+    if (!o.appKeys.enforcing) return key;
+    const app = o.appKeys.appOf(key);
+    if (app === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key', 401);
+    return app;
+  };
+  const refuse = (rejected: RejectedEvent[]): never => {
+    for (const r of rejected) m.eventsRejected.inc({ reason: r.code });
+    throw new TrackingError(E.NO_VALID_EVENTS, 'no message in the batch is valid; nothing was stored', 400, { rejected });
+  };
   const handle = (route: SegmentType | null) => async (req: FastifyRequest, reply: FastifyReply) => {
     const t0 = performance.now();
     const receivedAt = Date.now();
@@ -58,12 +69,6 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
     if (!Buffer.isBuffer(raw) || raw.length === 0) throw new TrackingError(E.BAD_BODY, 'the body is empty', 400);
     const headerKey = basicUser(req.headers.authorization);
     // A key in the header is checked before any byte of the body is inflated or parsed, as on the native route.
-    const appOf = (key: string): string => {
-      if (!o.appKeys.enforcing) return key;
-      const app = o.appKeys.appOf(key);
-      if (app === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key', 401);
-      return app;
-    };
     let appId = headerKey === undefined ? undefined : appOf(headerKey);
     o.limit(req, headerKey);
     m.bodyBytes.inc({ encoding: encodingLabel(req.headers['content-encoding']) }, raw.length);
@@ -78,10 +83,6 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
     const mapped = mapSegmentBody(body, route, appId, receivedAt);
     if (typeof mapped === 'string') throw new TrackingError(E.BAD_BODY, mapped, 400);
     if (mapped.messages > o.limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${o.limits.maxEvents} messages; this one has ${mapped.messages}; split it`, 413);
-    const refuse = (rejected: RejectedEvent[]): never => {
-      for (const r of rejected) m.eventsRejected.inc({ reason: r.code });
-      throw new TrackingError(E.NO_VALID_EVENTS, 'no message in the batch is valid; nothing was stored', 400, { rejected });
-    };
     if (mapped.events.length === 0) refuse(mapped.rejected);
     let result: IngestResult;
     try {
