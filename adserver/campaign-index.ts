@@ -9,13 +9,13 @@ import { PacingUnit } from './pacing.js';
 
 /** A line item ready to serve in one slot: everything precomputed at build time. */
 /** A video creative's VAST parts, flattened; null when it cannot be VAST (not a video, or a payload written before it was checked). */
-/** The video creatives among `fit` (by index) with cumulative weights, or null when there are none. */
-function videoWeights(fit: readonly Creative[], campaignId: string, lineItemId: string): { at: number[]; cum: number[] } | null {
+/** The video creatives among `fit` (by index; `vast` their parts as the candidate keeps them) with cumulative weights, or null when there are none. */
+function videoWeights(fit: readonly Creative[], vast: readonly (VastCreative | null)[]): { at: number[]; cum: number[] } | null {
   const at: number[] = [];
   const cum: number[] = [];
   let w = 0;
   fit.forEach((c, k) => {
-    if (vastOf(c, campaignId, lineItemId) === null) return;
+    if (vast[k] === null) return;
     at.push(k);
     cum.push((w += c.weight));
   });
@@ -180,6 +180,8 @@ export class CampaignIndex {
             tails.push(tail);
           }
           let w = 0;
+          // Each creative's VAST parts are made once, for its entry and the video weights alike.
+          const vast = fit.map((c) => vastOf(c, cmp.id, li.id));
           cand = fit.length === 0 ? null : {
             idx, lineItemId: li.id, campaignId: cmp.id, priority: cmp.priority, start: Math.max(li.start_at, cmp.start_at), end: Math.min(li.end_at, cmp.end_at),
             testId, capCount: li.cap_count, capWindowMs: li.cap_window_ms, exclusion: cmp.exclusion_labels,
@@ -191,11 +193,11 @@ export class CampaignIndex {
                 tokenTail: flatString(tail),
                 tokenTailUrl: flatString(tail.replace(/%/g, '%25')),
                 json: flatString(JSON.stringify({ line_item_id: li.id, campaign_id: cmp.id, creative_id: c.id, kind: c.kind, size: c.size, payload: c.payload, click_url: c.click_url }).slice(0, -1)),
-                vast: vastOf(c, cmp.id, li.id),
+                vast: vast[k] ?? null,
               };
             }),
             cumWeights: fit.map((c) => (w += c.weight)),
-            video: videoWeights(fit, cmp.id, li.id),
+            video: videoWeights(fit, vast),
             unit, byCountry,
           };
           bySize.set(entry.slot.size, cand);
