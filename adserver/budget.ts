@@ -30,7 +30,7 @@ export function budgetSince(m: BudgetModel): number | null {
 }
 
 /** Spend per campaign in micros, of the delivered counts per line item (from the flight start on) at `now`. */
-export function campaignSpend(m: BudgetModel, delivered: ReadonlyMap<string, { impressions: number; clicks: number }>, now: number): Map<string, number> {
+function campaignSpend(m: BudgetModel, delivered: ReadonlyMap<string, { impressions: number; clicks: number }>, now: number): Map<string, number> {
   const spend = new Map<string, number>();
   for (const li of m.line_items) {
     const d = delivered.get(li.id);

@@ -11,10 +11,10 @@ export const WHY_NOT_NAMES = ['targeting', 'capped', 'paced_out', 'outside_fligh
  * was turned away (no line item at all, all outside their flight, all off target, all capped for
  * the device, all paced out or done). One reason per unfilled request.
  */
-export const NoFill = { NoLineItems: 0, OutsideFlight: 1, Targeting: 2, Capped: 3, PacedOut: 4 } as const;
+const NoFill = { NoLineItems: 0, OutsideFlight: 1, Targeting: 2, Capped: 3, PacedOut: 4 } as const;
 export const NO_FILL_NAMES = ['no_line_items', 'outside_flight', 'targeting', 'capped', 'paced_out'] as const;
 /** Slots counted one by one for no-fill reasons; past that many, they share the label `_other` (bounded cardinality). */
-export const MAX_NO_FILL_SLOTS = 1000;
+const MAX_NO_FILL_SLOTS = 1000;
 
 export interface AdRequest {
   app: string;

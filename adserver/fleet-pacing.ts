@@ -25,7 +25,7 @@ import type { PacingUnit } from './pacing.js';
 
 export type FleetDeliveryStore = Pick<FleetStore, 'publishAdUnits' | 'fleetDelivery' | 'pruneFleet'>;
 
-export interface FleetPacingOptions {
+interface FleetPacingOptions {
   /** Unique to this process's life (a restart is a new node). */
   nodeId: string;
   leaseMs: number;
@@ -36,7 +36,7 @@ export interface FleetPacingOptions {
 }
 
 /** The fleet's delivered and pending counts for one unit (see the module comment). */
-export function fleetCounts(snap: FleetSnapshot, key: string, countImpressions: boolean): { delivered: number; pending: number } {
+function fleetCounts(snap: FleetSnapshot, key: string, countImpressions: boolean): { delivered: number; pending: number } {
   const u = snap.units.get(key);
   if (!countImpressions || key.includes('|')) return { delivered: u?.decided ?? 0, pending: 0 };
   const imp = snap.impressions.get(key);

@@ -3,7 +3,7 @@
  * for the common device that saw one capped line item (parallel arrays were four objects, and
  * every new device's record survives young-generation collection: fewer objects, shorter pauses).
  */
-export interface DeviceCaps {
+interface DeviceCaps {
   /** The line item's id (stable across index rebuilds, unlike positions). */
   li: string;
   count: number;

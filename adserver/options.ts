@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { storeSchema, refineStore } from '../store/options.js';
 
-export const adserverSchema = Type.Object({
+const adserverSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all)' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8082, description: 'port of the ad server (0 picks a free one)' }),
   trackingUrl: Type.String({ default: 'http://127.0.0.1:8081', description: 'base URL of the tracking tier, for impression and click beacon URLs' }),

@@ -3,10 +3,8 @@ import type { DeliveryMode } from '../store/model.js';
 import { pendingUntil } from '../common/decision-token.js';
 import { targetShare } from '../common/pacing-curve.js';
 
-export { targetShare };
-
 /** What the fleet told at the last plan about one unit (adserver/fleet-pacing.ts). */
-export interface FleetView {
+interface FleetView {
   /** Delivered across the fleet when the plan read it: impressions (or every decision, when decisions count). */
   delivered: number;
   /** Decisions across the fleet still waiting for their impression (0 when decisions count). */

@@ -13,9 +13,9 @@ const KNOWN = new Set(['app', 'slot', 'device', 'platform', 'os', 'app_version',
  * app_version 32, device_model and region 64) and custom props (64 keys of 64, values of 256).
  */
 /** uWebSockets.js itself drops a request whose head passes 4 KiB when it comes in more than one read. */
-export const QUERY_MAX_CHARS = 4096;
-export const FIELD_MAX = { device: DEVICE_ID_MAX_CHARS, app: ID_MAX_CHARS, slot: ID_MAX_CHARS, os: 32, app_version: 32, model: 64, region: 64 } as const;
-export const KV_MAX = { count: 64, key: 64, value: 256 } as const;
+const QUERY_MAX_CHARS = 4096;
+const FIELD_MAX = { device: DEVICE_ID_MAX_CHARS, app: ID_MAX_CHARS, slot: ID_MAX_CHARS, os: 32, app_version: 32, model: 64, region: 64 } as const;
+const KV_MAX = { count: 64, key: 64, value: 256 } as const;
 
 function tooLong(field: string, max: number, got: number): AdServerError {
   // The length only: the value may be personal (a device id) and is not echoed.
@@ -34,7 +34,7 @@ function decode(s: string): string {
 
 /** Parses a raw query string (without '?') into pairs: cheaper than URLSearchParams on the hot path. */
 export function parseQuery(q: string): Record<string, string> {
-  if (q.length > QUERY_MAX_CHARS) throw new AdServerError(AdErrorCode.QUERY_TOO_LONG, `the query string must be at most ${QUERY_MAX_CHARS} characters, got ${q.length}`, 414);
+  if (q.length > QUERY_MAX_CHARS) throw new AdServerError(AdErrorCode.QUERY_TOO_LONG, `the query string must be at most ${QUERY_MAX_CHARS} characters, got ${q.length}`);
   const out: Record<string, string> = {};
   let i = 0;
   while (i < q.length) {

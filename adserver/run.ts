@@ -21,7 +21,7 @@ export interface AdStore extends Partial<FleetDeliveryStore> {
   getSlot(id: string): Promise<Slot | undefined>;
 }
 
-export interface AdServerOptions {
+interface AdServerOptions {
   host: string;
   port: number;
   trackingUrl: string;

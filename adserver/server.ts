@@ -2,10 +2,11 @@ import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
 import type { CampaignIndex } from './campaign-index.js';
 import { book, decide, type DecisionStats } from './decide.js';
-import { AdServerError } from './errors.js';
+import { AdErrorCode, AdServerError } from './errors.js';
+import { errorBody } from '../common/error-codes.js';
 import type { FrequencyCaps } from './frequency-caps.js';
 import { answerJson, type AnswerOptions } from './answer.js';
-import { AdMetrics, Outcome } from './metrics.js';
+import { type AdMetrics, Outcome } from './metrics.js';
 import { parseAdRequest, parseQuery } from './request.js';
 import { NO_AD_VAST, vastXml } from './vast.js';
 import { DAY_MS } from '../common/time.js';
@@ -27,6 +28,9 @@ export interface AdServerState {
 }
 
 const JSON_TYPE = 'application/json';
+// Made once: these answers never change.
+const INTERNAL_BODY = JSON.stringify(errorBody(500, AdErrorCode.INTERNAL, 'internal error'));
+const NOT_FOUND_BODY = JSON.stringify(errorBody(404, AdErrorCode.NOT_FOUND, 'no such route'));
 const XML_TYPE = 'application/xml; charset=utf-8';
 
 /** uWS wants the whole status line: "414 URI Too Long". */
@@ -37,11 +41,11 @@ function statusLine(code: number): string {
 function fail(res: uWS.HttpResponse, err: unknown, s: AdServerState, route: 'ad' | 'prefetch' | 'vast'): void {
   if (err instanceof AdServerError) {
     s.metrics.outcomes[route][err.statusCode < 500 ? Outcome.BadRequest : Outcome.Error]! += 1;
-    res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', JSON_TYPE).end(JSON.stringify({ code: err.code, message: err.message }));
+    res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', JSON_TYPE).end(JSON.stringify(errorBody(err.statusCode, err.code, err.message)));
     return;
   }
   s.metrics.outcomes[route][Outcome.Error]! += 1;
-  res.writeStatus('500 Internal Server Error').writeHeader('content-type', JSON_TYPE).end('{"code":"ADS_ERR_INTERNAL","message":"internal error"}');
+  res.writeStatus('500 Internal Server Error').writeHeader('content-type', JSON_TYPE).end(INTERNAL_BODY);
 }
 
 /**
@@ -116,7 +120,7 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
       const q = parseQuery(req.getQuery() ?? '');
       const r = parseAdRequest(q, now, 1);
       const days = q.days ? Number(q.days) : 3;
-      if (!Number.isInteger(days) || days < 1 || days > s.prefetchMaxDays) throw new AdServerError('ADS_ERR_BAD_REQUEST', `days must be a whole number from 1 to ${s.prefetchMaxDays}`);
+      if (!Number.isInteger(days) || days < 1 || days > s.prefetchMaxDays) throw new AdServerError(AdErrorCode.BAD_REQUEST, `days must be a whole number from 1 to ${s.prefetchMaxDays}`);
       const entry = s.index.slots.get(r.slot);
       if (entry === undefined || entry.app.id !== r.app) {
         s.metrics.outcomes.prefetch[Outcome.UnknownSlot]! += 1;
@@ -168,7 +172,7 @@ export function buildAdApp(s: AdServerState): uWS.TemplatedApp {
   });
 
   app.any('/*', (res) => {
-    res.writeStatus('404 Not Found').writeHeader('content-type', JSON_TYPE).end('{"code":"ADS_ERR_NOT_FOUND","message":"no such route"}');
+    res.writeStatus('404 Not Found').writeHeader('content-type', JSON_TYPE).end(NOT_FOUND_BODY);
   });
   return app;
 }

@@ -31,7 +31,7 @@ export const NO_AD_VAST = `${XML_HEAD}<VAST version="4.2" xmlns="http://www.iab.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Text for XML content or attributes: markup escaped, and what XML cannot hold replaced with U+FFFD (a creative name may have it). */
-export function xmlEscape(s: string): string {
+function xmlEscape(s: string): string {
   return s.replace(NOT_XML, '\uFFFD').replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
 }
 

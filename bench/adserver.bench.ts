@@ -23,6 +23,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { seedCampaignModel } from '../store/seed.js';
 import { adFixture } from './adserver-fixture.js';
 import { ensureTool } from './ensure-tool.js';
+import type { TargetingContext } from '../common/targeting/request-context.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, 'line-items': { type: 'string', default: '10000' }, slots: { type: 'string', default: '1000' }, profile: { type: 'string', default: '' } } });
 const seconds = Number(values.seconds);
@@ -57,7 +58,7 @@ planAll(pacing.values(), Date.now(), 0, 60_000);
 const caps = new FrequencyCaps(2_000_000);
 const stats = new DecisionStats();
 stats.resize(ix.lineItems.length);
-const ctxs: import('../common/targeting/request-context.js').TargetingContext[] = [
+const ctxs: TargetingContext[] = [
   { platform: 'ios', os_version: '17.1', app_version: '1.0', device_model: 'iPhone16,1', screen_w: 1179, screen_h: 2556, country: 'US', region: 'CA', kv: { genre: 'puzzle' }, hour: 12, weekday: 'mon' },
   { platform: 'android', os_version: '14', app_version: '1.0', device_model: 'SM-S921B', screen_w: 1080, screen_h: 2340, country: 'DE', region: 'BE', kv: {}, hour: 20, weekday: 'sat' },
 ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SluiceError } from '../common/errors.js';
+import { CliError, SluiceError } from '../common/errors.js';
 import { optionsHelp, optionsMarkdown, type CommandSpec } from '../common/config.js';
 import { simSpec } from '../sdk-mock/options.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
       const text = readFileSync(file, 'utf8');
       const start = text.indexOf(OPTIONS_START);
       const end = text.indexOf(OPTIONS_END);
-      if (start < 0 || end < start) throw new SluiceError('CLI_ERR_NO_MARKERS', `${file} has no ${OPTIONS_START} ... ${OPTIONS_END} markers`, 2);
+      if (start < 0 || end < start) throw new CliError('CLI_ERR_NO_MARKERS', `${file} has no ${OPTIONS_START} ... ${OPTIONS_END} markers`);
       writeFileSync(file, text.slice(0, start + OPTIONS_START.length) + '\n' + md + text.slice(end));
       console.log(`updated the option tables in ${file}`);
       return;
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
   const cmd = commands[name];
   if (!cmd) {
     const why = NOT_YET.includes(name) ? `'${name}' is not built yet` : `unknown command '${name}'`;
-    throw new SluiceError('CLI_ERR_UNKNOWN_COMMAND', `${why}\n\n${usage()}`, 2);
+    throw new CliError('CLI_ERR_UNKNOWN_COMMAND', `${why}\n\n${usage()}`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(optionsHelp(cmd.spec));
@@ -80,7 +80,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   // One clear message, no stack, for errors we raised on purpose (bad config, bad command).
   if (err instanceof SluiceError) {
     console.error(`sluice: ${err.message}`);
-    process.exitCode = err.statusCode === 2 ? 2 : 1;
+    process.exitCode = err.code.startsWith('CLI_ERR_') ? 2 : 1;
   } else {
     console.error(err);
     process.exitCode = 1;

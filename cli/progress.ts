@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 
 /** A progress bar on stderr when it is a terminal and wanted; otherwise nothing. */
-export interface Progress {
+interface Progress {
   update(done: number, extra: Record<string, string | number>): void;
   stop(): void;
 }

@@ -13,7 +13,7 @@ export interface CommandSpec<T extends TObject = TObject> {
   positionals?: number;
 }
 
-export type Config<T extends TObject> = Readonly<Static<T>> & { readonly positionals: readonly string[] };
+type Config<T extends TObject> = Readonly<Static<T>> & { readonly positionals: readonly string[] };
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const envName = (key: string): string => `SLUICE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -44,7 +44,7 @@ function escapeFrom(s: string, name: boolean): string {
 }
 
 /** One string part of a key, escaped (see above); ids are nearly always plain, so one regex test is all they cost. */
-export function keyPart(s: string): string {
+function keyPart(s: string): string {
   return SPECIAL.test(s) ? escapeFrom(s, false) : s;
 }
 

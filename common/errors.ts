@@ -1,30 +1,40 @@
+import { ERRORS, type CodeOf, type ErrorCode } from './error-codes.js';
+
 /**
- * Errors of the shared ground. Every tier has its own errors.ts built on SluiceError:
- * a stable code that tests and clients match on, a message for people, an HTTP status.
+ * Errors of the shared ground. Every tier's errors.ts narrows SluiceError to its own codes:
+ * a stable code that tests and clients match on, a message for people, and the HTTP status
+ * the registry (common/error-codes.ts) binds to the code.
  */
-export class SluiceError extends Error {
-  readonly code: string;
+export class SluiceError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   readonly statusCode: number;
   readonly details: unknown;
 
-  constructor(code: string, message: string, statusCode = 500, details?: unknown) {
-    super(message);
+  constructor(code: C, message?: string, details?: unknown, cause?: unknown) {
+    super(message ?? ERRORS[code].message, cause === undefined ? undefined : { cause });
     this.name = 'SluiceError';
     this.code = code;
-    this.statusCode = statusCode;
+    this.statusCode = ERRORS[code].status;
     this.details = details;
   }
 }
 
+/** An error of the command line or of start-up: `sluice` exits 2 on these. */
+export class CliError extends SluiceError<CodeOf<'CLI'> | CodeOf<'CFG'>> {
+  constructor(code: CodeOf<'CLI'> | CodeOf<'CFG'>, message?: string) {
+    super(code, message);
+    this.name = 'CliError';
+  }
+}
+
 /** Bad configuration: start-up stops with this one message listing every problem. */
-export class ConfigError extends SluiceError {
+export class ConfigError extends SluiceError<'CFG_ERR_INVALID'> {
   readonly problems: readonly string[];
   constructor(problems: readonly string[], command: string) {
     super(
       'CFG_ERR_INVALID',
       `invalid configuration for 'sluice ${command}' (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  - ${p}`).join('\n'),
-      400,
       problems,
     );
     this.name = 'ConfigError';

@@ -12,13 +12,11 @@ export const EVENT_TYPES = [
   'ad_interaction',
   'custom',
 ] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Ad events that must name the campaign, creative and slot they are about. */
 export const AD_DELIVERY_TYPES: ReadonlySet<string> = new Set(['ad_impression', 'ad_click', 'ad_interaction']);
 
-export const PLATFORMS = ['ios', 'android'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+const PLATFORMS = ['ios', 'android'] as const;
 
 /** Largest plausible epoch-ms timestamp (year 2286); rejects huge numbers early. */
 const MAX_TS = 10_000_000_000_000;
@@ -75,9 +73,3 @@ export const MappedEventInBatchSchema = Type.Composite([DeviceContextSchema, Typ
 export type SluiceEvent = Static<typeof EventSchema>;
 export type DeviceContext = Static<typeof DeviceContextSchema>;
 
-/** An upload body: `{ device, sent_at?, events }`. */
-export interface UploadBody {
-  device?: DeviceContext;
-  sent_at?: number;
-  events: unknown[];
-}

@@ -131,7 +131,7 @@ export function validateInBatch(event: unknown, device: DeviceContext | undefine
 }
 
 /** Unknown fields are kept, but not nested deeper than this (EVT_TOO_DEEP). */
-export const MAX_UNKNOWN_DEPTH = 8;
+const MAX_UNKNOWN_DEPTH = 8;
 
 /** Fields the schema types; every other field is unknown (kept as it came, within limits). */
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(EventInBatchSchema.properties));

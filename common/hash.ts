@@ -85,10 +85,3 @@ export function murmur128String(s: string, out: Uint32Array | number[], seed = 0
   murmur128(scratch, 0, written, out, seed);
 }
 
-/** 32-bit murmur-derived hash of a string (first word of murmur128). */
-export function hash32(s: string): number {
-  const out = HASH_OUT;
-  murmur128String(s, out);
-  return out[0]!;
-}
-const HASH_OUT = new Uint32Array(4);

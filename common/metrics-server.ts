@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SluiceError } from './errors.js';
+import { CliError } from './errors.js';
 
-export interface MetricsServer {
+interface MetricsServer {
   url: string;
   close(): Promise<void>;
 }
@@ -17,7 +17,7 @@ export async function startMetricsServer(host: string, port: number, metrics: ()
   // A taken port is a clear start-up error (e.g. `sluice jobs` while the demo runs), not a stack trace.
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new SluiceError('CFG_ERR_PORT_IN_USE', `port ${port} on ${host} is already in use (is another sluice process running?); pick another with --port`, 400) : err),
+      reject(err.code === 'EADDRINUSE' ? new CliError('CFG_ERR_PORT_IN_USE', `port ${port} on ${host} is already in use (is another sluice process running?); pick another with --port`) : err),
     );
     server.listen(port, host, () => resolve());
   });

@@ -24,7 +24,7 @@ export const CURRENCIES: Readonly<Record<string, number>> = {
 };
 export const DEFAULT_CURRENCY = 'USD';
 export const DEFAULT_REV_SHARE_BPS = 7000;
-export const MICROS = 1_000_000n;
+const MICROS = 1_000_000n;
 
 /** Half-up rounding of num / den (both >= 0, den > 0). */
 export function roundHalfUp(num: bigint, den: bigint): bigint {
@@ -55,11 +55,6 @@ export function countSpend(model: 'cpm' | 'cpc', priceMicros: number, impression
 export function flatSpendTo(priceMicros: number, start: number, end: number, t: number): number {
   const [n, d] = flatSpendFraction(priceMicros, start, end, t);
   return Number(roundHalfUp(n, d));
-}
-
-/** A flat fee's spend in micros over [a, b): S(b) - S(a). */
-export function flatSpendBetween(priceMicros: number, start: number, end: number, a: number, b: number): number {
-  return flatSpendTo(priceMicros, start, end, b) - flatSpendTo(priceMicros, start, end, a);
 }
 
 /** Revenue in micros of an exact spend fraction at a share in basis points: one half-up rounding. */

@@ -1,5 +1,5 @@
 /** The delivery curves the ad server paces on and the reports draw (one definition for both). */
-export type PacingMode = 'even' | 'frontloaded' | 'asap';
+type PacingMode = 'even' | 'frontloaded' | 'asap';
 
 /** Share of the goal that should be delivered at flight fraction x in [0, 1]. */
 export function targetShare(mode: PacingMode, x: number): number {

@@ -24,7 +24,7 @@ const PAYLOAD_FIXED = 12;
  */
 export const MAX_FRAME_BYTES = 64 << 20;
 /** The meta length field is 16-bit. */
-export const MAX_META_BYTES = 0xffff;
+const MAX_META_BYTES = 0xffff;
 /** Longest body a frame can carry next to the longest meta. */
 export const MAX_FRAME_BODY_BYTES = MAX_FRAME_BYTES - PAYLOAD_FIXED - MAX_META_BYTES;
 /** Bytes on disk of a frame with the longest meta and a body of `bodyBytes`. */
@@ -37,7 +37,7 @@ const META_RESERVE = 1024;
 export const MAX_EVENTS_PER_FRAME = 10_000;
 
 /** Bytes of `{"rejected":[...]` in the worst case for a batch of n events: all but one refused, the highest indexes. */
-export function rejectedListBytes(n: number): number {
+function rejectedListBytes(n: number): number {
   let bytes = '{"rejected":[]'.length + Math.max(0, n - 2);
   for (let width = 1, from = 1; from <= n - 1; width++, from *= 10) bytes += width * (Math.min(n - 1, from * 10 - 1) - from + 1);
   return bytes;
@@ -55,7 +55,7 @@ export class FrameLimitError extends RangeError {
 export const FrameKind = { Upload: 1, Beacons: 2 } as const;
 export const Codec = { Identity: 0, Gzip: 1 } as const;
 
-export interface FrameMeta {
+interface FrameMeta {
   rejected?: number[];
   app_id?: string;
   /** 'segment' when tracking mapped the upload from Segment-spec messages (tracking/segment-map.ts). */
@@ -100,7 +100,7 @@ export function decodePayload(payload: Buffer): Frame {
   };
 }
 
-export type ScanItem =
+type ScanItem =
   | { ok: true; offset: number; frame: Frame }
   | { ok: false; offset: number; reason: string; /** where scanning can go on, or -1 when the rest is unreadable */ resumeAt: number };
 

@@ -1,7 +1,7 @@
 import { MINUTE_MS } from './time.js';
 
 /** Below this, received_at - sent_at is network and queueing delay, not a wrong clock. */
-export const SKEW_TOLERANCE_MS = 2 * MINUTE_MS;
+const SKEW_TOLERANCE_MS = 2 * MINUTE_MS;
 
 /**
  * How far a device clock is off, from the device's clock at upload (sent_at) and the

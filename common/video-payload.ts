@@ -5,7 +5,7 @@
  *   { "media_url": "https://cdn.example/ad.mp4", "duration_s": 15, "mime": "video/mp4" }
  * `mime` defaults to video/mp4.
  */
-export interface VideoPayload {
+interface VideoPayload {
   media_url: string;
   duration_s: number;
   mime: string;

@@ -20,9 +20,9 @@ import type { AttributionRow, TouchRow } from '../store/facts.js';
 
 export type AttributionModel = 'last_touch' | 'linear' | 'time_decay';
 
-export const ATTRIBUTION_MODELS: readonly AttributionModel[] = ['last_touch', 'linear', 'time_decay'];
+const ATTRIBUTION_MODELS: readonly AttributionModel[] = ['last_touch', 'linear', 'time_decay'];
 
-export interface AttributionOptions {
+interface AttributionOptions {
   /** How far back (in days, may be fractional) a click can be and still count. */
   lookbackDays: number;
   model: AttributionModel;

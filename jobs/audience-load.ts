@@ -15,7 +15,7 @@ import { isDataError } from './quarantine.js';
 import type { Manifest } from './state.js';
 
 /** An app's audience state as store rows, by day. */
-export function audienceRows(app: string, days: AudienceDays): AudienceDayRow[] {
+function audienceRows(app: string, days: AudienceDays): AudienceDayRow[] {
   return Object.keys(days)
     .map(Number)
     .sort((a, b) => a - b)

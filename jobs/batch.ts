@@ -23,7 +23,7 @@ import type { PackedAggregateResult, WorkerTask } from './worker.js';
 import { unpackFacts } from './packed-facts.js';
 import { loadAudience, loadVersions } from './audience-load.js';
 
-export type BatchOptions = Pick<JobsOptions, 'stateDir' | 'dedupePartitions' | 'maxRuns' | 'retentionDays' | 'windowDays' | 'sessionTimeoutMs' | 'conversionEvent'>;
+type BatchOptions = Pick<JobsOptions, 'stateDir' | 'dedupePartitions' | 'maxRuns' | 'retentionDays' | 'windowDays' | 'sessionTimeoutMs' | 'conversionEvent'>;
 
 export interface Progress {
   phase: string;

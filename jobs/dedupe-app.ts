@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { DAY_MS, utcDay } from '../common/time.js';
 import type { Lake } from '../lake/lake.js';
 import { addSeqs, type DeviceSeqs } from './device-seqs.js';
-import { JobError } from './errors.js';
 import { murmur128, murmur128String } from '../common/hash.js';
 import { KEY_WORDS, makeRun, mergeRuns, readRun, runHas, sortedOrder, writeRun } from './key-runs.js';
 import { dedupeKeyColumn, dictionaryIds, grow, newDictionary, readParquetColumns, type IntColumn, type StrColumn } from './parquet-columns.js';

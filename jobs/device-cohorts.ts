@@ -18,10 +18,10 @@ import type { DeviceSeqs } from './device-seqs.js';
 /** Per UTC day number: [active devices, devices first seen, of those active on +1, +7, +30]. */
 export type AudienceDays = Record<string, [number, number, number, number, number]>;
 
-export const RETURN_OFFSETS = [1, 7, 30] as const;
+const RETURN_OFFSETS = [1, 7, 30] as const;
 
 /** Bits of the offsets after `first` on which `d` ([day, in, out, ...] ascending) has events. */
-export function returnBits(d: readonly number[], first: number): number {
+function returnBits(d: readonly number[], first: number): number {
   let bits = 0;
   let k = 0;
   for (let o = 0; o < RETURN_OFFSETS.length; o++) {

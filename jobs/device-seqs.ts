@@ -8,7 +8,7 @@
 import type { SessionDays } from './device-sessions.js';
 
 /** Flat intervals [lo, hi, dayOfLo, ...] ascending by lo, never adjacent or overlapping. */
-export type Intervals = number[];
+type Intervals = number[];
 
 export interface DeviceSeqs {
   platform: string;

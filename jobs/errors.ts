@@ -1,18 +1,10 @@
+import type { CodeOf } from '../common/error-codes.js';
 import { SluiceError } from '../common/errors.js';
 
-/** Errors of the batch jobs, with stable codes. */
-export const JobErrorCode = {
-  STATE_CORRUPT: 'JOB_ERR_STATE_CORRUPT',
-  BAD_INPUT: 'JOB_ERR_BAD_INPUT',
-  LOCKED: 'JOB_ERR_LOCKED',
-  UNKNOWN_WORKFLOW: 'JOB_ERR_UNKNOWN_WORKFLOW',
-  STEP_FAILED: 'JOB_ERR_STEP_FAILED',
-  BAD_RANGE: 'JOB_ERR_BAD_RANGE',
-} as const;
-
-export class JobError extends SluiceError {
-  constructor(code: string, message: string, statusCode = 500, details?: unknown) {
-    super(code, message, statusCode, details);
+/** Errors of the batch jobs and the map/reduce jobs (JOB_ERR_*, status in common/error-codes.ts). */
+export class JobError extends SluiceError<CodeOf<'JOB'>> {
+  constructor(code: CodeOf<'JOB'>, message?: string, details?: unknown, cause?: unknown) {
+    super(code, message, details, cause);
     this.name = 'JobError';
   }
 }

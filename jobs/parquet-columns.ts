@@ -29,14 +29,14 @@ export interface IntColumn {
   present: Uint8Array;
 }
 
-export type Column = StrColumn | IntColumn;
+type Column = StrColumn | IntColumn;
 
-export interface ColumnBatch {
+interface ColumnBatch {
   rows: number;
   columns: Map<string, Column>;
 }
 
-export class ParquetFormatError extends Error {}
+class ParquetFormatError extends Error {}
 
 /** Buffer's undocumented but stable utf8Slice skips toString's argument checks (2x on short strings). */
 type Utf8Sliceable = Buffer & { utf8Slice(start: number, end: number): string };

@@ -24,7 +24,7 @@ export interface QuarantineContext {
 }
 
 /** The lake key of one app-day's quarantined rows of one run (app ids are URL-encoded: they come from devices). */
-export function factQuarantineKey(app: string, day: string, runId: string, what: 'facts' | 'attribution' | 'funnel-reach' = 'facts'): string {
+function factQuarantineKey(app: string, day: string, runId: string, what: 'facts' | 'attribution' | 'funnel-reach' = 'facts'): string {
   return `quarantine/${what}/app_id=${encodeURIComponent(app)}/dt=${day}/${runId}.json`;
 }
 

@@ -40,14 +40,14 @@ export const WORKFLOWS: Record<string, Workflow<JobsContext>> = {
   },
 };
 
-export interface JobsTier {
+interface JobsTier {
   url: string;
   /** Runs a workflow once (a backfill when range is given). */
   run(workflow: string, range?: { from: string; to: string } | null, onProgress?: (p: Progress) => void): Promise<RunResult & { stats: BatchStats }>;
   close(): Promise<void>;
 }
 
-export interface JobsTierOptions extends JobsOptions {
+interface JobsTierOptions extends JobsOptions {
   /** Start the cron schedule (the service) or only serve run() calls. */
   scheduled: boolean;
 }
@@ -69,8 +69,8 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
   };
   const runNow: JobsTier['run'] = async (name, range = null, onProgress = () => {}) => {
     const wf = WORKFLOWS[name];
-    if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`, 400);
-    if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to', 400);
+    if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`);
+    if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to');
     const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
     // Every workflow writes the one dedupe state: the state lock keeps runs of different partitions apart too.
     const partition = range ? `${name}:${range.from}..${range.to}` : name;

@@ -16,7 +16,7 @@ const DT = /\/dt=(\d{4}-\d{2}-\d{2})\//;
 /** The UTC day number of a lake event file, from its dt= partition. */
 export const fileDay = (key: string): number => Math.floor(parseUtcDay(DT.exec(key)?.[1] ?? '') / DAY_MS);
 
-export interface Walked {
+interface Walked {
   /** Session days of the span walked. */
   d: number[];
   /** The last event walked. */

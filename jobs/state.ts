@@ -16,7 +16,7 @@ import type { AudienceDays } from './device-cohorts.js';
 import type { Crossings } from './device-sessions.js';
 import { JobError } from './errors.js';
 
-export interface PartitionState {
+interface PartitionState {
   /** Key run files, oldest first. */
   runs: string[];
   /** The partition's device seqs file, or null before any. */
@@ -25,7 +25,7 @@ export interface PartitionState {
   keys: number;
 }
 
-export interface FileState {
+interface FileState {
   rows: number;
   /** File of the row numbers dropped as duplicates, or null when none. */
   drops: string | null;
@@ -71,7 +71,7 @@ export type Counters = Record<string, [number, number]>;
 
 const MANIFEST = 'manifest.json';
 
-export function emptyManifest(partitions: number): Manifest {
+function emptyManifest(partitions: number): Manifest {
   return { format: 'sluice-jobs-state/1', generation: 0, partitions, apps: {}, pending: {}, derived: {}, key_format: KEY_FORMAT };
 }
 

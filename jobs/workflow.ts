@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger.js';
 import type { FactStore } from '../store/facts.js';
 import { JobError } from './errors.js';
 
-export interface Step<C> {
+interface Step<C> {
   name: string;
   /** Steps that must finish first. */
   after: string[];
@@ -23,7 +23,7 @@ export interface Workflow<C> {
   steps: Step<C>[];
 }
 
-export interface RunOptions {
+interface RunOptions {
   store: FactStore;
   log: Logger;
   /** Who holds the lock (host:pid:random). */
@@ -42,7 +42,7 @@ export interface RunOptions {
   onStep?: (step: string, index: number, total: number) => void;
 }
 
-export interface StepResult {
+interface StepResult {
   name: string;
   rows: number;
   ms: number;
@@ -59,7 +59,7 @@ export interface RunResult {
 }
 
 /** The steps in dependency order; an unknown dependency or a cycle is an error. */
-export function topoOrder<C>(wf: Workflow<C>): Step<C>[] {
+function topoOrder<C>(wf: Workflow<C>): Step<C>[] {
   const byName = new Map(wf.steps.map((s) => [s.name, s]));
   const out: Step<C>[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -116,7 +116,7 @@ export async function runWorkflow<C>(wf: Workflow<C>, ctx: C, o: RunOptions): Pr
           const msg = err instanceof Error ? err.message : String(err);
           if (attempt > o.retries) {
             await o.store.finishJobRun(stepRun, 'failed', now(), null, `attempt ${attempt}: ${msg}`);
-            throw new JobError('JOB_ERR_STEP_FAILED', `step ${step.name} of ${wf.name} failed after ${attempt} attempts: ${msg}`, 500, err);
+            throw new JobError('JOB_ERR_STEP_FAILED', `step ${step.name} of ${wf.name} failed after ${attempt} attempts: ${msg}`, err);
           }
           const wait = o.backoffMs * 2 ** (attempt - 1);
           o.log.warn({ workflow: wf.name, step: step.name, attempt, wait, err: msg }, 'step failed; retrying');

@@ -1,15 +1,18 @@
+import type { CodeOf } from '../common/error-codes.js';
 import { SluiceError } from '../common/errors.js';
 
+type Code = CodeOf<'LAKE'>;
+/** Stable codes of the lake (status and template in common/error-codes.ts). */
 export const LakeErrorCode = {
   NOT_FOUND: 'LAKE_ERR_NOT_FOUND',
   BAD_KEY: 'LAKE_ERR_BAD_KEY',
   UNAVAILABLE: 'LAKE_ERR_UNAVAILABLE',
   PROTOCOL: 'LAKE_ERR_PROTOCOL',
-} as const;
+} as const satisfies Record<string, Code>;
 
-export class LakeError extends SluiceError {
-  constructor(code: (typeof LakeErrorCode)[keyof typeof LakeErrorCode], message: string, statusCode = 503) {
-    super(code, message, statusCode);
+export class LakeError extends SluiceError<Code> {
+  constructor(code: Code, message?: string) {
+    super(code, message);
     this.name = 'LakeError';
   }
 }
@@ -17,7 +20,7 @@ export class LakeError extends SluiceError {
 /** Rejects keys that could escape the lake or confuse a backend. */
 export function checkKey(key: string): string {
   if (key === '' || key.startsWith('/') || key.split('/').some((p) => p === '' || p === '.' || p === '..') || key.includes('\\') || key.includes('\0')) {
-    throw new LakeError(LakeErrorCode.BAD_KEY, `bad lake key ${JSON.stringify(key)}`, 400);
+    throw new LakeError(LakeErrorCode.BAD_KEY, `bad lake key ${JSON.stringify(key)}`);
   }
   return key;
 }
@@ -33,7 +36,7 @@ export function checkPrefix(prefix: string): string {
     if (slash !== -1) checkKey(dir);
     if (prefix.includes('\\') || prefix.includes('\0')) checkKey(prefix);
   } catch {
-    throw new LakeError(LakeErrorCode.BAD_KEY, `bad lake prefix ${JSON.stringify(prefix)}`, 400);
+    throw new LakeError(LakeErrorCode.BAD_KEY, `bad lake prefix ${JSON.stringify(prefix)}`);
   }
   return dir;
 }

@@ -7,7 +7,7 @@ import { LakeError, LakeErrorCode, checkKey, checkPrefix, compareKeys } from './
 /** Temporary files of an unfinished put: `.<name>.lake-tmp-<16 hex>`, never listed. */
 const TMP_RE = /^\..+\.lake-tmp-[0-9a-f]{16}$/;
 
-export interface LocalLakeOptions {
+interface LocalLakeOptions {
   /** Directory holding the lake; created when missing. */
   dir: string;
 }
@@ -39,7 +39,7 @@ export class LocalLake implements Lake {
     if (err instanceof LakeError) throw err;
     const code = errno(err);
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
-      throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: not found in ${this.location}`, 404);
+      throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: not found in ${this.location}`);
     }
     throw new LakeError(LakeErrorCode.UNAVAILABLE, `${what}: ${(err as Error).message}`);
   }
@@ -78,7 +78,7 @@ export class LocalLake implements Lake {
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       if (errno(err) === 'EISDIR' || errno(err) === 'ENOTDIR' || errno(err) === 'EEXIST') {
-        throw new LakeError(LakeErrorCode.BAD_KEY, `put ${key}: the key clashes with a directory or a file in ${this.location}`, 400);
+        throw new LakeError(LakeErrorCode.BAD_KEY, `put ${key}: the key clashes with a directory or a file in ${this.location}`);
       }
       this.fail(err, `put ${key}`);
     }

@@ -12,7 +12,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Lake, LakeObject } from './lake.js';
 import { LakeError, LakeErrorCode, checkKey, checkPrefix, compareKeys } from './errors.js';
 
-export interface S3LakeOptions {
+interface S3LakeOptions {
   bucket: string;
   /** Key prefix inside the bucket, e.g. `sluice/prod`; leading and trailing '/' are ignored. */
   prefix?: string;
@@ -98,13 +98,13 @@ export class S3Lake implements Lake {
     const name = e.name ?? 'Error';
     const msg = `${what} in ${this.location}: ${name}${e.message && e.message !== name ? `: ${e.message}` : ''}`;
     if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {
-      throw new LakeError(LakeErrorCode.NOT_FOUND, msg, 404);
+      throw new LakeError(LakeErrorCode.NOT_FOUND, msg);
     }
     const network = status === undefined || NETWORK_CODES.has(e.code ?? '') || NETWORK_CODES.has(name) || name === 'TimeoutError';
     if (network || status >= 500 || status === 403 || name === 'NoSuchBucket') {
-      throw new LakeError(LakeErrorCode.UNAVAILABLE, msg, 503);
+      throw new LakeError(LakeErrorCode.UNAVAILABLE, msg);
     }
-    throw new LakeError(LakeErrorCode.PROTOCOL, msg, 502);
+    throw new LakeError(LakeErrorCode.PROTOCOL, msg);
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
@@ -177,7 +177,7 @@ export class S3Lake implements Lake {
     const dst = this.full(checkKey(to));
     if (src === dst) {
       // S3 refuses to copy an object onto itself; renaming onto itself is a no-op.
-      if (!(await this.exists(from))) throw new LakeError(LakeErrorCode.NOT_FOUND, `rename ${from}: not found in ${this.location}`, 404);
+      if (!(await this.exists(from))) throw new LakeError(LakeErrorCode.NOT_FOUND, `rename ${from}: not found in ${this.location}`);
       return;
     }
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Lake, LakeObject } from './lake.js';
 import { LakeError, LakeErrorCode, checkKey, checkPrefix, compareKeys } from './errors.js';
 
-export interface WebHdfsLakeOptions {
+interface WebHdfsLakeOptions {
   /** Namenode (or HttpFS) HTTP address, e.g. `http://namenode:9870`. */
   url: string;
   /** Absolute HDFS directory holding the lake, e.g. `/sluice`. */
@@ -88,17 +88,17 @@ export class WebHdfsLake implements Lake {
     const name = re.exception ?? `HTTP ${res.status}`;
     const msg = `${what} in ${this.location}: ${name}${re.message ? `: ${re.message}` : text && !re.exception ? `: ${text.slice(0, 200)}` : ''}`;
     if (re.exception === 'FileNotFoundException' || (res.status === 404 && !re.exception)) {
-      throw new LakeError(LakeErrorCode.NOT_FOUND, msg, 404);
+      throw new LakeError(LakeErrorCode.NOT_FOUND, msg);
     }
-    if (res.status >= 500 || RETRIABLE.has(name)) throw new LakeError(LakeErrorCode.UNAVAILABLE, msg, 503);
-    throw new LakeError(LakeErrorCode.PROTOCOL, msg, 502);
+    if (res.status >= 500 || RETRIABLE.has(name)) throw new LakeError(LakeErrorCode.UNAVAILABLE, msg);
+    throw new LakeError(LakeErrorCode.PROTOCOL, msg);
   }
 
   private async parse<T>(what: string, res: Response): Promise<T> {
     try {
       return (await res.json()) as T;
     } catch {
-      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: the answer is not JSON`, 502);
+      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: the answer is not JSON`);
     }
   }
 
@@ -110,7 +110,7 @@ export class WebHdfsLake implements Lake {
 
   private async bool(what: string, url: string, method: string): Promise<boolean> {
     const body = await this.json<{ boolean?: unknown }>(what, url, { method });
-    if (typeof body.boolean !== 'boolean') throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: expected {"boolean": ...}`, 502);
+    if (typeof body.boolean !== 'boolean') throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: expected {"boolean": ...}`);
     return body.boolean;
   }
 
@@ -122,13 +122,13 @@ export class WebHdfsLake implements Lake {
     }
     if (!res.ok) return this.fail(what, res);
     const st = (await this.parse<{ FileStatus?: FileStatus }>(what, res)).FileStatus;
-    if (!st) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: GETFILESTATUS answer without FileStatus`, 502);
+    if (!st) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: GETFILESTATUS answer without FileStatus`);
     return st;
   }
 
   private async mkdirs(what: string, path: string): Promise<void> {
     if (!(await this.bool(what, this.url(path, 'MKDIRS'), 'PUT'))) {
-      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: MKDIRS ${path} answered false`, 502);
+      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: MKDIRS ${path} answered false`);
     }
   }
 
@@ -145,13 +145,13 @@ export class WebHdfsLake implements Lake {
   private async commit(what: string, src: string, dst: string): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const st = await this.status(what, dst);
-      if (st?.type === 'DIRECTORY') throw new LakeError(LakeErrorCode.BAD_KEY, `${what}: ${dst} is a directory in ${this.location}`, 400);
+      if (st?.type === 'DIRECTORY') throw new LakeError(LakeErrorCode.BAD_KEY, `${what}: ${dst} is a directory in ${this.location}`);
       if (st) await this.remove(what, dst);
       if (await this.bool(what, this.url(src, 'RENAME', { destination: dst }), 'PUT')) return;
       // false: a writer recreated dst in between, or src vanished. Look again.
-      if (!(await this.status(what, src))) throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: ${src} vanished in ${this.location}`, 404);
+      if (!(await this.status(what, src))) throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: ${src} vanished in ${this.location}`);
     }
-    throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: RENAME ${src} -> ${dst} kept answering false`, 502);
+    throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: RENAME ${src} -> ${dst} kept answering false`);
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
@@ -164,11 +164,11 @@ export class WebHdfsLake implements Lake {
     if (res.status !== 307) {
       if (!res.ok) return this.fail(what, res);
       await res.body?.cancel();
-      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: CREATE answered ${res.status}, expected a 307 redirect`, 502);
+      throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: CREATE answered ${res.status}, expected a 307 redirect`);
     }
     await res.body?.cancel();
     const location = res.headers.get('location');
-    if (!location) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: CREATE redirect without Location`, 502);
+    if (!location) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: CREATE redirect without Location`);
     try {
       // Step 2: the bytes go to the datanode, which answers 201 Created.
       const put = await this.fetch(what, new URL(location, this.base).toString(), {
@@ -180,7 +180,7 @@ export class WebHdfsLake implements Lake {
       if (put.status !== 201) {
         if (!put.ok) return await this.fail(`${what} (datanode)`, put);
         await put.body?.cancel();
-        throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: datanode answered ${put.status}, expected 201`, 502);
+        throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: datanode answered ${put.status}, expected 201`);
       }
       await put.body?.cancel();
       await this.commit(what, tmp, dst);
@@ -216,7 +216,7 @@ export class WebHdfsLake implements Lake {
       if (!res.ok) return this.fail(what, res);
       const body = await this.parse<{ FileStatuses?: { FileStatus?: FileStatus[] } }>(what, res);
       const entries = body.FileStatuses?.FileStatus;
-      if (!Array.isArray(entries)) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: LISTSTATUS answer without FileStatuses`, 502);
+      if (!Array.isArray(entries)) throw new LakeError(LakeErrorCode.PROTOCOL, `${what} in ${this.location}: LISTSTATUS answer without FileStatuses`);
       for (const e of entries) {
         if (e.pathSuffix === '') return; // rel is a file, not a directory
         const key = rel === '' ? e.pathSuffix : `${rel}/${e.pathSuffix}`;
@@ -236,7 +236,7 @@ export class WebHdfsLake implements Lake {
     const src = this.abs(checkKey(from));
     const dst = this.abs(checkKey(to));
     const st = await this.status(what, src);
-    if (st?.type !== 'FILE') throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: ${from} not found in ${this.location}`, 404);
+    if (st?.type !== 'FILE') throw new LakeError(LakeErrorCode.NOT_FOUND, `${what}: ${from} not found in ${this.location}`);
     if (src === dst) return;
     await this.mkdirs(what, this.parentOf(dst));
     await this.commit(what, src, dst);

@@ -7,9 +7,9 @@ import type { EventRow } from './row.js';
  * - `text`: a string that is (nearly) unique per row (keys, ids, JSON), PLAIN without a dictionary;
  * - `int`: INT64; `time`: INT64 annotated TIMESTAMP(MILLIS, UTC).
  */
-export type ColumnKind = 'dict' | 'text' | 'int' | 'time';
+type ColumnKind = 'dict' | 'text' | 'int' | 'time';
 
-export interface EventColumn {
+interface EventColumn {
   name: keyof EventRow;
   kind: ColumnKind;
   /** Never null (REQUIRED in the Parquet schema). */

@@ -14,7 +14,7 @@ export interface FileDict {
  * small dictionary is mapped once (a Map look-up per distinct value, not per row), then its
  * ids are renumbered through an Int32Array.
  */
-export function unifyColumn(chunks: readonly RowChunk[], name: string, n: number): FileDict {
+function unifyColumn(chunks: readonly RowChunk[], name: string, n: number): FileDict {
   const ids = new Int32Array(n);
   const names: (string | null)[] = [null];
   const seen = new Map<string, number>();
@@ -86,7 +86,7 @@ const FLAG_NAMES = ['unknown_app', 'unknown_creative', 'unknown_campaign'];
  * campaign -> advertiser and name, creative -> line item where the event named none, model ->
  * device class, country and region -> names, and the unknown_* flags.
  */
-export function enrichColumns(col: (name: string) => FileDict, d: EnrichDict): Record<string, FileDict> {
+function enrichColumns(col: (name: string) => FileDict, d: EnrichDict): Record<string, FileDict> {
   const app = col('app_id');
   const campaign = col('campaign_id');
   const creative = col('creative_id');

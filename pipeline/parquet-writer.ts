@@ -79,7 +79,7 @@ function intVector(values: Float64Array, time: boolean): Vector {
  * unique columns (it would be dropped at its size limit anyway, after the work). Built per file:
  * writeParquet takes the wasm object over.
  */
-export function writerProperties(): WriterProperties {
+function writerProperties(): WriterProperties {
   let b = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setDictionaryEnabled(true).setMaxRowGroupSize(1 << 22).setCreatedBy('sluice pipeline');
   for (const c of EVENT_COLUMNS) {
     // Min and max of ids, keys and JSON help no reader skip anything, and cost a share of the writing.
@@ -92,7 +92,7 @@ export function writerProperties(): WriterProperties {
 }
 
 /** The file's columns as an Arrow table in file order. A column missing from `cols` is an error (every file has every column). */
-export function eventsTable(cols: FileColumns): Table {
+function eventsTable(cols: FileColumns): Table {
   const vectors: Record<string, Vector> = {};
   for (const c of EVENT_COLUMNS) {
     if (c.kind === 'int' || c.kind === 'time') {

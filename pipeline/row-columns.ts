@@ -31,7 +31,7 @@ export interface RowChunk {
 }
 
 /** The string columns decode fills with dictionaries (ChunkBuilder lays them out, with dedupe_key and event_id as UTF-8 and the integers); the enrichment ones are filled by encode. */
-export const STR_COLUMNS = ['app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
+const STR_COLUMNS = ['app_id', 'device_id', 'type', 'dt', 'platform', 'os_version', 'app_version', 'device_model', 'screen', 'country', 'region', 'locale', 'slot_id', 'campaign_id', 'creative_id', 'line_item_id', 'name', 'props', 'extra', 'source', 'segment'] as const;
 
 /** Rows of one partition into a chunk: STR_COLUMNS (and the other string columns named) dictionary-encoded, ids and keys as UTF-8. */
 export function toChunk(part: string, rows: readonly EventRow[], columns: readonly (keyof EventRow)[] = STR_COLUMNS): RowChunk {

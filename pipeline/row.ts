@@ -81,7 +81,7 @@ export function eventKey(r: Pick<EventRow, 'dedupe_key' | 'app_id' | 'device_id'
 }
 
 /** Why a row cannot be written: a lone surrogate (Parquet's UTF-8 would turn it into U+FFFD), an app id no lake partition can name, a missing or mistyped required field. */
-export type QuarantineReason = 'lone_surrogate' | 'bad_app_id' | 'bad_field';
+type QuarantineReason = 'lone_surrogate' | 'bad_app_id' | 'bad_field';
 
 /** An event the pipeline sets aside instead of writing, with where it came from and why. */
 export interface QuarantinedRow {
@@ -127,7 +127,7 @@ function setAside(offset: number, index: number, reason: QuarantineReason, probl
 }
 
 /** A row of nulls: the one scratch row frameRowsInto fills per event (one shape, no object per event). */
-export const blankRow = (): EventRow => ({
+const blankRow = (): EventRow => ({
   dedupe_key: null, event_id: null, app_id: '', device_id: '', seq: null, type: '', ts: 0, sent_at: null, received_at: 0, event_time: 0, dt: '',
   platform: null, os_version: null, app_version: null, device_model: null, device_class: null, screen: null, country: null, country_name: null,
   region: null, region_name: null, locale: null, slot_id: null, campaign_id: null, creative_id: null, line_item_id: null, advertiser_id: null,

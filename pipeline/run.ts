@@ -28,9 +28,9 @@ export interface PipelineOptions {
 }
 
 /** What the pipeline needs of the report store: enrichment look-ups and the segment leases. */
-export type PipelineStore = EnrichStore & LeaseStore;
+type PipelineStore = EnrichStore & LeaseStore;
 
-export interface RunningPipeline {
+interface RunningPipeline {
   url: string;
   /**
    * Processes every sealed segment not yet done; resolves with what it did. Without the poll

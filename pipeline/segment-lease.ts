@@ -17,14 +17,14 @@ export function newHolderId(): string {
 /** The lock key of a segment; a long name is hashed so the key fits the store's 255 characters. */
 export const leaseKey = (segment: string): string => `pipeline-segment:${segment.length <= 200 ? segment : createHash('sha256').update(segment).digest('hex')}`;
 
-export interface LeaseCounts {
+interface LeaseCounts {
   claimed: number;
   takenOver: number;
   lost: number;
 }
 
 /** One segment held by this process: renewed on a timer until released; `confirm` is the fence before a commit. */
-export class HeldLease {
+class HeldLease {
   private lost = false;
   private readonly timer: NodeJS.Timeout;
 

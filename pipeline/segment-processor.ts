@@ -11,7 +11,7 @@ import { BoundedQueue, runStage, type StageStats } from './stage.js';
 import { chunkBuffers } from './transfer.js';
 import type { QuarantineRow } from '../store/facts.js';
 
-export interface ProcessorOptions {
+interface ProcessorOptions {
   lake: Lake;
   decodePool: Piscina;
   encodePool: Piscina;

@@ -22,7 +22,7 @@ async function namesOf(store: ReportStore, by: CampaignGroup): Promise<Map<strin
   return new Map(list.map((x) => [x.id, x.name]));
 }
 
-export interface AdRow {
+interface AdRow {
   [column: string]: string | number;
 }
 

@@ -1,3 +1,4 @@
+import type { CodeOf } from '../common/error-codes.js';
 import { SluiceError } from '../common/errors.js';
 
 /** Stable codes of the reporting UI and API; clients and tests match on them. */
@@ -8,31 +9,16 @@ export const UiErrorCode = {
   NOT_FOUND: 'UI_ERR_NOT_FOUND',
   BAD_REQUEST: 'UI_ERR_BAD_REQUEST',
   RATE_LIMITED: 'UI_ERR_RATE_LIMITED',
-  UPSTREAM: 'UI_ERR_UPSTREAM',
   BUSY: 'UI_ERR_BUSY',
   INTERNAL: 'UI_ERR_INTERNAL',
   FUNNEL_INVALID: 'UI_ERR_FUNNEL_INVALID',
   FUNNEL_LIMIT: 'UI_ERR_FUNNEL_LIMIT',
-} as const;
-export type UiErrorCode = (typeof UiErrorCode)[keyof typeof UiErrorCode];
+} as const satisfies Record<string, CodeOf<'UI'>>;
+export type UiErrorCode = CodeOf<'UI'>;
 
-const STATUS: Record<UiErrorCode, number> = {
-  UI_ERR_UNAUTHENTICATED: 401,
-  UI_ERR_BAD_LOGIN: 401,
-  UI_ERR_FORBIDDEN: 403,
-  UI_ERR_NOT_FOUND: 404,
-  UI_ERR_BAD_REQUEST: 400,
-  UI_ERR_RATE_LIMITED: 429,
-  UI_ERR_UPSTREAM: 502,
-  UI_ERR_BUSY: 503,
-  UI_ERR_INTERNAL: 500,
-  UI_ERR_FUNNEL_INVALID: 400,
-  UI_ERR_FUNNEL_LIMIT: 409,
-};
-
-export class UiError extends SluiceError {
-  constructor(code: UiErrorCode, message: string, details?: unknown) {
-    super(code, message, STATUS[code], details);
+export class UiError extends SluiceError<UiErrorCode> {
+  constructor(code: UiErrorCode, message?: string, details?: unknown) {
+    super(code, message, details);
     this.name = 'UiError';
   }
 }

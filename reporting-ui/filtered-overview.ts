@@ -27,7 +27,7 @@ export function parseFilter(s: string | undefined): ReportFilter | undefined {
   return { dim, value };
 }
 
-export interface SeriesPoint {
+interface SeriesPoint {
   t: string;
   events: number;
   sessions: number;

@@ -12,7 +12,7 @@
  * numbers changed after they were first shown. The score is rounded to a whole number.
  */
 
-export interface HealthInputs {
+interface HealthInputs {
   events: number;
   duplicates: number;
   seq_gaps: number;
@@ -20,7 +20,7 @@ export interface HealthInputs {
   restated_hours: number;
 }
 
-export interface HealthScore {
+interface HealthScore {
   score: number;
   gap_share: number;
   quarantine_share: number;
@@ -28,7 +28,7 @@ export interface HealthScore {
   penalties: { gaps: number; quarantined: number; duplicates: number; restatements: number };
 }
 
-export const HEALTH_WEIGHTS = {
+const HEALTH_WEIGHTS = {
   gaps: { points: 40, full_at: 0.1 },
   quarantined: { points: 30, full_at: 0.01 },
   duplicates: { points: 20, full_at: 0.25 },

@@ -7,7 +7,7 @@ import type { LiveEvent as TrackedEvent } from '../common/live-event.js';
 import { everyInterval } from '../common/ticker.js';
 
 /** A live event numbered by the tracking tier. */
-export type LiveEvent = TrackedEvent & { seq: number };
+type LiveEvent = TrackedEvent & { seq: number };
 
 export interface LiveTick {
   at: number;

@@ -7,7 +7,7 @@
  */
 import { everyInterval } from '../common/ticker.js';
 
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
@@ -29,7 +29,7 @@ interface Snapshot {
   slow: number;
 }
 
-export interface RuleState {
+interface RuleState {
   name: string;
   description: string;
   state: 'ok' | 'firing' | 'no data';

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { refineStore, storeSchema } from '../store/options.js';
 
-export const uiSchema = Type.Object({
+const uiSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'address the reporting UI listens on' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'port of the reporting UI and API (0 picks a free one)' }),
   trackingUrl: Type.String({ default: '', description: "tracking tier base URL the live view reads (its /v1/live); '' turns the live view off" }),

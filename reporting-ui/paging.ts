@@ -5,7 +5,7 @@
  */
 import { badRequest } from './errors.js';
 
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 
 export function pageRows<T>(rows: readonly T[], q: { limit?: unknown; offset?: unknown; format?: unknown }): { rows: T[]; total: number; limit: number; offset: number } {
   const int = (name: string, v: unknown, min: number, max: number): number => {

@@ -22,7 +22,7 @@ export interface UiTier {
   close(): Promise<void>;
 }
 
-export type UiTierOptions = Pick<UiOptions, 'host' | 'port' | 'trackingUrl' | 'liveToken' | 'metricsUrls' | 'adminEmail' | 'adminPassword' | 'sessionHours' | 'secureCookies' | 'loginRatePerMinute'> & Partial<Pick<UiOptions, 'requestTimeoutMs' | 'maxInflightMb'>>;
+type UiTierOptions = Pick<UiOptions, 'host' | 'port' | 'trackingUrl' | 'liveToken' | 'metricsUrls' | 'adminEmail' | 'adminPassword' | 'sessionHours' | 'secureCookies' | 'loginRatePerMinute'> & Partial<Pick<UiOptions, 'requestTimeoutMs' | 'maxInflightMb'>>;
 
 /** Creates the user when its e-mail is not taken yet; answers whether it did. */
 export async function ensureUser(store: ReportStore, u: { email: string; password: string; role: 'admin' | 'publisher' | 'advertiser'; publisher_id?: string; advertiser_id?: string }): Promise<boolean> {

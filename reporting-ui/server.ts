@@ -15,6 +15,7 @@ import type { ReportStore } from '../store/store.js';
 import type { User } from '../store/users.js';
 import { InflightBytes } from '../common/inflight-bytes.js';
 import { UiError, UiErrorCode } from './errors.js';
+import { errorBody } from '../common/error-codes.js';
 import type { LiveFeed } from './live-feed.js';
 import type { Monitor } from './monitor.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -51,7 +52,7 @@ export interface UiAppOptions {
 }
 
 /** Who may call a route: anyone, a logged-in user (whose Scope then decides), or an admin. */
-export type Access = 'public' | 'user' | 'admin';
+type Access = 'public' | 'user' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -121,11 +122,11 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
       req.log.error({ err }, 'ui request failed');
       (code = UiErrorCode.INTERNAL), (message = 'internal error');
     } else if (typeof code !== 'string' || !/^[A-Z]+_ERR_/.test(code)) code = status === 404 ? UiErrorCode.NOT_FOUND : UiErrorCode.BAD_REQUEST;
-    void reply.code(status).send({ error: { code, message, details: e.details ?? null } });
+    void reply.code(status).send(errorBody(status, code, message, e.details));
   });
   app.setNotFoundHandler((req, reply) => {
     // The SPA owns every other path (deep links); unknown API paths are 404s.
-    if (req.method !== 'GET' || looksLikeApi(req.url)) return reply.code(404).send({ error: { code: UiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null } });
+    if (req.method !== 'GET' || looksLikeApi(req.url)) return reply.code(404).send(errorBody(404, UiErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`));
     return reply.sendFile('index.html', PUBLIC);
   });
 

@@ -51,7 +51,7 @@ function platformValue(node: Node, platforms: readonly string[]): Tri {
   }
 }
 
-export interface PreviewInput {
+interface PreviewInput {
   targeting: string;
   slot_ids: readonly string[];
   sizes: readonly string[];

@@ -27,7 +27,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
 }
 
 /** Offset of tz from UTC at instant ms, in ms (positive east of Greenwich). */
-export function tzOffset(ms: number, tz: string): number {
+function tzOffset(ms: number, tz: string): number {
   const p: Record<string, number> = {};
   for (const x of formatter(tz).formatToParts(ms)) if (x.type !== 'literal') p[x.type] = Number(x.value);
   const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);

@@ -1,6 +1,6 @@
 /** Static tables the fleet draws from: realistic mixes, small enough to read. */
 
-export interface Model {
+interface Model {
   name: string;
   screen: string;
   weight: number;
@@ -35,7 +35,7 @@ export const ANDROID_MODELS: Model[] = [
   { name: 'TECNO KI5q', screen: '720x1612', weight: 4 },
 ];
 
-export interface Country {
+interface Country {
   code: string;
   regions: string[];
   locale: string;
@@ -61,7 +61,7 @@ export const COUNTRIES: Country[] = [
 /** Weight of a session starting in each local hour (0..23). */
 export const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 4, 7, 8, 7, 6, 6, 7, 6, 6, 6, 7, 8, 10, 11, 11, 10, 7, 4];
 
-export interface CustomEventDef {
+interface CustomEventDef {
   name: string;
   weight: number;
   /** Prop name to the values it takes. Numbers stay numbers in the JSON. */

@@ -13,7 +13,7 @@ export interface DemoPrice {
  * flight, every fourth from the second pays per click (0.10 to 0.80), the others per thousand
  * impressions (0.50 to 8.00); the fifth is in EUR, the others in USD.
  */
-export function demoPrice(index: number): DemoPrice {
+function demoPrice(index: number): DemoPrice {
   const currency = index === 4 ? 'EUR' : 'USD';
   if (index === 2) return { price_model: 'flat', price_micros: 500_000_000, currency };
   if (index % 4 === 1) return { price_model: 'cpc', price_micros: 100_000 + ((index * 130_000) % 710_000), currency };

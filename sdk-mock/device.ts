@@ -23,7 +23,7 @@ export const enum T { Open, Close, Background, Foreground, AdRequest, AdImpressi
 export const TYPE_NAMES = EVENT_TYPES;
 
 /** One event as the device made it; every event of every device has this one shape. */
-export interface SimEvent {
+interface SimEvent {
   seq: number;
   type: T;
   /** True time (server clock), ms. */

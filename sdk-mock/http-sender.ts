@@ -9,7 +9,7 @@ import { appCumulative, buildWorld, type World } from './world.js';
 
 const gzip = promisify(gzipCb);
 
-export interface SendOptions extends Omit<FleetOptions, 'out' | 'shards' | 'workers'> {
+interface SendOptions extends Omit<FleetOptions, 'out' | 'shards' | 'workers'> {
   target: string;
   concurrency: number;
   timeoutMs: number;
@@ -25,7 +25,7 @@ export interface SendOptions extends Omit<FleetOptions, 'out' | 'shards' | 'work
   onAck?: (device: SimDevice, upload: Upload, answer: Answer) => void;
 }
 
-export interface SendStats {
+interface SendStats {
   uploads: number;
   attempts: number;
   retries: number;
@@ -40,13 +40,13 @@ export interface SendStats {
   droppedEvents: number;
 }
 
-export interface SendResult {
+interface SendResult {
   world: World;
   truth: GroundTruth;
   stats: SendStats;
 }
 
-export interface Answer {
+interface Answer {
   accepted?: number;
   rejected?: { index: number; code: string }[];
 }
@@ -54,7 +54,7 @@ export interface Answer {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (header === null) return undefined;
   const secs = Number(header);
   if (Number.isFinite(secs) && secs >= 0) return secs * 1000;

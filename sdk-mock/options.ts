@@ -3,7 +3,7 @@ import { logLevelOption, type CommandSpec } from '../common/config.js';
 import { DAY_MS, floorDay, parseUtcDay } from '../common/time.js';
 import { cpus } from 'node:os';
 
-export const simSchema = Type.Object({
+const simSchema = Type.Object({
   devices: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000, description: 'devices in the fleet' }),
   apps: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'apps the devices use (owned by apps/4 publishers)' }),
   days: Type.Integer({ minimum: 1, maximum: 366, default: 14, description: 'days of device activity simulated' }),

@@ -8,7 +8,7 @@ import { DAY_MS, utcDay } from '../common/time.js';
 import type { Session } from '../common/sessions.js';
 import { T, type SimDevice } from './device.js';
 
-export const TRUTH_DIMS = ['country', 'app_version'] as const;
+const TRUTH_DIMS = ['country', 'app_version'] as const;
 
 export interface AppDayDimRow {
   app_id: string;

@@ -8,7 +8,7 @@ import { invalid } from './errors.js';
 import { factTable, insertRows, type FactTable } from './fact-tables.js';
 import type { SqlAccess } from './sql-store.js';
 
-export const AUDIENCE_DAILY = factTable<AudienceDayRow>('agg_audience_daily', [
+const AUDIENCE_DAILY = factTable<AudienceDayRow>('agg_audience_daily', [
   ['app_id', 64], ['day', 10], ['devices', 'i'], ['new_devices', 'i'], ['d1', 'i'], ['d7', 'i'], ['d30', 'i'],
 ]);
 export const APP_VERSION_DAILY = factTable<AppVersionDailyRow>('agg_app_version_daily', [

@@ -1,3 +1,4 @@
+import type { CodeOf } from '../common/error-codes.js';
 import { SluiceError } from '../common/errors.js';
 
 /** Stable codes of the report store's errors; the HTTP status goes with each. */
@@ -6,7 +7,7 @@ export const StoreErrorCode = {
   CONFLICT: 'STORE_ERR_CONFLICT',
   INVALID: 'STORE_ERR_INVALID',
   UNAVAILABLE: 'STORE_ERR_UNAVAILABLE',
-} as const;
+} as const satisfies Record<string, CodeOf<'STORE'>>;
 /**
  * Stable codes of money problems: each such sentence in a STORE_ERR_INVALID's `details`
  * starts with its code (store/validate.ts).
@@ -17,24 +18,16 @@ export const MoneyProblem = {
   BAD_PRICE_MODEL: 'STORE_ERR_BAD_PRICE_MODEL',
   BAD_REV_SHARE: 'STORE_ERR_BAD_REV_SHARE',
 } as const;
-export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
-
-const STATUS: Record<StoreErrorCode, number> = {
-  STORE_ERR_NOT_FOUND: 404,
-  STORE_ERR_CONFLICT: 409,
-  STORE_ERR_INVALID: 400,
-  STORE_ERR_UNAVAILABLE: 503,
-};
+export type StoreErrorCode = CodeOf<'STORE'>;
 
 /**
  * An error of the report store. `details` carries the list of problems for
  * STORE_ERR_INVALID; `cause` keeps the driver's error (never shown to clients).
  */
-export class StoreError extends SluiceError {
+export class StoreError extends SluiceError<StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string, details?: unknown, cause?: unknown) {
-    super(code, message, STATUS[code], details);
+    super(code, message, details, cause);
     this.name = 'StoreError';
-    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
 

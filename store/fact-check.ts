@@ -23,8 +23,8 @@ export interface RefusedFactRow {
 type Extra<T> = (r: T) => string | undefined;
 interface Rule {
   key: keyof AppDayFacts;
-  table: FactTable<any>;
-  extra?: Extra<any>;
+  table: { [K in keyof AppDayFacts]: FactTable<AppDayFacts[K][number]> }[keyof AppDayFacts];
+  extra?: Extra<never>;
 }
 
 /**
@@ -78,7 +78,7 @@ function rowProblem(rule: Rule, r: unknown, where: string, appId: string, dayStr
     problems.push(`${where}: day: ${JSON.stringify(row.day)} is outside the days being replaced`);
     return 'wrong_day';
   }
-  const p = rule.extra?.(r);
+  const p = rule.extra?.(r as never);
   if (p === undefined) return null;
   problems.push(`${where}: ${p}`);
   return 'bad_value';

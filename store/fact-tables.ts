@@ -10,7 +10,7 @@ import type { Row } from './rows.js';
 import type { Executor } from './sql-store.js';
 
 /** A number n: a string of at most n characters ('' allowed); 'i': an integer >= 0; 'f': a finite number >= 0; 't': MEDIUMTEXT. */
-export type FactColumnKind = number | 'i' | 'f' | 't';
+type FactColumnKind = number | 'i' | 'f' | 't';
 
 export interface FactTable<T> {
   name: string;
@@ -33,7 +33,7 @@ export interface FactTable<T> {
 const MEDIUMTEXT_MAX_BYTES = 16_777_215;
 const MAX_PARAMS = 4096;
 
-export const q = (name: string): string => `\`${name}\``;
+const q = (name: string): string => `\`${name}\``;
 
 function describe(kind: FactColumnKind): string {
   if (kind === 'i') return 'an integer from 0 to 2^53 - 1';

@@ -13,7 +13,6 @@
 export const EVENT_TYPE_COLUMNS = [
   'app_open', 'app_close', 'app_background', 'app_foreground', 'ad_request', 'ad_impression', 'ad_click', 'ad_interaction', 'custom',
 ] as const;
-export type EventTypeColumn = (typeof EVENT_TYPE_COLUMNS)[number];
 
 /** Events by type, total, sessions (counted in the hour/day their first event falls in) and session time. */
 export interface EventCounts {

@@ -14,7 +14,7 @@ import type { SqlAccess } from './sql-store.js';
 
 /** The dimensions a report may be filtered on (one at a time). */
 export const FILTER_DIMENSIONS = FILTER_ROLLUP_DIMENSIONS;
-export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
+type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export interface ReportFilter {
   dim: FilterDimension;
   value: string;

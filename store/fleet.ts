@@ -35,7 +35,7 @@ export interface ImpressionCounts {
 }
 
 /** The fleet's sums per pacing unit. */
-export interface FleetUnitTotals {
+interface FleetUnitTotals {
   decided: number;
   /** Rows whose live_until is after `now`. */
   decided_live: number;
@@ -43,7 +43,7 @@ export interface FleetUnitTotals {
   eligible_rate: number;
 }
 
-export interface FleetImpressionTotals {
+interface FleetImpressionTotals {
   impressions: number;
   /** Rows whose live_until is after `now`. */
   impressions_live: number;

@@ -15,7 +15,7 @@
  * campaign's row leaves an app-day, its total is merged again from the apps' rows left.
  */
 
-export const FUNNEL_MIN_STEPS = 2;
+const FUNNEL_MIN_STEPS = 2;
 export const FUNNEL_MAX_STEPS = 6;
 /** Custom event names are at most this long (agg_custom_daily.name). */
 export const FUNNEL_STEP_MAX = 128;

@@ -9,7 +9,7 @@ import type { JobRun, QuarantineRow, RestatementRow } from './facts.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 
-export interface AppDayHealthCounts {
+interface AppDayHealthCounts {
   app_id: string;
   day: string;
   quarantined_rows: number;

@@ -6,7 +6,7 @@
 import { checkIds, marks } from './sql-params.js';
 import type { SqlAccess } from './sql-store.js';
 
-export interface SlotDay {
+interface SlotDay {
   app_id: string;
   slot_id: string;
   day: string;

@@ -9,9 +9,9 @@
  * Never edit an applied migration: add a new one with the next version.
  */
 
-export type Statement = string | { sqlite: string; mysql: string };
+type Statement = string | { sqlite: string; mysql: string };
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   statements: readonly Statement[];
@@ -20,7 +20,7 @@ export interface Migration {
 const MYSQL_TABLE_OPTIONS = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
 /** A CREATE TABLE for both dialects: MySQL gets the engine and character set. */
-export function table(sql: string): Statement {
+function table(sql: string): Statement {
   return { sqlite: sql, mysql: sql + MYSQL_TABLE_OPTIONS };
 }
 
@@ -58,7 +58,7 @@ export const rollupDimHourSelect = (d: (typeof FILTER_ROLLUP_DIMENSIONS)[number]
 
 /** The columns of agg_campaign_hourly that agg_campaign_dim_daily rolls up, one at a time. */
 export const AD_DIMENSIONS = ['creative_id', 'slot_id', 'platform', 'country'] as const;
-export type AdDimension = (typeof AD_DIMENSIONS)[number];
+type AdDimension = (typeof AD_DIMENSIONS)[number];
 const AD_SUMS = 'SUM(requests), SUM(impressions), SUM(clicks), SUM(interactions)';
 const AD_COUNTS = ['requests', 'impressions', 'clicks', 'interactions'].map((c) => `${c} ${COUNT}`).join(', ');
 /** SELECT of the per line item hour rows from agg_campaign_hourly (a WHERE may follow). */

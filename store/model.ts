@@ -34,8 +34,8 @@ export interface Advertiser {
 }
 
 export type DeliveryMode = 'even' | 'frontloaded' | 'asap';
-export type GoalType = 'impressions' | 'clicks';
-export type PriceModel = 'cpm' | 'cpc' | 'flat';
+type GoalType = 'impressions' | 'clicks';
+type PriceModel = 'cpm' | 'cpc' | 'flat';
 
 export interface Campaign {
   id: string;
@@ -82,7 +82,7 @@ export interface LineItem {
 
 /** `video`: the payload is JSON naming the media file and its length (common/video-payload.ts); served as VAST on /v1/vast. */
 export const CREATIVE_KINDS = ['image', 'html', 'mraid', 'video'] as const;
-export type CreativeKind = (typeof CREATIVE_KINDS)[number];
+type CreativeKind = (typeof CREATIVE_KINDS)[number];
 
 export interface Creative {
   id: string;

@@ -10,7 +10,7 @@ import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 
 /** Impressions and clicks of one line item on one app (and slot, when asked; '' otherwise). */
-export interface MoneyCount {
+interface MoneyCount {
   app_id: string;
   campaign_id: string;
   line_item_id: string;

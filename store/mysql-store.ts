@@ -13,7 +13,7 @@ import type { Row } from './rows.js';
 import { SqlStore } from './sql-store.js';
 import type { Executor } from './sql-store.js';
 
-export interface MysqlStoreOptions {
+interface MysqlStoreOptions {
   /** mysql://user:password@host:3306/database */
   url: string;
   /** Connections in the pool (default 5). */
@@ -169,7 +169,7 @@ function isUnavailable(err: unknown): boolean {
 }
 
 /** mysql2's errors to the store's; StoreErrors pass through. Driver messages carry no password. */
-export function mapMysqlError(err: unknown, context?: string): unknown {
+function mapMysqlError(err: unknown, context?: string): unknown {
   if (err instanceof StoreError) return err;
   const e = (err ?? {}) as { code?: string; fatal?: boolean; message?: string };
   const code = typeof e.code === 'string' ? e.code : '';

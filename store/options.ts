@@ -21,7 +21,7 @@ export const storeSchema = Type.Object({
 
 export type StoreOptions = Static<typeof storeSchema>;
 
-export interface MysqlTarget {
+interface MysqlTarget {
   host: string;
   port: number;
   user: string;

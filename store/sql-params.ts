@@ -5,7 +5,7 @@
 import { invalid } from './errors.js';
 import type { Row } from './rows.js';
 
-export const MAX_IDS = 10_000;
+const MAX_IDS = 10_000;
 
 /** `?, ?, ?` for n values. */
 export const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');

@@ -13,11 +13,11 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SIZE_RE = /^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/;
 const COUNTRY_RE = /^[A-Z]{2}$/;
-export const TEXT_MAX_BYTES = 65_535;
+const TEXT_MAX_BYTES = 65_535;
 export const PAYLOAD_MAX_BYTES = 1 << 20;
 export const HOUR_MS = 3_600_000;
 /** The largest amount of money a field holds: a billion currency units, in micros. */
-export const MAX_MICROS = 1e15;
+const MAX_MICROS = 1e15;
 
 export class Checker {
   readonly problems: string[] = [];

@@ -9,11 +9,12 @@ import { startAdServer, type RunningAdServer } from '../adserver/run.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { ReportStore } from '../store/store.js';
 import { tmp } from './helpers/fleet.js';
+import type { Json } from './helpers/json.js';
 
 const SECRET = 'test-secret-for-the-ad-server';
 const now = Date.now();
 
-async function get(url: string): Promise<{ status: number; json: any }> {
+async function get(url: string): Promise<{ status: number; json: Json }> {
   const res = await fetch(url);
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };

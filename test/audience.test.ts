@@ -10,6 +10,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { runJobs } from './helpers/jobs.js';
 import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * Audience reports against the fleet's ground truth: retention cohorts by first-seen day (d1,
@@ -17,7 +18,6 @@ import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
  * tracking, pipeline, jobs and the API. The same lake loaded in several batches, later days
  * first (so late files move devices' first-seen days earlier), gives the same rows.
  */
-type Json = Record<string, any>;
 const TABLES = ['agg_audience_daily', 'agg_app_version_daily'];
 const DAYS = 12;
 

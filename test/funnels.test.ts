@@ -9,6 +9,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { runJobs } from './helpers/jobs.js';
 import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * Funnels over custom events and campaign reach against the fleet's ground truth (truth.json):
@@ -17,7 +18,6 @@ import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
  * distinct devices (a HyperLogLog estimate) and its impressions are exact. A funnel defined
  * after the load counts nothing until a restate of its days, then counts what the truth says.
  */
-type Json = Record<string, any>;
 
 describe('funnels and campaign reach against the fleet ground truth', () => {
   let fx: Awaited<ReturnType<typeof fleetLake>>;
@@ -119,7 +119,7 @@ describe('funnels and campaign reach against the fleet ground truth', () => {
     assert.deepEqual((await get(url)).steps.map((s: Json) => s.devices), want);
     // Deleting it takes its numbers; a second delete is not found.
     assert.equal((await call('DELETE', `/api/apps/${t.app_id}/funnels/${made.json.id}`)).status, 204);
-    assert.equal((await call('GET', url)).json.error.code, 'UI_ERR_NOT_FOUND');
+    assert.equal((await call('GET', url)).json.code, 'UI_ERR_NOT_FOUND');
     assert.equal((await call('DELETE', `/api/apps/${t.app_id}/funnels/${made.json.id}`)).status, 404);
   });
 
@@ -128,7 +128,7 @@ describe('funnels and campaign reach against the fleet ground truth', () => {
     for (const body of [{ name: 'one step', steps: ['purchase'] }, { name: 'seven', steps: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] }, { name: ' ', steps: ['a', 'b'] }, { name: 'empty step', steps: ['a', ''] }]) {
       const r = await call('POST', `/api/apps/${app}/funnels`, body);
       assert.equal(r.status, 400, JSON.stringify(body));
-      assert.equal(r.json.error.code, 'UI_ERR_FUNNEL_INVALID');
+      assert.equal(r.json.code, 'UI_ERR_FUNNEL_INVALID');
     }
     assert.equal((await get(`/api/apps/${app}/funnels`)).funnels.length, 1);
   });

@@ -14,8 +14,8 @@ import { tmp } from './helpers/fleet.js';
 import { runJobs } from './helpers/jobs.js';
 import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import type { Json } from './helpers/json.js';
 
-type Json = Record<string, any>;
 
 describe('money rules', () => {
   test('cpm spend rounds once, half-up, from the summed impressions; cpc is exact; a flat fee accrues by time up to its price', () => {

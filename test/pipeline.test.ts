@@ -46,7 +46,7 @@ describe('the enrichment pipeline', () => {
     const keys = (await duck(fx.lakeDir, (ev) => `select dedupe_key from ${ev}`)).map((r) => r[0] as string).sort();
     assert.deepEqual(keys, want.keys);
     // Files sit in the partition of their rows.
-    const misplaced = await duck(fx.lakeDir, (ev) => `select count(*) from read_parquet('${join(fx.lakeDir, 'events')}/**/*.parquet', filename = true) where filename not like '%app_id=' || app_id || '/dt=' || dt || '/%'`);
+    const misplaced = await duck(fx.lakeDir, () => `select count(*) from read_parquet('${join(fx.lakeDir, 'events')}/**/*.parquet', filename = true) where filename not like '%app_id=' || app_id || '/dt=' || dt || '/%'`);
     assert.equal(Number(misplaced[0]![0]), 0);
     const [[unflagged, noClass, noCountry, adNoAdv, unknownApp]] = (await duck(fx.lakeDir, (ev) => `select
       count(*) filter (where app_name is null and coalesce(flags, '') not like '%unknown_app%'),

@@ -11,6 +11,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { ReportStore } from '../store/store.js';
 import { tmp } from './helpers/fleet.js';
 import { startTestTracking } from './helpers/tracking.js';
+import type { Json } from './helpers/json.js';
 
 const SECRET = 'test-secret-for-ad-server-security';
 const now = Date.now();
@@ -39,7 +40,7 @@ function clickUrl(cmp: string, cr: string, li: string, over: number): string {
   return base + 'a'.repeat(k);
 }
 
-async function get(url: string): Promise<{ status: number; json: any; text: string }> {
+async function get(url: string): Promise<{ status: number; json: Json; text: string }> {
   const res = await fetch(url, { redirect: 'manual' }).catch((err: Error) => {
     throw new Error(`GET ${url.slice(0, 80)}: ${err.message} (${String((err.cause as Error | undefined)?.message)})`);
   });

@@ -18,6 +18,7 @@ import { tmp } from './helpers/fleet.js';
 import { jobsOptions } from './helpers/jobs.js';
 import { duck, runPipelineOnce } from './helpers/pipeline.js';
 import { post, startTestTracking } from './helpers/tracking.js';
+import type { Json } from './helpers/json.js';
 
 type Ev = Record<string, unknown>;
 
@@ -67,8 +68,8 @@ async function runEvents(lakeDir: string, store: ReportStore, stateDir: string, 
 }
 
 /** Every JSON file under the lake's quarantine/ prefix, parsed, with its key. */
-function quarantineFiles(lakeDir: string): { key: string; body: any }[] {
-  const out: { key: string; body: any }[] = [];
+function quarantineFiles(lakeDir: string): { key: string; body: Json }[] {
+  const out: { key: string; body: Json }[] = [];
   const walk = (rel: string) => {
     const abs = join(lakeDir, rel);
     if (!existsSync(abs)) return;
@@ -157,7 +158,7 @@ describe('bad rows never stop the later tiers', () => {
       assert.equal(q.length, 1, JSON.stringify(quarantineFiles(lakeDir).map((f) => f.key)));
       assert.equal(q[0]!.body.app_id, 'app-a');
       assert.equal(q[0]!.body.day, D1);
-      assert.deepEqual(q[0]!.body.rows.map((x: any) => [x.table, x.reason, x.row.value]), [['agg_custom_daily', 'lone_surrogate', 'v\ud800']]);
+      assert.deepEqual(q[0]!.body.rows.map((x: Json) => [x.table, x.reason, x.row.value]), [['agg_custom_daily', 'lone_surrogate', 'v\ud800']]);
       assert.match(q[0]!.body.rows[0].problem, /value/);
       // Counted on /metrics and shown in data health.
       assert.match(r.metrics, /^sluice_jobs_quarantined_rows_total\{reason="lone_surrogate",table="agg_custom_daily"\} 1$/m);
@@ -202,7 +203,7 @@ describe('bad rows never stop the later tiers', () => {
       assert.equal((await store.appDaily('app-s', D1, D1))[0]?.ad_impression, 1);
       assert.deepEqual(await store.appDaily('app-r', D1, D1), []);
       assert.equal((await store.deliveredByLineItem(0)).get('li-1')?.impressions, 1, 'delivery for pacing is refreshed');
-      const q = quarantineFiles(lakeDir).map((f) => [f.key.replace(/run_\w+/, 'RUN'), f.body.rows.length, [...new Set(f.body.rows.map((x: any) => x.reason))].join()]).sort();
+      const q = quarantineFiles(lakeDir).map((f) => [f.key.replace(/run_\w+/, 'RUN'), f.body.rows.length, [...new Set(f.body.rows.map((x: Json) => x.reason))].join()]).sort();
       assert.deepEqual(q, [
         // Attribution is replaced from the first day the load touched (D1: no session runs into it from the day before).
         [`quarantine/attribution/app_id=app-q/dt=${D1}/RUN.json`, 1, 'store_refused'],
@@ -241,14 +242,14 @@ describe('bad rows never stop the later tiers', () => {
     assert.match(whole[0]!.body.problem, /JSON/);
     assert.ok(existsSync(join(lakeDir, whole[0]!.key.replace(/\.json$/, '.bin'))), 'the frame itself is kept beside its reason');
     const q = all.filter((f) => f.body.reason === null);
-    const got = q.flatMap((f) => f.body.rows.map((x: any) => [f.body.segment, x.reason, x.event.event_id, x.app_id])).sort();
+    const got = q.flatMap((f) => f.body.rows.map((x: Json) => [f.body.segment, x.reason, x.event.event_id, x.app_id])).sort();
     assert.deepEqual(got, [
       ['oldtrk-1000000000000-2', 'bad_app_id', 'x-1', 'x/../../etc'],
       ['oldtrk-1000000000000-2', 'lone_surrogate', 's-1', 'app-p'],
       ['oldtrk-1000000000000-2', 'lone_surrogate', 's-2', 'app-p'],
     ]);
     // The quarantined event keeps its exact text (JSON escapes the lone surrogate).
-    assert.ok(q.some((f) => f.body.rows.some((x: any) => x.event.device_id === 'sid\ud800')));
+    assert.ok(q.some((f) => f.body.rows.some((x: Json) => x.event.device_id === 'sid\ud800')));
     assert.ok(q.every((f) => typeof f.body.offset === 'number' && f.key.includes('oldtrk-1000000000000-2@')));
     assert.match(metrics, /^sluice_pipeline_quarantined_rows_total\{reason="lone_surrogate"\} 2$/m);
     assert.match(metrics, /^sluice_pipeline_quarantined_rows_total\{reason="bad_app_id"\} 1$/m);

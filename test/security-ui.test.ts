@@ -18,7 +18,7 @@ describe('security of the reporting API', () => {
   });
   after(() => fx.close());
 
-  const json = async (r: Response) => (await r.json()) as { error?: { code: string; message: string } } & Record<string, unknown>;
+  const json = async (r: Response) => (await r.json()) as { code?: string; message?: string } & Record<string, unknown>;
 
   test('nobody reads or creates users through a percent-encoded admin path without logging in', async () => {
     const list = await rawRequest(fx.url, 'GET', '/%61pi/admin/users');
@@ -34,7 +34,7 @@ describe('security of the reporting API', () => {
   test("a publisher cannot change another tenant's app through an encoded admin path", async () => {
     const r = await rawRequest(fx.url, 'PATCH', '/api/%61dmin/apps/app_b1', { cookie: pubA }, JSON.stringify({ name: 'taken over' }));
     assert.equal(r.status, 403, r.body);
-    assert.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, 'UI_ERR_FORBIDDEN');
+    assert.equal((JSON.parse(r.body) as { code: string }).code, 'UI_ERR_FORBIDDEN');
     assert.equal((await fx.store.getApp('app_b1'))?.name, 'App app_b1');
   });
 
@@ -43,8 +43,8 @@ describe('security of the reporting API', () => {
       const r = await fetch(`${fx.url}/api/apps/all/overview?${q}`, { headers: { cookie: pubA } });
       const b = await json(r);
       assert.equal(r.status, 400, `${q}: ${JSON.stringify(b)}`);
-      assert.equal(b.error?.code, 'UI_ERR_BAD_REQUEST');
-      assert.match(b.error?.message ?? '', /^(from|to): expected a day YYYY-MM-DD/);
+      assert.equal(b.code, 'UI_ERR_BAD_REQUEST');
+      assert.match(b.message ?? '', /^(from|to): expected a day YYYY-MM-DD/);
     }
   });
 
@@ -63,7 +63,7 @@ describe('security of the reporting API', () => {
     assert.equal((await fetch(`${fx.url}/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { cookie: pubA } })).status, 204);
     const refused = await as(made.key);
     assert.equal(refused.status, 401);
-    assert.equal((await json(refused)).error?.code, 'UI_ERR_UNAUTHENTICATED');
+    assert.equal((await json(refused)).code, 'UI_ERR_UNAUTHENTICATED');
   });
 
   test('an API key with an expiry is refused once it has passed, and a bad expiry is a 400', async () => {
@@ -73,7 +73,7 @@ describe('security of the reporting API', () => {
     for (const bad of [0, -1, 1.5, 'seven', 3651]) {
       const r = await post({ expires_in_days: bad });
       assert.equal(r.status, 400, String(bad));
-      assert.equal((await json(r)).error?.code, 'UI_ERR_BAD_REQUEST');
+      assert.equal((await json(r)).code, 'UI_ERR_BAD_REQUEST');
     }
     // A key whose expiry has passed (made through the store: the API only makes future expiries).
     const user = await fx.store.userByEmail(fx.world.users.pubA.email);
@@ -119,7 +119,7 @@ describe('slow clients of the reporting API', () => {
     const busy = await login();
     assert.equal(busy.status, 503);
     assert.equal(busy.headers.get('retry-after'), '1');
-    assert.equal(((await busy.json()) as { error: { code: string } }).error.code, 'UI_ERR_BUSY');
+    assert.equal(((await busy.json()) as { code: string }).code, 'UI_ERR_BUSY');
     assert.equal((await fetch(`${fx.url}/api/me`)).status, 401, 'requests without a body still get through');
     await Promise.all(slow);
     assert.equal(await metric(), 0, 'the cut-off uploads gave their bytes back');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestTracking, storedEvents } from './helpers/tracking.js';
+import type { Json } from './helpers/json.js';
 
 type Tracking = Awaited<ReturnType<typeof startTestTracking>>;
 let dir = '';
@@ -16,7 +17,7 @@ let t: Tracking;
 const auth = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`, 'content-type': 'application/json' });
 const now = () => new Date(Date.now() - 60_000).toISOString();
 
-async function send(path: string, body: unknown, headers: Record<string, string> = auth('wk_1')): Promise<{ status: number; json: any }> {
+async function send(path: string, body: unknown, headers: Record<string, string> = auth('wk_1')): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${t.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
   return { status: res.status, json: await res.json() };
 }
@@ -61,7 +62,7 @@ describe('the Segment HTTP API on tracking', () => {
     assert.deepEqual(r.json.rejected.map((x: { index: number; code: string }) => [x.index, x.code]), [[1, 'EVT_MISSING_FIELD'], [2, 'EVT_UNKNOWN_TYPE'], [3, 'EVT_BAD_PROPS'], [5, 'EVT_BAD_VALUE']]);
     const stored = storedEvents(join(dir, 'tracking', 'segments')).slice(before);
     assert.equal(stored.length, 2);
-    const [level, screen] = stored as Record<string, any>[];
+    const [level, screen] = stored as Record<string, Json>[];
     // The device is context.device.id; the context fills what fits Sluice's patterns ('Germany' is no ISO country).
     assert.deepEqual(
       { id: level!.event_id, device: level!.device_id, app: level!.app_id, type: level!.type, name: level!.name, props: level!.props, platform: level!.platform, os: level!.os_version, ver: level!.app_version, screen: level!.screen, locale: level!.locale, country: level!.country },
@@ -75,7 +76,7 @@ describe('the Segment HTTP API on tracking', () => {
     const before = storedEvents(join(dir, 'tracking', 'segments')).length;
     for (const event of ['Application Opened', 'Application Backgrounded']) assert.equal((await send('/v1/track', { messageId: `life-${event}`, userId: 'u9', event, timestamp: now() })).json.accepted, 1);
     assert.equal((await send('/v1/identify', { messageId: 'id-1', userId: 'u9', traits: { email: 'x@example.com' }, timestamp: now() })).json.accepted, 1);
-    const stored = storedEvents(join(dir, 'tracking', 'segments')).slice(before) as Record<string, any>[];
+    const stored = storedEvents(join(dir, 'tracking', 'segments')).slice(before) as Record<string, Json>[];
     assert.deepEqual(stored.map((e) => [e.type, e.name ?? null]), [['app_open', null], ['app_background', null], ['custom', 'identify']]);
     assert.equal(JSON.stringify(stored[2]).includes('example.com'), false, 'traits are not kept');
   });
@@ -101,7 +102,7 @@ describe('the Segment HTTP API on tracking', () => {
     const r = await send('/v1/batch', { batch: [{ type: 'track', event: 'x' }, 7] });
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 'TRK_ERR_NO_VALID_EVENTS');
-    assert.deepEqual(r.json.rejected.map((x: { index: number; code: string }) => [x.index, x.code]), [[0, 'EVT_MISSING_FIELD'], [1, 'EVT_NOT_OBJECT']]);
+    assert.deepEqual(r.json.details.rejected.map((x: { index: number; code: string }) => [x.index, x.code]), [[0, 'EVT_MISSING_FIELD'], [1, 'EVT_NOT_OBJECT']]);
     const bad = await send('/v1/batch', '{"batch": [');
     assert.equal(bad.json.code, 'TRK_ERR_BAD_JSON');
     const shape = await send('/v1/batch', { messages: [] });

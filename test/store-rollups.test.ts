@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
-import { campaignRow, dayStart, hourly } from '../store/fact-fixtures.js';
+import { campaignRow, dayStart, hourly } from './store/fact-fixtures.js';
 import type { AppDayFacts } from '../store/facts.js';
 import { AD_DIMENSIONS, FILTER_ROLLUP_DIMENSIONS, MONEY_SLOT_SELECT, REPORT_DIMENSIONS, ROLLUP_AD_HOUR_SELECT, ROLLUP_HOUR_SELECT, rollupAdDimSelect, rollupDimHourSelect, rollupDimSelect } from '../store/migrations.js';
 import { MysqlStore } from '../store/mysql-store.js';

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { signDecision } from '../common/decision-token.js';
 import { post, readFrames, startTestTracking, storedEvents } from './helpers/tracking.js';
 import { tmp } from './helpers/fleet.js';
+import type { Json } from './helpers/json.js';
 
 const now = () => Date.now();
 const device = { device_id: 'dev-1', app_id: 'app_0001', platform: 'android', os_version: '14', country: 'DE' };
@@ -38,7 +39,7 @@ describe('the tracking API', () => {
     assert.equal(r.json.accepted, 1);
   });
 
-  const bad: [string, () => Promise<{ status: number; json: any }>, number, string][] = [
+  const bad: [string, () => Promise<{ status: number; json: Json }>, number, string][] = [
     ['a body over the byte limit', () => post(t.url, JSON.stringify({ device, events: [ev(1, { pad: 'x'.repeat(70_000) })] })), 413, 'TRK_ERR_BODY_TOO_LARGE'],
     ['more events than a batch may hold', () => post(t.url, JSON.stringify({ device, events: Array.from({ length: 21 }, (_, i) => ev(i)) })), 413, 'TRK_ERR_BATCH_TOO_LARGE'],
     ['a gzip body that inflates past the limit', () => post(t.url, gzipSync(JSON.stringify({ device, events: [ev(1, { pad: ' '.repeat(400_000) })] })), { 'content-encoding': 'gzip' }), 413, 'TRK_ERR_BODY_TOO_LARGE'],
@@ -48,7 +49,7 @@ describe('the tracking API', () => {
     ['a batch with no valid event', () => post(t.url, JSON.stringify({ events: [{ seq: 1 }] })), 400, 'TRK_ERR_NO_VALID_EVENTS'],
     ['truncated gzip', () => post(t.url, gzipSync(JSON.stringify({ device, events: [ev(1)] })).subarray(0, 20), { 'content-encoding': 'gzip' }), 400, 'TRK_ERR_BAD_GZIP'],
     ['invalid UTF-8', () => post(t.url, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), 400, 'TRK_ERR_BAD_ENCODING'],
-    ['an unknown content encoding', () => post(t.url, 'x', { 'content-encoding': 'br' }), 415, 'TRK_ERR_BAD_ENCODING'],
+    ['an unknown content encoding', () => post(t.url, 'x', { 'content-encoding': 'br' }), 415, 'TRK_ERR_UNSUPPORTED_ENCODING'],
     ['a wrong content type', () => post(t.url, 'a,b', { 'content-type': 'text/csv' }), 415, 'TRK_ERR_UNSUPPORTED_MEDIA_TYPE'],
   ];
   for (const [what, send, status, code] of bad) {

@@ -91,7 +91,7 @@ describe('authorization of the reporting API', () => {
     const url = await fresh(c.url);
     const res = await fetch(fx.url + url, { method: c.method, headers: { ...headers, ...(c.body ? { 'content-type': 'application/json' } : {}) }, body: c.body ? JSON.stringify(c.body) : undefined });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as { error?: { code: string } }) : null };
+    return { status: res.status, body: text ? (JSON.parse(text) as { code?: string }) : null };
   };
 
   test('the table names every API route the server has', () => {
@@ -110,7 +110,7 @@ describe('authorization of the reporting API', () => {
           const v = disguise(plain)[i]!;
           const path = v.path;
           const r = await rawRequest(fx.url, c.method, path, cookies[who] ? { cookie: cookies[who]! } : {}, c.body ? JSON.stringify(c.body) : undefined);
-          const code = r.type.includes('json') && r.body ? (JSON.parse(r.body) as { error?: { code: string } }).error?.code : undefined;
+          const code = r.type.includes('json') && r.body ? (JSON.parse(r.body) as { code?: string }).code : undefined;
           const what = `${who} ${c.method} ${path} (${v.kind}, plain ${want}): ${r.status} ${r.body.slice(0, 160)}`;
           // The router decodes percent-encoded letters, so these are the same route and must get the same answer.
           if (v.kind === 'percent' || v.kind === 'percent-all') assert.equal(r.status, want, what);
@@ -128,9 +128,9 @@ describe('authorization of the reporting API', () => {
         const want = c.want[who] ?? 401;
         const r = await call(c, cookies[who] ? { cookie: cookies[who]! } : {});
         assert.equal(r.status, want, `${who} ${c.method} ${c.url}: ${JSON.stringify(r.body)}`);
-        if (want === 401) assert.match(r.body?.error?.code ?? '', /^UI_ERR_(UNAUTHENTICATED|BAD_LOGIN)$/);
-        if (want === 403) assert.equal(r.body?.error?.code, 'UI_ERR_FORBIDDEN');
-        if (want === 404) assert.equal(r.body?.error?.code, 'UI_ERR_NOT_FOUND');
+        if (want === 401) assert.match(r.body?.code ?? '', /^UI_ERR_(UNAUTHENTICATED|BAD_LOGIN)$/);
+        if (want === 403) assert.equal(r.body?.code, 'UI_ERR_FORBIDDEN');
+        if (want === 404) assert.equal(r.body?.code, 'UI_ERR_NOT_FOUND');
         // Logging out ends the session: log in again for the next test.
         if (c.route === 'POST /api/logout' && who !== 'anon') cookies[who] = await fx.login(fx.world.users[who as Exclude<Who, 'anon'>].email);
       }
@@ -182,7 +182,7 @@ describe('authorization of the reporting API', () => {
     assert.equal((await as(key, '/api/apps/app_a1/overview')).status, 404);
     const bad = await as('sk_not-a-key', '/api/apps');
     assert.equal(bad.status, 401);
-    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'UI_ERR_UNAUTHENTICATED');
+    assert.equal(((await bad.json()) as { code: string }).code, 'UI_ERR_UNAUTHENTICATED');
   });
 
   test('the live WebSocket refuses an anonymous client and greets a logged-in one', async () => {

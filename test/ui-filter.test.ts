@@ -9,13 +9,13 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { runJobs } from './helpers/jobs.js';
 import { adminUi } from './helpers/truth-ui.js';
 import { fleetLake, runPipelineOnce } from './helpers/pipeline.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * The overview and the breakdowns under a filter (one dimension = value) against the fleet's
  * ground truth: platform from the per app, day and platform rows, country and app version from
  * the per app, day and dimension rows (sdk-mock/truth-dims.ts), in UTC and zones off UTC.
  */
-type Json = Record<string, any>;
 const ZONES = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo'];
 
 describe('reports under a filter against the fleet ground truth', () => {
@@ -148,7 +148,7 @@ describe('reports under a filter against the fleet ground truth', () => {
       assert.deepEqual(own.rows.map((r: Json) => r.value), sum(inDays(truthRows(app, 'platform', 'ios')), (r) => r.events) ? ['ios'] : []);
     }
     // Only the hourly facts hold every dimension: longer filtered breakdowns are refused, not slow.
-    assert.equal((await get(`/api/apps/${apps[0]}/breakdown?from=${days[0]}&to=${days[3]}&dim=country&filter=platform:ios`, 400)).error.code, 'UI_ERR_BAD_REQUEST');
+    assert.equal((await get(`/api/apps/${apps[0]}/breakdown?from=${days[0]}&to=${days[3]}&dim=country&filter=platform:ios`, 400)).code, 'UI_ERR_BAD_REQUEST');
   });
 
   test('off UTC, a filtered daily series is per local day and an hourly series may cover a whole month', async () => {
@@ -164,7 +164,7 @@ describe('reports under a filter against the fleet ground truth', () => {
   test('a filter on an unknown dimension, with no value or too long a value answers 400', async () => {
     for (const f of ['device_model:x', 'platform:', 'platform', ':ios', `country:${'x'.repeat(65)}`]) {
       const b = await get(`/api/apps/${apps[0]}/overview?from=${from}&to=${to}&filter=${encodeURIComponent(f)}`, 400);
-      assert.equal(b.error.code, 'UI_ERR_BAD_REQUEST', f);
+      assert.equal(b.code, 'UI_ERR_BAD_REQUEST', f);
     }
   });
 });

@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { HOUR_MS } from '../common/time.js';
 import { healthScore } from '../reporting-ui/health-score.js';
 import { appDayFacts, startUiFixture, type UiFixture } from './helpers/ui.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * The data health score route and the paged health lists over real HTTP and a real store:
  * worst first, the score from the documented formula over the store's figures, a publisher
  * only ever sees its own apps, pages carry their total and CSV exports every row.
  */
-type Json = Record<string, any>;
 
 describe('data health scores and paged health lists', () => {
   let fx: UiFixture;
@@ -75,10 +75,10 @@ describe('data health scores and paged health lists', () => {
     const rs = await get('pubB', '/api/health/restatements');
     assert.deepEqual(rs.rows, [], "app_a1's restatements are not pub B's");
     for (const url of ['/api/health/scores?app=app_b1', '/api/health/quarantined?app=app_b1', '/api/health/restatements?app=app_b1']) {
-      assert.equal((await get('pubA', url, 404)).error.code, 'UI_ERR_NOT_FOUND');
+      assert.equal((await get('pubA', url, 404)).code, 'UI_ERR_NOT_FOUND');
     }
-    assert.equal((await get('pubA', '/api/health/job-runs', 403)).error.code, 'UI_ERR_FORBIDDEN');
-    assert.equal((await get('advX', '/api/health/scores', 403)).error.code, 'UI_ERR_FORBIDDEN');
+    assert.equal((await get('pubA', '/api/health/job-runs', 403)).code, 'UI_ERR_FORBIDDEN');
+    assert.equal((await get('advX', '/api/health/scores', 403)).code, 'UI_ERR_FORBIDDEN');
   });
 
   test('paged lists answer their total and a bounded page; CSV exports every row', async () => {
@@ -94,7 +94,7 @@ describe('data health scores and paged health lists', () => {
     assert.ok(rs.total >= 3);
     const csvR = await get('admin', '/api/health/restatements?limit=1&format=csv');
     assert.equal(csvR.csv.trim().split('\n').length, 1 + rs.total);
-    for (const bad of ['limit=0', 'limit=1001', 'offset=-1']) assert.equal((await get('admin', `/api/health/quarantined?${bad}`, 400)).error.code, 'UI_ERR_BAD_REQUEST', bad);
+    for (const bad of ['limit=0', 'limit=1001', 'offset=-1']) assert.equal((await get('admin', `/api/health/quarantined?${bad}`, 400)).code, 'UI_ERR_BAD_REQUEST', bad);
     await fx.store.finishJobRun(await fx.store.startJobRun('aggregate', 'p1', Date.now() - HOUR_MS), 'succeeded', Date.now(), 10, null);
     await fx.store.startJobRun('aggregate', 'p2', Date.now());
     const runs = await get('admin', '/api/health/job-runs?limit=1');
@@ -114,7 +114,7 @@ describe('data health scores and paged health lists', () => {
     assert.deepEqual([apps.total, apps.apps.length], [2, 1], 'the parent filter applies before paging');
     const res = await fetch(`${fx.url}/api/admin/users?limit=1&format=csv`, { headers: { cookie: cookies.admin! } });
     assert.equal((await res.text()).trim().split('\n').length, 1 + 5);
-    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'limit=1&offset=-1']) assert.equal((await get('admin', `/api/admin/users?${bad}`, 400)).error.code, 'UI_ERR_BAD_REQUEST', bad);
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'limit=1&offset=-1']) assert.equal((await get('admin', `/api/admin/users?${bad}`, 400)).code, 'UI_ERR_BAD_REQUEST', bad);
     for (let i = 0; i < 3; i++) await fetch(`${fx.url}/api/me/api-keys`, { method: 'POST', headers: { cookie: cookies.pubA! } });
     const keys = await get('pubA', '/api/me/api-keys?limit=2');
     assert.deepEqual([keys.api_keys.length, keys.total], [2, 3]);

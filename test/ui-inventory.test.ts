@@ -4,13 +4,13 @@ import { createLogger } from '../common/logger.js';
 import { DAY_MS } from '../common/time.js';
 import { startAdServer, type RunningAdServer } from '../adserver/run.js';
 import { startUiFixture, type UiFixture } from './helpers/ui.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * Inventory: requests, fills and fill rate per slot and day from the store, and the real ad
  * server's per-slot no-fill reasons (its /metrics over loopback, scraped into the UI's
  * monitor), for an admin and for publishers who see only their own apps' slots.
  */
-type Json = Record<string, any>;
 
 describe('the inventory report', () => {
   let fx: UiFixture;
@@ -44,7 +44,7 @@ describe('the inventory report', () => {
     await fx?.close();
   });
 
-  test("the ad server counts each slot's unfilled requests by the furthest any line item got", async () => {
+  test("the ad server counts each slot's unfilled requests by the furthest Json line item got", async () => {
     const text = await (await fetch(`${ads.url}/metrics`)).text();
     assert.match(text, /^sluice_adserver_no_fill_total\{slot="slot_a1",reason="capped"\} 2$/m);
     assert.match(text, /^sluice_adserver_no_fill_total\{slot="slot_a1",reason="targeting"\} 3$/m);
@@ -80,7 +80,7 @@ describe('the inventory report', () => {
     const b = await get('pubB', '/api/inventory');
     assert.ok((b.slots as Json[]).every((s) => s.app_id === 'app_b1'));
     assert.deepEqual((b.no_fill as Json[]).map((x) => [x.slot_id, x.reason]), [['slot_b1', 'no_line_items']]);
-    assert.equal((await get('pubA', '/api/inventory?app=app_b1', 404)).error.code, 'UI_ERR_NOT_FOUND');
-    assert.equal((await get('advX', '/api/inventory', 403)).error.code, 'UI_ERR_FORBIDDEN');
+    assert.equal((await get('pubA', '/api/inventory?app=app_b1', 404)).code, 'UI_ERR_NOT_FOUND');
+    assert.equal((await get('advX', '/api/inventory', 403)).code, 'UI_ERR_FORBIDDEN');
   });
 });

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { Hll } from '../common/hll.js';
-import { HOUR_MS } from '../common/time.js';
 import { Monitor, parsePrometheus } from '../reporting-ui/monitor.js';
 import { localMidnight, parseRange } from '../reporting-ui/time-range.js';
 import { startUiFixture, type UiFixture } from './helpers/ui.js';
 import { post, startTestTracking } from './helpers/tracking.js';
+import type { Json } from './helpers/json.js';
 
-type Json = Record<string, any>;
 
 describe('the reports of the reporting API', () => {
   let fx: UiFixture;
@@ -61,9 +60,9 @@ describe('the reports of the reporting API', () => {
     assert.equal(daily.totals.events, o.series.reduce((n: number, s: Json) => n + s.events, 0));
     const bad = await fetch(`${fx.url}/api/apps/app_a1/overview?tz=Mars/Olympus`, { headers: { cookie: pubA } });
     assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as Json).error.code, 'UI_ERR_BAD_REQUEST');
+    assert.equal(((await bad.json()) as Json).code, 'UI_ERR_BAD_REQUEST');
     const backwards = await fetch(`${fx.url}/api/apps/app_a1/overview?from=2026-02-02&to=2026-02-01`, { headers: { cookie: pubA } });
-    assert.match(((await backwards.json()) as Json).error.message, /after/);
+    assert.match(((await backwards.json()) as Json).message, /after/);
   });
 
   test('one day in New York shows the devices of that one day, and the DAU card a whole day', async () => {
@@ -195,7 +194,7 @@ describe('the reports of the reporting API', () => {
     for (const body of [{ email: fx.world.users.pubA.email, password: 'not-the-password' }, { email: 'nobody@test.example', password: 'password-123' }]) {
       const res = await fetch(`${fx.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 401);
-      assert.deepEqual(((await res.json()) as Json).error, { code: 'UI_ERR_BAD_LOGIN', message: 'wrong e-mail or password', details: null });
+      assert.deepEqual((await res.json()) as Json, { statusCode: 401, code: 'UI_ERR_BAD_LOGIN', message: 'wrong e-mail or password' });
     }
     const res = await fetch(`${fx.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: fx.world.users.pubA.email, password: 'password-123' }) });
     const cookie = res.headers.get('set-cookie') ?? '';
@@ -208,7 +207,7 @@ describe('the reports of the reporting API', () => {
     const base = { campaign_id: 'cmp_x', name: 'iOS only', start_at: Date.now(), end_at: Date.now() + 86_400_000, status: 'active', goal_type: 'impressions', goal: 1000, delivery: 'even', country_split: null, cap_count: 0, cap_window_ms: 0, cpm_micros: 1, slot_ids: [] };
     const bad = await post('/api/admin/line-items', { ...base, targeting: 'platform == "ios" and contry == "US"' });
     assert.equal(bad.status, 400);
-    const err = ((await bad.json()) as Json).error;
+    const err = (await bad.json()) as Json;
     assert.equal(err.code, 'UI_ERR_BAD_REQUEST');
     assert.equal(err.details.field, 'targeting');
     assert.equal(err.details.position, 'platform == "ios" and '.length);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { GroundTruth } from '../sdk-mock/ground-truth.js';
 import { startTruthUi, type TruthUi } from './helpers/truth-ui.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * The numbers the reporting API answers against the fleet's ground truth (truth.json), not
@@ -9,7 +10,6 @@ import { startTruthUi, type TruthUi } from './helpers/truth-ui.js';
  * every app's totals, days, custom events and campaign days in the API must equal what the
  * devices did, in UTC and in zones west and east of it.
  */
-type Json = Record<string, any>;
 const ZONES = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo'];
 
 describe('the reporting API against the fleet ground truth', () => {

@@ -6,6 +6,7 @@ import { countSpend, formatMoney } from '../common/money.js';
 import type { AppDayRow } from '../sdk-mock/ground-truth.js';
 import { launchChromium, SHOTS } from './helpers/browser.js';
 import { startTruthUi, TRUTH_PASSWORD, type TruthUi } from './helpers/truth-ui.js';
+import type { Json } from './helpers/json.js';
 
 /**
  * Every page each role can reach, in real Chromium, in UTC and in zones west and east of it:
@@ -43,7 +44,7 @@ async function tableRows(page: Page, testid: string): Promise<Record<string, str
 /** Hovers each point of a chart and reads the legend a person would see: [x label, first series value]. */
 async function hoverPoints(page: Page, testid: string): Promise<[string, string][]> {
   return page.getByTestId(testid).evaluate((el) => {
-    const u = (el as unknown as { uplot: any }).uplot;
+    const u = (el as unknown as { uplot: Json }).uplot;
     const out: [string, string][] = [];
     for (let i = 0; i < u.data[0].length; i++) {
       u.setCursor({ left: u.valToPos(u.data[0][i], 'x'), top: 10 });

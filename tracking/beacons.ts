@@ -6,7 +6,7 @@ import type { VideoEvent } from '../common/video-payload.js';
 
 /** A video event (VAST tracking) lands as an ad_interaction named after it. */
 export type BeaconKind = 'impression' | 'click' | VideoEvent;
-export type BeaconOutcome = { ok: true; frame: Buffer; decision: Decision } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'replayed' };
+type BeaconOutcome = { ok: true; frame: Buffer; decision: Decision } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'replayed' };
 
 /**
  * Checks impression and click beacons: the decision must be signed with our secret, unexpired,

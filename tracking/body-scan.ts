@@ -13,13 +13,13 @@ import { TrackingError, TrackingErrorCode as E } from './errors.js';
 /** Bodies at most this long are parsed without the scan: their parse is bounded (~2 ms worst). */
 export const SCAN_ABOVE_BYTES = 32 * 1024;
 /** Deepest nesting a scanned body may have; events use ~12 levels (unknown fields nest 8). */
-export const MAX_BODY_DEPTH = 64;
+const MAX_BODY_DEPTH = 64;
 /** Values a body may hold per event of its limit, on average, plus a fixed allowance. */
-export const VALUES_PER_EVENT = 128;
+const VALUES_PER_EVENT = 128;
 const VALUES_ALLOWANCE = SCAN_ABOVE_BYTES / 2;
 
 /** Most values a body may hold with `maxEvents` events: any body under SCAN_ABOVE_BYTES fits. */
-export function maxBodyValues(maxEvents: number): number {
+function maxBodyValues(maxEvents: number): number {
   return maxEvents * VALUES_PER_EVENT + VALUES_ALLOWANCE;
 }
 
@@ -101,6 +101,6 @@ export class BodyScanner {
   }
 
   private fail(code: typeof E.BODY_TOO_COMPLEX | typeof E.BATCH_TOO_LARGE, message: string): never {
-    throw new TrackingError(code, message, 413);
+    throw new TrackingError(code, message);
   }
 }

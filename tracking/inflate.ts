@@ -35,7 +35,7 @@ function onData(this: Engine, chunk: Buffer): void {
   if (j.settled) return;
   j.chunks.push(chunk);
   j.bytes += chunk.length;
-  if (j.bytes > j.maxBytes) return settle(this, new TrackingError(E.BODY_TOO_LARGE, `the body inflates to more than ${j.maxBytes} bytes`, 413));
+  if (j.bytes > j.maxBytes) return settle(this, new TrackingError(E.BODY_TOO_LARGE, `the body inflates to more than ${j.maxBytes} bytes`));
   if (j.bytes <= SCAN_ABOVE_BYTES) return;
   try {
     if (j.scanner === null) {
@@ -49,7 +49,7 @@ function onData(this: Engine, chunk: Buffer): void {
 }
 
 function onError(this: Engine, err: Error): void {
-  settle(this, new TrackingError(E.BAD_GZIP, `the body is not valid gzip: ${err.message}`, 400));
+  settle(this, new TrackingError(E.BAD_GZIP, `the body is not valid gzip: ${err.message}`));
 }
 
 function onEnd(this: Engine): void {

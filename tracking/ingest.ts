@@ -57,16 +57,16 @@ export async function parseBody(raw: Buffer, encoding: string | undefined, limit
     // Structure before parsing, for bodies big enough that their parse could stall the event loop.
     if (text.length > SCAN_ABOVE_BYTES) new BodyScanner(limits.maxEvents).push(text);
   } else {
-    throw new TrackingError(E.BAD_ENCODING, `content-encoding '${encoding}' is not supported; send gzip or identity`, 415);
+    throw new TrackingError(E.UNSUPPORTED_ENCODING, `content-encoding '${encoding}' is not supported; send gzip or identity`);
   }
-  if (!isUtf8(text)) throw new TrackingError(E.BAD_ENCODING, 'the body is not valid UTF-8', 400);
+  if (!isUtf8(text)) throw new TrackingError(E.BAD_ENCODING, 'the body is not valid UTF-8');
   // NUL and unpaired surrogates can only come from \u escapes: a body with no backslash (memchr) skips the string checks.
   const checkStrings = text.indexOf(0x5c) !== -1;
   let body: unknown;
   try {
     body = JSON.parse(text.toString('utf8'));
   } catch (err) {
-    throw new TrackingError(E.BAD_JSON, `the body is not valid JSON: ${jsonError(err)}`, 400);
+    throw new TrackingError(E.BAD_JSON, `the body is not valid JSON: ${jsonError(err)}`);
   }
   return { text, gz, checkStrings, body };
 }
@@ -89,17 +89,17 @@ export async function ingestUpload(raw: Buffer, encoding: string | undefined, re
  * object and text over here, with no second parse.
  */
 export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer | null, checkStrings: boolean, receivedAt: number, appId: string | undefined, limits: IngestLimits, mapped: boolean): Promise<IngestResult> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TrackingError(E.BAD_BODY, 'the body must be a JSON object { device, sent_at, events }', 400);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TrackingError(E.BAD_BODY, 'the body must be a JSON object { device, sent_at, events }');
   const { device, events, sent_at: sentAt } = body as { device?: unknown; events?: unknown; sent_at?: unknown };
-  if (!Array.isArray(events)) throw new TrackingError(E.BAD_BODY, 'the body needs an "events" array', 400);
-  if (events.length === 0) throw new TrackingError(E.BAD_BODY, '"events" is empty', 400);
-  if (events.length > limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${limits.maxEvents} events; this one has ${events.length}; split it`, 413);
+  if (!Array.isArray(events)) throw new TrackingError(E.BAD_BODY, 'the body needs an "events" array');
+  if (events.length === 0) throw new TrackingError(E.BAD_BODY, '"events" is empty');
+  if (events.length > limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${limits.maxEvents} events; this one has ${events.length}; split it`);
   if (device !== undefined) {
     const bad = validateDevice(device) ?? validateShape(device as Record<string, unknown>, checkStrings);
     // The answer's code stays TRK_ERR_BAD_BODY (the documented one); the event-level reason goes in the message.
-    if (bad) throw new TrackingError(E.BAD_BODY, `"device" is not valid (${bad.code}): ${bad.message}`, 400, { field: bad.field.startsWith('device.') ? bad.field : `device.${bad.field}` });
+    if (bad) throw new TrackingError(E.BAD_BODY, `"device" is not valid (${bad.code}): ${bad.message}`, { field: bad.field.startsWith('device.') ? bad.field : `device.${bad.field}` });
   }
-  if (sentAt !== undefined && (typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt) || sentAt < 0)) throw new TrackingError(E.BAD_BODY, '"sent_at" must be a non-negative integer (ms)', 400);
+  if (sentAt !== undefined && (typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt) || sentAt < 0)) throw new TrackingError(E.BAD_BODY, '"sent_at" must be a non-negative integer (ms)');
 
   const opts: ValidateOptions = { receivedAt, retentionMs: limits.retentionMs, maxFutureMs: limits.maxFutureMs };
   const ctx = device as DeviceContext | undefined;
@@ -115,7 +115,7 @@ export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer 
     if (why) rejected.push({ index: i, code: why.code, field: why.field, reason: why.message });
   }
   const accepted = events.length - rejected.length;
-  if (accepted === 0) throw new TrackingError(E.NO_VALID_EVENTS, 'no event in the batch is valid; nothing was stored', 400, { rejected });
+  if (accepted === 0) throw new TrackingError(E.NO_VALID_EVENTS, 'no event in the batch is valid; nothing was stored', { rejected });
   const meta: { rejected?: number[]; app_id?: string; skew_ms?: number; source?: string } = {};
   if (mapped) meta.source = 'segment';
   if (rejected.length) meta.rejected = rejected.map((r) => r.index);
@@ -144,7 +144,7 @@ export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer 
     frame = encodeFrame(FrameKind.Upload, codec, receivedAt, meta, stored);
   } catch (err) {
     // Unreachable with options that passed start-up validation; refused, never a 500 or a frame readers cannot take.
-    if (err instanceof FrameLimitError) throw new TrackingError(E.BATCH_TOO_LARGE, `this batch cannot be stored in one segment frame (${err.message}); split it`, 413);
+    if (err instanceof FrameLimitError) throw new TrackingError(E.BATCH_TOO_LARGE, `this batch cannot be stored in one segment frame (${err.message}); split it`);
     throw err;
   }
   return { frame, accepted, rejected, receivedAt, latest };

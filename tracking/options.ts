@@ -5,7 +5,7 @@ import { MAX_EVENTS_PER_FRAME, MAX_FRAME_BODY_BYTES, MAX_FRAME_BYTES, maxFrameLe
 import { lakeSchema, refineLake } from '../lake/options.js';
 import { storeSchema, refineStore } from '../store/options.js';
 
-export const trackingProperties = {
+const trackingProperties = {
   host: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all)' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: 'port to listen on (0 picks a free one)' }),
   dataDir: Type.String({ default: './data/tracking', description: 'where segments are written (segments/ and segments/shipped/ below it)' }),
@@ -47,7 +47,7 @@ export const trackingSchema = Type.Object({ ...trackingProperties, ...lakeSchema
 type Limits = Pick<Static<typeof trackingSchema>, 'maxBodyKb' | 'maxEvents' | 'maxPendingMb' | 'maxInflightMb' | 'headersTimeoutMs' | 'bodyTimeoutMs'>;
 
 /** Option values and combinations the segment frame format and the HTTP server cannot take. */
-export function refineTrackingLimits(c: Limits): string[] {
+function refineTrackingLimits(c: Limits): string[] {
   const problems: string[] = [];
   const bodyBytes = c.maxBodyKb * 1024;
   if (bodyBytes > MAX_FRAME_BODY_BYTES) {

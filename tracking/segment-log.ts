@@ -6,7 +6,7 @@ import { SEGMENT_MAGIC, validPrefix } from '../common/segment-format.js';
 import { TrackingError, TrackingErrorCode } from './errors.js';
 import type { TrackingMetrics } from './metrics.js';
 
-export interface SegmentLogOptions {
+interface SegmentLogOptions {
   dir: string;
   /** Host/process id in every segment name, so segments from many servers never collide in the lake. */
   nodeId: string;
@@ -19,7 +19,7 @@ export interface SegmentLogOptions {
   metrics?: TrackingMetrics;
 }
 
-export const OPEN_SUFFIX = '.seg.open';
+const OPEN_SUFFIX = '.seg.open';
 export const SEALED_SUFFIX = '.seg';
 
 function fsyncDir(dir: string): void {
@@ -88,10 +88,10 @@ export class SegmentLog {
 
   /** Resolves once the frame is durable; rejects with a 503 TrackingError when it is not. */
   append(frame: Buffer): Promise<void> {
-    if (this.closed) return Promise.reject(new TrackingError(TrackingErrorCode.SHUTTING_DOWN, 'the server is shutting down', 503, undefined, this.o.retryAfterSeconds));
+    if (this.closed) return Promise.reject(new TrackingError(TrackingErrorCode.SHUTTING_DOWN, 'the server is shutting down', undefined, this.o.retryAfterSeconds));
     if (this.pendingBytes + frame.length > this.o.maxPendingBytes) {
       this.o.metrics?.appendErrors.inc({ reason: 'overloaded' });
-      return Promise.reject(new TrackingError(TrackingErrorCode.OVERLOADED, 'too much data is waiting for the disk; retry later', 503, undefined, this.o.retryAfterSeconds));
+      return Promise.reject(new TrackingError(TrackingErrorCode.OVERLOADED, 'too much data is waiting for the disk; retry later', undefined, this.o.retryAfterSeconds));
     }
     this.pending.push(frame);
     this.pendingBytes += frame.length;
@@ -176,7 +176,7 @@ export class SegmentLog {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       m?.appendErrors.inc({ reason: code });
       this.o.log.error({ err: (err as Error).message, code, segment: this.name }, 'segment write failed; nothing in this group was acknowledged');
-      const e = new TrackingError(TrackingErrorCode.STORAGE, `the event log could not be written (${code}); nothing was stored, retry later`, 503, undefined, this.o.retryAfterSeconds);
+      const e = new TrackingError(TrackingErrorCode.STORAGE, `the event log could not be written (${code}); nothing was stored, retry later`, undefined, this.o.retryAfterSeconds);
       for (const w of waiters) w.reject(e);
       await this.repair();
       return;

@@ -31,7 +31,7 @@ const APP_VERSION = /^[0-9A-Za-z._+-]{1,32}$/;
 const LOCALE = /^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 const COUNTRY = /^[A-Z]{2}$/;
 
-export interface MappedBatch {
+interface MappedBatch {
   /** The native upload body: `{ events }`, every event carrying its own context. */
   events: Record<string, unknown>[];
   /** For each native event, the index of its message in the request. */

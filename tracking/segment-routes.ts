@@ -16,7 +16,7 @@ import type { SegmentLog } from './segment-log.js';
 import { mapSegmentBody, SEGMENT_TYPES, type SegmentType } from './segment-map.js';
 import type { LiveRing } from './live.js';
 
-export interface SegmentRouteOptions {
+interface SegmentRouteOptions {
   appKeys: AppKeys;
   limits: IngestLimits;
   segments: SegmentLog;
@@ -55,18 +55,18 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
   const appOf = (key: string): string => {
     if (!o.appKeys.enforcing) return key;
     const app = o.appKeys.appOf(key);
-    if (app === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key', 401);
+    if (app === undefined) throw new TrackingError(E.BAD_APP_KEY, 'unknown write key');
     return app;
   };
   const refuse = (rejected: RejectedEvent[]): never => {
     for (const r of rejected) m.eventsRejected.inc({ reason: r.code });
-    throw new TrackingError(E.NO_VALID_EVENTS, 'no message in the batch is valid; nothing was stored', 400, { rejected });
+    throw new TrackingError(E.NO_VALID_EVENTS, 'no message in the batch is valid; nothing was stored', { rejected });
   };
   const handle = (route: SegmentType | null) => async (req: FastifyRequest, reply: FastifyReply) => {
     const t0 = performance.now();
     const receivedAt = Date.now();
     const raw = req.body as Buffer | undefined;
-    if (!Buffer.isBuffer(raw) || raw.length === 0) throw new TrackingError(E.BAD_BODY, 'the body is empty', 400);
+    if (!Buffer.isBuffer(raw) || raw.length === 0) throw new TrackingError(E.BAD_BODY, 'the body is empty');
     const headerKey = basicUser(req.headers.authorization);
     // A key in the header is checked before any byte of the body is inflated or parsed, as on the native route.
     let appId = headerKey === undefined ? undefined : appOf(headerKey);
@@ -76,13 +76,13 @@ export function addSegmentRoutes(app: FastifyInstance, o: SegmentRouteOptions): 
     if (appId === undefined) {
       // The Segment SDKs also put the write key in the body: then it is checked, and rate-limited, once the body is read.
       const bodyKey = typeof body === 'object' && body !== null && typeof (body as { writeKey?: unknown }).writeKey === 'string' ? (body as { writeKey: string }).writeKey : '';
-      if (bodyKey === '') throw new TrackingError(E.BAD_APP_KEY, 'missing write key: send it as the basic-auth user (as the Segment and RudderStack SDKs do)', 401);
+      if (bodyKey === '') throw new TrackingError(E.BAD_APP_KEY, 'missing write key: send it as the basic-auth user (as the Segment and RudderStack SDKs do)');
       appId = appOf(bodyKey);
       o.limit(req, bodyKey);
     }
     const mapped = mapSegmentBody(body, route, appId, receivedAt);
-    if (typeof mapped === 'string') throw new TrackingError(E.BAD_BODY, mapped, 400);
-    if (mapped.messages > o.limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${o.limits.maxEvents} messages; this one has ${mapped.messages}; split it`, 413);
+    if (typeof mapped === 'string') throw new TrackingError(E.BAD_BODY, mapped);
+    if (mapped.messages > o.limits.maxEvents) throw new TrackingError(E.BATCH_TOO_LARGE, `a batch may hold at most ${o.limits.maxEvents} messages; this one has ${mapped.messages}; split it`);
     if (mapped.events.length === 0) refuse(mapped.rejected);
     let result: IngestResult;
     try {

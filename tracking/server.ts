@@ -3,7 +3,8 @@ import type { Logger } from '../common/logger.js';
 import type { AppKeys } from './app-keys.js';
 import type { ImpressionCounts } from './impression-counts.js';
 import { BeaconChecker, type BeaconKind } from './beacons.js';
-import { TrackingError, TrackingErrorCode as E } from './errors.js';
+import { TrackingError, TrackingErrorCode as E, type TrackingErrorCode } from './errors.js';
+import { errorBody } from '../common/error-codes.js';
 import { ingestUpload, type IngestLimits } from './ingest.js';
 import type { TrackingMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -16,7 +17,7 @@ import type { Shipper } from './shipper.js';
 import type { InflightBytes } from '../common/inflight-bytes.js';
 
 /** How long a client may take, ms (node's http server enforces them; see DESIGN.md, Security). */
-export interface TrackingTimeouts {
+interface TrackingTimeouts {
   /** The request's headers must have arrived within this. */
   headersMs: number;
   /** The whole request, headers and body, must have arrived within this. */
@@ -27,7 +28,7 @@ export interface TrackingTimeouts {
   keepAliveMs: number;
 }
 
-export interface TrackingAppOptions {
+interface TrackingAppOptions {
   limits: IngestLimits;
   maxBodyBytes: number;
   /** Request body bytes held at once; past its cap requests get 503 TRK_ERR_BUSY before their body is read. */
@@ -60,12 +61,26 @@ const uploadAnswer = {
   },
 } as const;
 
-const FASTIFY_ERRORS: Record<string, [string, number, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [E.BODY_TOO_LARGE, 413, 'the body is larger than the limit'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [E.UNSUPPORTED_MEDIA_TYPE, 415, 'send the batch as application/json (optionally gzip-encoded)'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [E.BAD_BODY, 400, 'the body is empty'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [E.BAD_BODY, 400, 'the content-length does not match the body'],
+const FASTIFY_ERRORS: Record<string, TrackingErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: E.BODY_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: E.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_EMPTY_JSON_BODY: E.BAD_BODY,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: E.BAD_BODY,
 };
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the content-length does not match the body',
+};
+
+/** Any error a tracking route meets, as the TrackingError its answer reports. */
+function asTrackingError(err: FastifyError | TrackingError, maxBodyBytes: number): TrackingError {
+  if (err instanceof TrackingError) return err;
+  const mapped = err.code === undefined ? undefined : FASTIFY_ERRORS[err.code];
+  if (mapped === E.BODY_TOO_LARGE) return new TrackingError(mapped, `the body is larger than ${maxBodyBytes} bytes; send smaller batches`);
+  if (mapped !== undefined) return new TrackingError(mapped, FASTIFY_MESSAGES[err.code]);
+  if (err.statusCode !== undefined && err.statusCode < 500) return new TrackingError(E.BAD_REQUEST, err.message);
+  return new TrackingError(E.INTERNAL);
+}
 
 /** The tracking HTTP API: uploads, beacons, health and metrics. Entry files only wire this up. */
 export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
@@ -93,26 +108,13 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: o.maxBodyBytes }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError | TrackingError, req, reply) => {
-    let code: string;
-    let status: number;
-    let message = err.message;
-    let details: unknown;
-    if (err instanceof TrackingError) {
-      ({ code, statusCode: status, details } = err);
-      if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
-    } else if (err.code && FASTIFY_ERRORS[err.code]) {
-      [code, status, message] = FASTIFY_ERRORS[err.code]!;
-      if (status === 413) message = `the body is larger than ${o.maxBodyBytes} bytes; send smaller batches`;
-    } else if (err.statusCode && err.statusCode < 500) {
-      code = 'TRK_ERR_BAD_REQUEST';
-      status = err.statusCode;
-    } else {
-      req.log.error({ err }, 'tracking request failed');
-      code = 'TRK_ERR_INTERNAL';
-      status = 500;
-      message = 'internal error';
-    }
-    void reply.code(status).send(details === undefined ? { code, message } : { code, message, ...(details as object) });
+    const e = asTrackingError(err, o.maxBodyBytes);
+    if (e.code === E.INTERNAL) req.log.error({ err }, 'tracking request failed');
+    if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
+    void reply.code(e.statusCode).send(errorBody(e.statusCode, e.code, e.message, e.details));
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send(errorBody(404, E.NOT_FOUND, 'no such route'));
   });
 
   // Before any body byte is read: reserve what the request declares, or refuse it while too much is held.
@@ -120,7 +122,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     const n = inflight.declared(req.headers);
     if (n === 0 || inflight.reserve(reply.raw, n)) return done();
     m.inflightRefused.inc();
-    done(new TrackingError(E.BUSY, `too many request bytes are held at once (over ${inflight.cap}); retry later`, 503, undefined, o.retryAfterSeconds));
+    done(new TrackingError(E.BUSY, `too many request bytes are held at once (over ${inflight.cap}); retry later`, undefined, o.retryAfterSeconds));
   });
 
   app.addHook('onResponse', (req, reply, done) => {
@@ -131,7 +133,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   const limit = (req: FastifyRequest, key: string | undefined): void => {
     const now = Date.now();
     const wait = Math.max(byIp.take(req.ip, now), key ? byKey.take(key, now) : 0);
-    if (wait > 0) throw new TrackingError(E.RATE_LIMITED, 'too many requests; slow down', 429, undefined, wait);
+    if (wait > 0) throw new TrackingError(E.RATE_LIMITED, 'too many requests; slow down', undefined, wait);
   };
 
   app.post('/v1/events', { schema: { response: uploadAnswer } }, async (req, reply: FastifyReply) => {
@@ -143,7 +145,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     let appId: string | undefined;
     if (o.appKeys.enforcing) {
       appId = appKey ? o.appKeys.appOf(appKey) : undefined;
-      if (appId === undefined) throw new TrackingError(E.BAD_APP_KEY, appKey ? 'unknown app key' : 'missing X-Sluice-App-Key header', 401);
+      if (appId === undefined) throw new TrackingError(E.BAD_APP_KEY, appKey ? 'unknown app key' : 'missing X-Sluice-App-Key header');
     }
     const raw = req.body as Buffer;
     m.bodyBytes.inc({ encoding: encodingLabel(req.headers['content-encoding']) }, raw.length);
@@ -172,7 +174,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     const token = req.query.t;
     if (typeof token !== 'string' || token === '') {
       m.beacons.inc({ kind, outcome: 'malformed' });
-      throw new TrackingError(E.BAD_BEACON, 'the beacon needs its decision token ?t=', 400);
+      throw new TrackingError(E.BAD_BEACON, 'the beacon needs its decision token ?t=');
     }
     const out = beacons.check(kind, token, Date.now());
     if (!out.ok) {
@@ -200,7 +202,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     if (handler === undefined) {
       limit(req, undefined);
       m.beacons.inc({ kind: 'video', outcome: 'malformed' });
-      throw new TrackingError(E.BAD_BEACON, `the video beacon needs ?e= one of ${VIDEO_EVENTS.join(', ')}`, 400);
+      throw new TrackingError(E.BAD_BEACON, `the video beacon needs ?e= one of ${VIDEO_EVENTS.join(', ')}`);
     }
     return handler(req, reply);
   });
@@ -214,7 +216,7 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   app.get('/v1/live', async (req: FastifyRequest<{ Querystring: { since?: string } }>) => {
     const given = Buffer.from(String(req.headers['x-sluice-live-token'] ?? ''));
     // Off without a token; a wrong token answers the same 404 (the feed's existence is not told).
-    if (liveToken.length === 0 || given.length !== liveToken.length || !timingSafeEqual(given, liveToken)) throw new TrackingError(E.NOT_FOUND, 'no such route', 404);
+    if (liveToken.length === 0 || given.length !== liveToken.length || !timingSafeEqual(given, liveToken)) throw new TrackingError(E.NOT_FOUND, 'no such route');
     return live.since(Number(req.query.since) || 0);
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', m.registry.contentType).send(await m.registry.metrics()));

@@ -7,7 +7,7 @@ import type { Lake } from '../lake/lake.js';
 import type { TrackingMetrics } from './metrics.js';
 import { SEALED_SUFFIX } from './segment-log.js';
 
-export interface ShipperOptions {
+interface ShipperOptions {
   dir: string;
   lake: Lake;
   intervalMs: number;
@@ -17,7 +17,7 @@ export interface ShipperOptions {
 }
 
 /** Start time of a segment from its name `<node>-<startMs>-<counter>.seg`. */
-export function segmentStart(name: string): number {
+function segmentStart(name: string): number {
   const parts = name.slice(0, -SEALED_SUFFIX.length).split('-');
   return Number(parts[parts.length - 2]);
 }

@@ -24,7 +24,7 @@ import { startTracking } from '../../tracking/run.js';
 import { seedWorld } from '../seed-world.js';
 import { simCommand } from './sim.js';
 
-export const demoSchema = Type.Object({
+const demoSchema = Type.Object({
   dataDir: Type.String({ default: './data', description: 'where the demo keeps its files' }),
   devices: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'devices in the demo fleet (1,000 have numbers in the UI within a minute on 2 cores)' }),
   seed: Type.Integer({ minimum: 0, default: 42, description: 'seed of the demo fleet' }),
@@ -62,7 +62,7 @@ export const demoSpec: CommandSpec<typeof demoSchema> = {
 
 const SECRET = 'sluice-demo-secret-for-this-machine';
 /** The demo's log-ins (printed at start; local demo data only). */
-export const DEMO_PASSWORD = 'sluice-demo';
+const DEMO_PASSWORD = 'sluice-demo';
 
 /**
  * `sluice demo` (= `npm start`): every tier on embedded defaults (SQLite, a local lake under

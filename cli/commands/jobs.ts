@@ -1,6 +1,6 @@
 import { loadConfig } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
-import { SluiceError } from '../../common/errors.js';
+import { CliError, SluiceError } from '../../common/errors.js';
 import { createLake } from '../../lake/create-lake.js';
 import { lakeSchema, type LakeOptions } from '../../lake/options.js';
 import { jobsSpec } from '../../jobs/options.js';
@@ -28,7 +28,7 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
   }
   if (action !== undefined && action !== 'run') {
     await store.close();
-    throw new SluiceError('CLI_ERR_USAGE', `unknown jobs action '${action}': use 'sluice jobs', 'sluice jobs run <workflow>' or 'sluice jobs history'`, 2);
+    throw new CliError('CLI_ERR_USAGE', `unknown jobs action '${action}': use 'sluice jobs', 'sluice jobs run <workflow>' or 'sluice jobs history'`);
   }
   const lakeOptions = Object.fromEntries(Object.keys(lakeSchema.properties).map((k) => [k, (cfg as Record<string, unknown>)[k]])) as Partial<LakeOptions>;
   const lake = createLake(lakeOptions, 'jobs');
@@ -42,7 +42,7 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
     const name = workflow ?? 'events';
     if (!WORKFLOWS[name]) {
       await shutdown();
-      throw new SluiceError('CLI_ERR_USAGE', `unknown workflow '${name}' (known: ${Object.entries(WORKFLOWS).map(([k, w]) => `${k}: ${w.description}`).join('; ')})`, 2);
+      throw new CliError('CLI_ERR_USAGE', `unknown workflow '${name}' (known: ${Object.entries(WORKFLOWS).map(([k, w]) => `${k}: ${w.description}`).join('; ')})`);
     }
     const range = cfg.from || cfg.to ? { from: cfg.from || cfg.to, to: cfg.to || cfg.from } : null;
     let bar: ReturnType<typeof createProgress> | null = null;
@@ -59,7 +59,7 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
     await shutdown();
     console.log(`sluice jobs: ${name} ${r.status} in ${r.ms} ms: ${r.stats.files} new files, ${r.stats.rows} events, ${r.stats.duplicates} duplicates removed, ${r.stats.appDays} app-days loaded (${r.stats.factRows} rows), ${r.stats.restatements} restatements`);
     for (const s of r.steps) console.log(`  ${s.name.padEnd(12)} ${String(s.ms).padStart(8)} ms  rows=${s.rows}${s.attempts > 1 ? `  attempts=${s.attempts}` : ''}`);
-    if (r.status === 'failed') throw new SluiceError('JOB_ERR_STEP_FAILED', r.error ?? 'failed', 1);
+    if (r.status === 'failed') throw new SluiceError('JOB_ERR_STEP_FAILED', r.error ?? 'failed');
     if (r.status === 'skipped') console.log(`  skipped: ${r.error}`);
     return;
   }

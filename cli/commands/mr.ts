@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { loadConfig } from '../../common/config.js';
-import { SluiceError } from '../../common/errors.js';
+import { CliError } from '../../common/errors.js';
 import { MR_CHAIN, MR_JOBS } from '../../jobs/mr/mr-jobs.js';
 import { mrSpec } from '../../jobs/mr/options.js';
 import { parquetFiles, parquetLines } from '../../jobs/mr/parquet-lines.js';
@@ -26,7 +26,7 @@ export async function mrCommand(argv: readonly string[]): Promise<void> {
   const counters = cfg.logLevel === 'info' || cfg.logLevel === 'debug';
   if (name === 'cat') {
     const paths = [phase, ...rest].filter((p): p is string => p !== undefined);
-    if (paths.length === 0) throw new SluiceError('CLI_ERR_USAGE', `mr cat needs a Parquet file or a directory\n\n${USAGE}`, 2);
+    if (paths.length === 0) throw new CliError('CLI_ERR_USAGE', `mr cat needs a Parquet file or a directory\n\n${USAGE}`);
     let rows = 0;
     for (const path of paths) {
       for (const file of await parquetFiles(path)) {
@@ -39,11 +39,11 @@ export async function mrCommand(argv: readonly string[]): Promise<void> {
     if (counters) process.stderr.write(`reporter:counter:sluice-mr,cat-rows,${rows}\n`);
     return;
   }
-  if (name === undefined) throw new SluiceError('CLI_ERR_USAGE', `mr needs a job and a phase\n\n${USAGE}`, 2);
+  if (name === undefined) throw new CliError('CLI_ERR_USAGE', `mr needs a job and a phase\n\n${USAGE}`);
   const job = MR_JOBS[name];
-  if (!job) throw new SluiceError('CLI_ERR_UNKNOWN_JOB', `unknown map/reduce job '${name}'\n\n${USAGE}`, 2);
-  if (phase !== 'map' && phase !== 'reduce') throw new SluiceError('CLI_ERR_UNKNOWN_PHASE', `${phase === undefined ? 'no phase' : `unknown phase '${phase}'`} for job ${name}: use map or reduce\n\n${USAGE}`, 2);
-  if (rest.length > 0) throw new SluiceError('CLI_ERR_USAGE', `unexpected arguments after 'mr ${name} ${phase}': ${rest.join(' ')}\n\n${USAGE}`, 2);
+  if (!job) throw new CliError('CLI_ERR_UNKNOWN_JOB', `unknown map/reduce job '${name}'\n\n${USAGE}`);
+  if (phase !== 'map' && phase !== 'reduce') throw new CliError('CLI_ERR_UNKNOWN_PHASE', `${phase === undefined ? 'no phase' : `unknown phase '${phase}'`} for job ${name}: use map or reduce\n\n${USAGE}`);
+  if (rest.length > 0) throw new CliError('CLI_ERR_USAGE', `unexpected arguments after 'mr ${name} ${phase}': ${rest.join(' ')}\n\n${USAGE}`);
   const stats = await streamPhase(job, phase, process.stdin, process.stdout);
   if (counters) process.stderr.write(`reporter:counter:sluice-mr,${name}-${phase}-lines-in,${stats.linesIn}\nreporter:counter:sluice-mr,${name}-${phase}-lines-out,${stats.linesOut}\n`);
 }

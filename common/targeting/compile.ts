@@ -4,7 +4,7 @@ import { parseTargeting, type FieldRef, type Node } from './parser.js';
 import { compareVersionTo, splitVersion, type TargetingContext } from './request-context.js';
 
 /** A targeting expression compiled once into a predicate that is cheap to call per request. */
-export type CompiledTargeting = {
+type CompiledTargeting = {
   readonly source: string;
   readonly ast: Node;
   /** The fields the expression reads: 'country', 'kv.genre', ... */

@@ -17,7 +17,7 @@ export const FIELD_KINDS: Readonly<Record<string, FieldKind>> = Object.freeze({
   weekday: 'text',
 });
 
-export const WEEKDAYS: readonly string[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const WEEKDAYS: readonly string[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /** A field as written in an expression, resolved. */
 export interface FieldRef {

@@ -1,6 +1,6 @@
 import { TargetingError } from './errors.js';
 
-export type TokenKind = 'word' | 'keyword' | 'string' | 'number' | 'op' | '(' | ')' | ',' | '..' | 'eof';
+type TokenKind = 'word' | 'keyword' | 'string' | 'number' | 'op' | '(' | ')' | ',' | '..' | 'eof';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -13,7 +13,7 @@ export interface Token {
 }
 
 /** Words that are part of the language, matched case-insensitively. */
-export const KEYWORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'in', 'matches', 'true', 'false']);
+const KEYWORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'in', 'matches', 'true', 'false']);
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;

@@ -4,7 +4,7 @@ import { Lexer, type Token } from './lexer.js';
 
 export type { FieldRef, FieldKind } from './fields.js';
 
-export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 /**
  * The syntax tree of a targeting expression, already type-checked: values are numbers for
@@ -21,7 +21,7 @@ export type Node =
   | { readonly type: 'matches'; readonly pos: number; readonly field: FieldRef; readonly pattern: string };
 
 /** How deeply parentheses and "not" may nest; deeper input is refused rather than overflowing the stack. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 const OPERATORS = ['==', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'matches'];
 

@@ -19,7 +19,7 @@ export interface TargetingContext {
 }
 
 /** One dot-separated part of a version, split once when an expression is compiled. */
-export interface VersionSegment {
+interface VersionSegment {
   /** The text as written ('0' for a segment that is missing). */
   readonly raw: string;
   /** For an all-digit segment: its digits without leading zeros ('' for zero); else undefined. */

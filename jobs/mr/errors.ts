@@ -1,4 +1,7 @@
+import type { CodeOf } from '../../common/error-codes.js';
 import { JobError } from '../errors.js';
+
+type MrCode = Extract<CodeOf<'JOB'>, `JOB_ERR_MR_${string}`>;
 
 /** Errors of the map/reduce jobs, with stable codes. */
 export const MrErrorCode = {
@@ -10,12 +13,12 @@ export const MrErrorCode = {
   BAD_EMIT: 'JOB_ERR_MR_BAD_EMIT',
   /** runLocal was asked for threads with a job the workers cannot find by name. */
   UNKNOWN_JOB: 'JOB_ERR_MR_UNKNOWN_JOB',
-} as const;
+} as const satisfies Record<string, MrCode>;
 
 /** A JobError of the map/reduce jobs (same codes family, JOB_ERR_MR_*). */
 export class MrError extends JobError {
-  constructor(code: string, message: string, statusCode = 500, details?: unknown) {
-    super(code, message, statusCode, details);
+  constructor(code: MrCode, message?: string, details?: unknown) {
+    super(code, message, details);
     this.name = 'MrError';
   }
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { logLevelOption, type CommandSpec } from '../../common/config.js';
 
-export const mrSchema = Type.Object({
+const mrSchema = Type.Object({
   logLevel: logLevelOption,
 });
 

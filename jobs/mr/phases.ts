@@ -10,7 +10,7 @@ import type { Emit, MrJob } from './mr-job.js';
 const NOT_PRINTABLE = /[^\x20-\x7e]/;
 
 /** An emit that checks the pair and hands on the line `key<TAB>value`. */
-export function lineEmit(job: MrJob, out: (line: string) => void): Emit {
+function lineEmit(job: MrJob, out: (line: string) => void): Emit {
   return (key, value) => {
     if (key === '' || NOT_PRINTABLE.test(key) || NOT_PRINTABLE.test(value)) {
       throw new MrError(MrErrorCode.BAD_EMIT, `job ${job.name} emitted key ${excerpt(key)} value ${excerpt(value)}: keys and values must be printable ASCII and keys non-empty (escape them, see jobs/mr/encoding.ts)`);

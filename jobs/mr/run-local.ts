@@ -14,7 +14,7 @@ import { MR_JOBS } from './mr-jobs.js';
 import type { MrTask } from './mr-worker.js';
 import { runMap, runReduce } from './phases.js';
 
-export interface RunLocalOptions {
+interface RunLocalOptions {
   /** Worker threads; 0 runs both phases in this thread. */
   threads: number;
   /** Tasks per thread and phase (more, smaller tasks balance better); default 4. */

@@ -11,7 +11,7 @@ import { mapLines, Reducer } from './phases.js';
 
 const CHUNK = 64 * 1024;
 
-export interface StreamStats {
+interface StreamStats {
   linesIn: number;
   linesOut: number;
 }

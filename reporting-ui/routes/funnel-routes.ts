@@ -15,7 +15,7 @@ import type { UiAppOptions } from '../server.js';
 import { parseRange, utcDays } from '../time-range.js';
 
 /** Funnels one app may have. */
-export const MAX_FUNNELS_PER_APP = 50;
+const MAX_FUNNELS_PER_APP = 50;
 const AppParam = Type.Object({ app: Type.String({ description: 'an app id' }) });
 const FunnelParam = Type.Object({ app: Type.String(), id: Type.String() });
 const pct = (n: number, of: number): number | null => (of > 0 ? Math.round((n / of) * 10_000) / 100 : null);

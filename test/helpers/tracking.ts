@@ -10,6 +10,7 @@ import type { Lake } from '../../lake/lake.js';
 import { trackingSchema } from '../../tracking/options.js';
 import { startTracking, type KeyStore, type RunningTracking } from '../../tracking/run.js';
 import { tmp } from './fleet.js';
+import type { Json } from './json.js';
 
 export type TrackingCfg = Static<typeof trackingSchema>;
 
@@ -50,7 +51,7 @@ export function storedEvents(segmentDir: string): Record<string, unknown>[] {
   return readFrames(segmentDir).flatMap((s) => s.frames.flatMap((f) => frameEvents(f)));
 }
 
-export async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+export async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: Json; headers: Headers }> {
   const res = await fetch(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const text = await res.text();
   let json: unknown = null;

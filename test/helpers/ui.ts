@@ -11,7 +11,7 @@ import { Hll } from '../../common/hll.js';
 import { createLogger } from '../../common/logger.js';
 import { DAY_MS, HOUR_MS, utcDay } from '../../common/time.js';
 import { startUi, ensureUser, type UiTier } from '../../reporting-ui/run.js';
-import { campaignRow, customRow, daily, hourly } from '../../store/fact-fixtures.js';
+import { campaignRow, customRow, daily, hourly } from '../store/fact-fixtures.js';
 import type { AppDayFacts } from '../../store/facts.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import type { ReportStore } from '../../store/store.js';

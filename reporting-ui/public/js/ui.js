@@ -3,10 +3,10 @@ export const state = { user: null, tz: Intl.DateTimeFormat().resolvedOptions().t
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error?.message ?? `HTTP ${status}`);
+    super(body?.message ?? `HTTP ${status}`);
     this.status = status;
-    this.code = body?.error?.code;
-    this.details = body?.error?.details;
+    this.code = body?.code;
+    this.details = body?.details;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppVersionDailyRow, AudienceDayRow } from './audience.js';
+import type { AppVersionDailyRow, AudienceDayRow } from '../../store/audience.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
 import { rejectsWith } from './fixtures.js';
 

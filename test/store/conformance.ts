@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { campaign, creative, H, lineItem, rejectsWith, T0, tree } from './fixtures.js';
-import { MIGRATIONS } from './migrations.js';
-import { hashAppKey } from './store.js';
-import type { ReportStore } from './store.js';
+import { MIGRATIONS } from '../../store/migrations.js';
+import { hashAppKey } from '../../store/store.js';
+import type { ReportStore } from '../../store/store.js';
 
 export interface ConformanceHarness {
   name: string;

@@ -3,9 +3,9 @@
  * seed so that rows differ), and a whole app-day of facts in one call. Used by the fact
  * conformance suite and free for any tier's tests.
  */
-import { DAY_MS, utcDay } from '../common/time.js';
+import { DAY_MS, utcDay } from '../../common/time.js';
 import { H, T0 } from './fixtures.js';
-import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, EventCounts, TouchRow } from './facts.js';
+import type { AppDailyRow, AppDayFacts, AppHourlyRow, AttributionRow, CampaignHourlyRow, CustomDailyRow, EventCounts, TouchRow } from '../../store/facts.js';
 
 export const D0 = utcDay(T0);
 export const D1 = utcDay(T0 + DAY_MS);
@@ -13,7 +13,7 @@ export const D2 = utcDay(T0 + 2 * DAY_MS);
 /** Midnight (epoch ms) of a YYYY-MM-DD day. */
 export const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
-export function counts(seed: number): EventCounts {
+function counts(seed: number): EventCounts {
   return {
     events: 100 * seed, app_open: seed, app_close: seed, app_background: 2 * seed, app_foreground: 2 * seed, ad_request: 10 * seed,
     ad_impression: 8 * seed, ad_click: seed, ad_interaction: 0, custom: 3 * seed, sessions: seed + 1, session_ms: 60_000 * seed,

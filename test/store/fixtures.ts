@@ -4,9 +4,9 @@
  * free for any tier's tests.
  */
 import assert from 'node:assert/strict';
-import { StoreError } from './errors.js';
-import type { Campaign, Creative, LineItem } from './model.js';
-import type { New, ReportStore } from './store.js';
+import { StoreError } from '../../store/errors.js';
+import type { Campaign, Creative, LineItem } from '../../store/model.js';
+import type { New, ReportStore } from '../../store/store.js';
 
 export const H = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 1);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DAY_MS } from '../common/time.js';
+import { DAY_MS } from '../../common/time.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
 import { appDay, D0, D1, D2, dayStart } from './fact-fixtures.js';
 import { H, rejectsWith } from './fixtures.js';

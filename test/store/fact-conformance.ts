@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DAY_MS } from '../common/time.js';
+import { DAY_MS } from '../../common/time.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
-import { splitAppDayFacts } from './fact-check.js';
-import { appDay, attributionRow, customRow, D0, D1, D2, daily, dayStart, hourly, touch } from './fact-fixtures.js';
-import type { AppDayFacts, QuarantineRow, RestatementRow } from './facts.js';
+import { splitAppDayFacts } from '../../store/fact-check.js';
+import { appDay, attributionRow, customRow, D0, D1, D2, dayStart, hourly, touch } from './fact-fixtures.js';
+import type { AppDayFacts, QuarantineRow, RestatementRow } from '../../store/facts.js';
 import { H, rejectsWith } from './fixtures.js';
-import type { ReportStore } from './store.js';
+import type { ReportStore } from '../../store/store.js';
 
 const A = 'app_a';
 const B = 'app_b';

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Hll } from '../common/hll.js';
+import { Hll } from '../../common/hll.js';
 import { storeRunner, type ConformanceHarness } from './conformance.js';
 import { rejectsWith } from './fixtures.js';
-import type { CampaignReachRow, FunnelDailyRow } from './funnels.js';
-import type { ReportStore } from './store.js';
+import type { CampaignReachRow, FunnelDailyRow } from '../../store/funnels.js';
+import type { ReportStore } from '../../store/store.js';
 
 const D0 = '2026-03-01';
 const D1 = '2026-03-02';
