@@ -9,7 +9,7 @@ const PRODUCTION = ['common', 'store', 'lake', 'sdk-mock', 'tracking', 'adserver
 const sluice = { rules: { boundaries, 'unused-exports': unusedExports } };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'scratch/', '.test-artifacts/', 'reporting-ui/public/'] },
+  { ignores: ['node_modules/', 'dist/', '.hb/', 'data/', 'scratch/', '.test-artifacts/', 'reporting-ui/public/'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },

@@ -78,13 +78,28 @@ export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readon
   for (const extra of positionals.slice(allowed)) {
     problems.push(`unexpected argument ${JSON.stringify(extra)}: options are --name value (or --name=value), booleans --name or --no-name`);
   }
+  return validated(spec, raw, problems, (key) => {
+    const from = where[key];
+    const label = from?.startsWith('SLUICE_') ? `--${kebab(key)} (${from})` : `--${kebab(key)}`;
+    return raw[key] !== undefined ? `${label}: %s, got ${JSON.stringify(raw[key])}` : `${label}: %s`;
+  }, positionals);
+}
+
+/**
+ * A command's options composed in code (the demo starts every tier so): a typed object over
+ * the defaults, validated by the same schema and refinements as flags, and frozen.
+ */
+export function configFrom<T extends TObject>(spec: CommandSpec<T>, options: Partial<Static<T>>): Config<T> {
+  return validated(spec, { ...options }, [], (key) => `--${kebab(key)}: %s, got ${JSON.stringify((options as Record<string, unknown>)[key])}`, []);
+}
+
+/** Defaults, conversion, schema and refinements over raw values: every problem in one ConfigError. */
+function validated<T extends TObject>(spec: CommandSpec<T>, raw: Record<string, unknown>, problems: string[], label: (key: string) => string, positionals: string[]): Config<T> {
   const converted = Value.Convert(spec.schema, Value.Default(spec.schema, raw)) as Record<string, unknown>;
   for (const err of Value.Errors(spec.schema, converted)) {
     const key = err.path.split('/')[1] ?? '';
-    const from = where[key];
-    const label = key ? (from?.startsWith('SLUICE_') ? `--${kebab(key)} (${from})` : `--${kebab(key)}`) : '(options)';
-    const got = key && raw[key] !== undefined ? `, got ${JSON.stringify(raw[key])}` : '';
-    problems.push(`${label}: ${err.message.toLowerCase()}${got}`);
+    const why = err.message.toLowerCase();
+    problems.push(key ? label(key).replace('%s', () => why) : `(options): ${why}`);
   }
   if (spec.refine) {
     // Refinements run even when other options are wrong, so one message lists every problem.

@@ -90,28 +90,8 @@ function looksLikeApi(url: string): boolean {
   return /^\/api(\/|$)/i.test(path);
 }
 
-export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: o.log as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
-    // Slow clients (a byte every few seconds) are cut off: headers and body within requestTimeoutMs,
-    // checked every second (node's default check runs every 30 s). Upgraded WebSockets are not affected.
-    requestTimeout: o.requestTimeoutMs,
-    http: { connectionsCheckingInterval: 1000, requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs },
-    return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
-  });
-  // Every API route, 'METHOD /url', for the authorization test that walks them all.
-  const apiRoutes: string[] = [];
-  app.addHook('onRoute', (r) => {
-    if (!r.url.startsWith('/api/')) return;
-    for (const m of [r.method].flat()) if (m !== 'HEAD') apiRoutes.push(`${m} ${r.url}`);
-  });
-  app.decorate('apiRoutes', apiRoutes);
-  app.decorateRequest('user', null);
-  app.decorateRequest('scope', null);
-
+/** Every error answers `{statusCode, code, message, details?}`; unknown API paths are JSON 404s, other paths the SPA. */
+function addErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | UiError, req, reply) => {
     const e = err as FastifyError & { details?: unknown };
     let code = e.code ?? UiErrorCode.INTERNAL;
@@ -130,19 +110,10 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
     return reply.sendFile('index.html', PUBLIC);
   });
 
-  await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 4096 } });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Sluice reporting API', version: '1', description: 'Reports for publishers, advertisers and admins. Log in with POST /api/login (cookie) or send an API key as `Authorization: Bearer sk_...`. Add `format=csv` to any GET report for a CSV download.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
-      security: [{ apiKey: [] }, { session: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyStatic, { root: PUBLIC, prefix: '/', index: false, wildcard: false });
-  await app.register(fastifyStatic, { root: UPLOT, prefix: '/vendor/uplot/', decorateReply: false });
+}
 
+/** Before each request: refuse it while too many body bytes are held, then authenticate it unless its route is public. */
+function addAccessHook(app: FastifyInstance, o: UiAppOptions): void {
   const inflight = new InflightBytes(o.maxInflightBytes, BODY_LIMIT);
   o.metrics.inflight = inflight;
   app.addHook('onRequest', async (req, reply) => {
@@ -166,6 +137,46 @@ export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
     req.scope = new Scope(user, o.store);
     if (access === 'admin') req.scope.requireAdmin(`call ${req.routeOptions.method} ${req.routeOptions.url}`);
   });
+}
+
+export async function buildUiApp(o: UiAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    // Slow clients (a byte every few seconds) are cut off: headers and body within requestTimeoutMs,
+    // checked every second (node's default check runs every 30 s). Upgraded WebSockets are not affected.
+    requestTimeout: o.requestTimeoutMs,
+    http: { connectionsCheckingInterval: 1000, requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs },
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
+  });
+  // Every API route, 'METHOD /url', for the authorization test that walks them all.
+  const apiRoutes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    if (!r.url.startsWith('/api/')) return;
+    for (const m of [r.method].flat()) if (m !== 'HEAD') apiRoutes.push(`${m} ${r.url}`);
+  });
+  app.decorate('apiRoutes', apiRoutes);
+  app.decorateRequest('user', null);
+  app.decorateRequest('scope', null);
+
+  addErrorHandlers(app);
+
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sluice reporting API', version: '1', description: 'Reports for publishers, advertisers and admins. Log in with POST /api/login (cookie) or send an API key as `Authorization: Bearer sk_...`. Add `format=csv` to any GET report for a CSV download.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyStatic, { root: PUBLIC, prefix: '/', index: false, wildcard: false });
+  await app.register(fastifyStatic, { root: UPLOT, prefix: '/vendor/uplot/', decorateReply: false });
+
+  addAccessHook(app, o);
 
   const open = { access: 'public' as const };
   app.get('/healthz', { schema: { hide: true }, config: open }, async () => ({ status: 'ok' }));

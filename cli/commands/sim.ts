@@ -9,6 +9,8 @@ import { createProgress } from '../progress.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+type SimConfig = ReturnType<typeof loadConfig<typeof simSpec.schema>>;
+
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 
@@ -22,7 +24,11 @@ function totalsLine(t: Totals): string {
 
 /** `sluice sim`: the device fleet, to files or over HTTP. */
 export async function simCommand(argv: readonly string[]): Promise<void> {
-  const cfg = loadConfig(simSpec, argv);
+  await runSim(loadConfig(simSpec, argv));
+}
+
+/** The fleet of a validated sim configuration (the demo composes one in code). */
+export async function runSim(cfg: SimConfig): Promise<void> {
   const log = createLogger('sim', cfg.logLevel);
   const start = resolveStart(cfg.start, cfg.days);
   const fleet: FleetOptions = { ...cfg, start, out: cfg.out };

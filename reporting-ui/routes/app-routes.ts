@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
-import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
+import { CAMPAIGN_GROUPS, type CampaignGroup, type DayDevices, type HourTotals } from '../../store/reports.js';
 import { adRows } from '../ad-rows.js';
 import { countryName } from '../country-names.js';
 import { badRequest } from '../errors.js';
@@ -18,6 +18,107 @@ import type { UiAppOptions } from '../server.js';
 import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
 
 const HOUR_MS = 3_600_000;
+
+type Range = ReturnType<typeof parseRange>;
+type Bucket = 'hour' | 'day';
+interface SeriesPoint { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }
+interface Sums { events: number; sessions: number; session_ms: number; ad_impressions: number; ad_clicks: number }
+
+const avgSessionS = (sessions: number, ms: number): number => (sessions ? Math.round(ms / sessions / 100) / 10 : 0);
+
+/** Totals of points that name their ads `ad_impressions`/`ad_clicks` (series) or `ad_impression`/`ad_click` (hour rows). */
+function sums(rows: readonly ({ events: number; sessions: number; session_ms: number } & ({ ad_impressions: number; ad_clicks: number } | { ad_impression: number; ad_click: number }))[]): Sums {
+  const a: Sums = { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 };
+  for (const r of rows) {
+    (a.events += r.events), (a.sessions += r.sessions), (a.session_ms += r.session_ms);
+    if ('ad_impressions' in r) (a.ad_impressions += r.ad_impressions), (a.ad_clicks += r.ad_clicks);
+    else (a.ad_impressions += r.ad_impression), (a.ad_clicks += r.ad_click);
+  }
+  return a;
+}
+
+/** Under a filter: events, sessions and ads only; devices are not kept per dimension value (null, not a wrong figure). */
+async function filteredOverview(o: UiAppOptions, ids: string[], filter: NonNullable<ReturnType<typeof parseFilter>>, r: Range, prev: Range, bucket: Bucket) {
+  const [series, previous] = await Promise.all([filteredSeries(o.store, ids, filter, r, bucket), filteredRangeTotals(o.store, ids, filter, prev.fromHour, prev.toHour)]);
+  const t = sums(series);
+  const totals = { ...t, avg_session_s: avgSessionS(t.sessions, t.session_ms), dau: null, dau_day: null, dau_partial: false, wau: null, mau: null, devices_in_range: null };
+  return { filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] };
+}
+
+/** Every bucket of the range, zeros included, so charts and exports show quiet days. */
+function hourSeries(hours: readonly HourTotals[], r: Range, bucket: Bucket): SeriesPoint[] {
+  const series: SeriesPoint[] = [];
+  const byT = new Map<string, SeriesPoint>();
+  const add = (t: string) => {
+    if (byT.has(t)) return;
+    const b = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 };
+    byT.set(t, b);
+    series.push(b);
+  };
+  if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
+  else for (const d of utcDays(r.from, r.to)) add(d);
+  for (const h of hours) {
+    const cur = byT.get(bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz));
+    if (cur === undefined) continue; // an hour outside the range's buckets (never from hourTotals(from, to))
+    cur.events += h.events;
+    cur.sessions += h.sessions;
+    cur.session_ms += h.session_ms;
+    cur.ad_impressions += h.ad_impression;
+    cur.ad_clicks += h.ad_click;
+    cur.custom += h.custom;
+  }
+  for (const s of series) s.avg_session_s = avgSessionS(s.sessions, s.session_ms);
+  return series;
+}
+
+/** Devices by UTC day: exact per app (a device has one platform, so platforms add up), a sketch across apps. */
+function deviceDays(daily: readonly DayDevices[], ids: readonly string[]) {
+  const byDay = new Map<string, { exact: number; hll: Hll }>();
+  for (const d of daily) {
+    let x = byDay.get(d.day);
+    if (!x) byDay.set(d.day, (x = { exact: 0, hll: new Hll() }));
+    x.exact += d.devices;
+    x.hll.merge(Hll.fromBase64(d.devices_hll));
+  }
+  const uniques = (from: string, to: string): number => {
+    const h = new Hll();
+    let exact = 0;
+    let n = 0;
+    for (const day of utcDays(from, to)) {
+      const x = byDay.get(day);
+      if (x) h.merge(x.hll), (exact += x.exact), n++;
+    }
+    return n === 1 && ids.length === 1 ? exact : Math.round(h.estimate());
+  };
+  const onDay = (day: string): number => {
+    const x = byDay.get(day);
+    return x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0;
+  };
+  return { uniques, onDay };
+}
+
+async function overview(o: UiAppOptions, ids: string[], r: Range, prev: Range, bucket: Bucket) {
+  const monthStart = dayMinus(r.toDay, 29);
+  const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
+  const series = hourSeries(hours, r, bucket);
+  const devices = deviceDays(daily, ids);
+  // Devices are kept per UTC day: the chart shows the UTC days named like the range's local days
+  // (in New York a 1-day range touches two UTC days; drawing both made a line down to 0).
+  const dau = utcDays(r.from, r.to).map((day) => ({ day, devices: devices.onDay(day) }));
+  // DAU of the last whole UTC day in range with data; today only when nothing else has any (then marked partial).
+  const today = new Date().toISOString().slice(0, 10);
+  const latest = [...dau].reverse().find((d) => d.devices > 0 && d.day < today) ?? dau.find((d) => d.devices > 0 && d.day === today);
+  const totals = sums(series);
+  const p = sums(prevHours);
+  const previous = { from: prev.from, to: prev.to, ...p, avg_session_s: avgSessionS(p.sessions, p.session_ms) };
+  const { uniques } = devices;
+  return {
+    previous,
+    totals: { ...totals, avg_session_s: avgSessionS(totals.sessions, totals.session_ms), dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
+    series,
+    dau,
+  };
+}
 
 const AppParam = Type.Object({ app: Type.String({ description: "an app id, or 'all'" }) });
 
@@ -31,79 +132,13 @@ export function appRoutes(o: UiAppOptions) {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { bucket?: 'hour' | 'day'; filter?: string };
       const r = parseRange(q);
-      const filter = parseFilter(q.filter);
       const ids = await req.scope!.appIds(appId);
       const bucket = q.bucket ?? (r.days <= 3 ? 'hour' : 'day');
-      const monthStart = dayMinus(r.toDay, 29);
       // The period before, as many local days long, for the comparison on the cards.
       const prev = parseRange({ from: dayMinus(r.from, r.days), to: dayMinus(r.from, 1), tz: r.tz });
-      if (filter) {
-        // Under a filter: events, sessions and ads only; devices are not kept per dimension value (null, not a wrong figure).
-        const [series, previous] = await Promise.all([filteredSeries(o.store, ids, filter, r, bucket), filteredRangeTotals(o.store, ids, filter, prev.fromHour, prev.toHour)]);
-        const t = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
-        const totals = { ...t, avg_session_s: t.sessions ? Math.round(t.session_ms / t.sessions / 100) / 10 : 0, dau: null, dau_day: null, dau_partial: false, wau: null, mau: null, devices_in_range: null };
-        return respond(req, reply, { app: appId, from: r.from, to: r.to, tz: r.tz, bucket, filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] }, `overview-${appId}`);
-      }
-      const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
-      const series: { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }[] = [];
-      // Every bucket of the range, zeros included, so charts and exports show quiet days.
-      const byT = new Map<string, (typeof series)[number]>();
-      const add = (t: string) => {
-        if (!byT.has(t)) {
-          const b = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 };
-          byT.set(t, b);
-          series.push(b);
-        }
-      };
-      if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
-      else for (const d of utcDays(r.from, r.to)) add(d);
-      for (const h of hours) {
-        const cur = byT.get(bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz))!;
-        cur.events += h.events;
-        cur.sessions += h.sessions;
-        cur.session_ms += h.session_ms;
-        cur.ad_impressions += h.ad_impression;
-        cur.ad_clicks += h.ad_click;
-        cur.custom += h.custom;
-      }
-      for (const s of series) s.avg_session_s = s.sessions ? Math.round(s.session_ms / s.sessions / 100) / 10 : 0;
-      // Devices by UTC day: exact per app (a device has one platform, so platforms add up), a sketch across apps.
-      const byDay = new Map<string, { exact: number; hll: Hll }>();
-      for (const d of daily) {
-        let x = byDay.get(d.day);
-        if (!x) byDay.set(d.day, (x = { exact: 0, hll: new Hll() }));
-        x.exact += d.devices;
-        x.hll.merge(Hll.fromBase64(d.devices_hll));
-      }
-      const uniques = (from: string, to: string): number => {
-        const h = new Hll();
-        let exact = 0;
-        let n = 0;
-        for (const day of utcDays(from, to)) {
-          const x = byDay.get(day);
-          if (x) h.merge(x.hll), (exact += x.exact), n++;
-        }
-        return n === 1 && ids.length === 1 ? exact : Math.round(h.estimate());
-      };
-      // Devices are kept per UTC day: the chart shows the UTC days named like the range's local days
-      // (in New York a 1-day range touches two UTC days; drawing both made a line down to 0).
-      const dau = utcDays(r.from, r.to).map((day) => {
-        const x = byDay.get(day);
-        return { day, devices: x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0 };
-      });
-      // DAU of the last whole UTC day in range with data; today only when nothing else has any (then marked partial).
-      const today = new Date().toISOString().slice(0, 10);
-      const latest = [...dau].reverse().find((d) => d.devices > 0 && d.day < today) ?? dau.find((d) => d.devices > 0 && d.day === today);
-      const totals = series.reduce((a, s) => ((a.events += s.events), (a.sessions += s.sessions), (a.session_ms += s.session_ms), (a.ad_impressions += s.ad_impressions), (a.ad_clicks += s.ad_clicks), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
-      const p = prevHours.reduce((a, h) => ((a.events += h.events), (a.sessions += h.sessions), (a.session_ms += h.session_ms), (a.ad_impressions += h.ad_impression), (a.ad_clicks += h.ad_click), a), { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 });
-      const previous = { from: prev.from, to: prev.to, ...p, avg_session_s: p.sessions ? Math.round(p.session_ms / p.sessions / 100) / 10 : 0 };
-      const body = {
-        app: appId, from: r.from, to: r.to, tz: r.tz, bucket, previous,
-        totals: { ...totals, avg_session_s: totals.sessions ? Math.round(totals.session_ms / totals.sessions / 100) / 10 : 0, dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
-        series,
-        dau,
-      };
-      return respond(req, reply, body, `overview-${appId}`);
+      const filter = parseFilter(q.filter);
+      const body = filter ? await filteredOverview(o, ids, filter, r, prev, bucket) : await overview(o, ids, r, prev, bucket);
+      return respond(req, reply, { app: appId, from: r.from, to: r.to, tz: r.tz, bucket, ...body }, `overview-${appId}`);
     });
 
     app.get('/api/apps/:app/breakdown', {
