@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError, SluiceError } from '../common/errors.js';
-import { optionsHelp, optionsMarkdown, type CommandSpec } from '../common/config.js';
+import { optionsHelp, optionsMarkdown, type CommandInfo } from '../common/config.js';
 import { simSpec } from '../sdk-mock/options.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { simCommand } from './commands/sim.js';
@@ -17,15 +17,15 @@ import { mrCommand, mrSpec } from './commands/mr.js';
 import { uiCommand } from './commands/ui.js';
 import { uiSpec } from '../reporting-ui/options.js';
 
-const commands: Record<string, { spec: CommandSpec; run: (argv: readonly string[]) => Promise<void> }> = {
-  sim: { spec: simSpec as unknown as CommandSpec, run: simCommand },
-  tracking: { spec: trackingSpec as unknown as CommandSpec, run: trackingCommand },
-  adserver: { spec: adserverSpec as unknown as CommandSpec, run: adserverCommand },
-  pipeline: { spec: pipelineSpec as unknown as CommandSpec, run: pipelineCommand },
-  jobs: { spec: jobsSpec as unknown as CommandSpec, run: jobsCommand },
-  mr: { spec: mrSpec as unknown as CommandSpec, run: mrCommand },
-  ui: { spec: uiSpec as unknown as CommandSpec, run: uiCommand },
-  demo: { spec: demoSpec as unknown as CommandSpec, run: demoCommand },
+const commands: Record<string, { spec: CommandInfo; run: (argv: readonly string[]) => Promise<void> }> = {
+  sim: { spec: simSpec, run: simCommand },
+  tracking: { spec: trackingSpec, run: trackingCommand },
+  adserver: { spec: adserverSpec, run: adserverCommand },
+  pipeline: { spec: pipelineSpec, run: pipelineCommand },
+  jobs: { spec: jobsSpec, run: jobsCommand },
+  mr: { spec: mrSpec, run: mrCommand },
+  ui: { spec: uiSpec, run: uiCommand },
+  demo: { spec: demoSpec, run: demoCommand },
 };
 const OPTIONS_START = '<!-- options:start -->';
 const OPTIONS_END = '<!-- options:end -->';

@@ -13,6 +13,9 @@ export interface CommandSpec<T extends TObject = TObject> {
   positionals?: number;
 }
 
+/** What help and the README tables read of a command: any command's spec is one, whatever its schema. */
+export type CommandInfo = Pick<CommandSpec, 'name' | 'summary' | 'schema'>;
+
 type Config<T extends TObject> = Readonly<Static<T>> & { readonly positionals: readonly string[] };
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -114,7 +117,7 @@ function validated<T extends TObject>(spec: CommandSpec<T>, raw: Record<string, 
 }
 
 /** The options of a command as a Markdown table (the README's option tables are made from this). */
-export function optionsMarkdown(spec: CommandSpec): string {
+export function optionsMarkdown(spec: CommandInfo): string {
   const rows = ['| option | environment | default | meaning |', '|---|---|---|---|'];
   for (const [key, s] of Object.entries(spec.schema.properties as Record<string, TSchema>)) {
     const def = s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``;
@@ -124,7 +127,7 @@ export function optionsMarkdown(spec: CommandSpec): string {
 }
 
 /** The options of a command as plain text for `--help`. */
-export function optionsHelp(spec: CommandSpec): string {
+export function optionsHelp(spec: CommandInfo): string {
   const lines = [`sluice ${spec.name}: ${spec.summary}`, '', 'options (each also as SLUICE_* environment variable):'];
   for (const [key, s] of Object.entries(spec.schema.properties as Record<string, TSchema>)) {
     const def = s.default === undefined ? '' : ` (default ${JSON.stringify(s.default)})`;

@@ -107,7 +107,8 @@ export async function discover(ctx: JobsContext): Promise<number> {
   for (const o of await ctx.lake.list('events/')) {
     const match = EVENT_FILE.exec(o.key);
     if (!match) continue;
-    const [, app, dt] = match as unknown as [string, string, string];
+    const [, app, dt] = match;
+    if (app === undefined || dt === undefined) continue;
     if (ctx.range && (dt < ctx.range.from || dt > ctx.range.to)) continue;
     if (m.apps[app]?.files[o.key]) continue;
     let list = ctx.newFiles.get(app);
@@ -196,7 +197,8 @@ export async function aggregatePending(ctx: JobsContext, m: Manifest, consume: (
     // From the start of every session with events in these days to the end of every session starting in them (crossings made with another timeout do not say).
     const crossings = state.sessions?.timeoutMs === ctx.opts.sessionTimeoutMs ? state.sessions.crossings : undefined;
     const range = readRange(crossings, parseUtcDay(days[0]!) / DAY_MS, parseUtcDay(days[days.length - 1]!) / DAY_MS, ctx.opts.sessionTimeoutMs);
-    const [lo, hi] = range.map((d) => utcDay(d * DAY_MS));
+    const lo = utcDay(range[0] * DAY_MS);
+    const hi = utcDay(range[1] * DAY_MS);
     const files = await Promise.all(
       Object.entries(state.files)
         .filter(([key]) => {

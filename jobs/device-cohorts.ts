@@ -39,7 +39,7 @@ function row(a: AudienceDays, day: number): [number, number, number, number, num
 function addCohort(a: AudienceDays, first: number, bits: number, sign: number): void {
   const r = row(a, first);
   r[1] += sign;
-  for (let o = 0; o < RETURN_OFFSETS.length; o++) if (bits & (1 << o)) r[2 + o] += sign;
+  for (let o = 0; o < RETURN_OFFSETS.length; o++) if (bits & (1 << o)) r[2 + o] = (r[2 + o] ?? 0) + sign;
 }
 
 export class AudienceUpdate {

@@ -5,6 +5,7 @@
  * unpack 1.8 s, most of it off the main thread. Rows come back as plain objects of one shape,
  * in the order they went in.
  */
+import { asRows } from '../store/rows.js';
 import type { AppDayFacts } from '../store/facts.js';
 
 const TABLES = ['hourly', 'daily', 'campaign', 'custom', 'touches'] as const;
@@ -54,7 +55,7 @@ export function packFacts(facts: Record<string, AppDayFacts>): PackedFacts {
   const tables = {} as Record<Table, PackedTable>;
   for (const t of TABLES) {
     counts[t] = Int32Array.from(days, (d) => facts[d]![t].length);
-    tables[t] = packTable(days.flatMap((d) => facts[d]![t] as unknown as Record<string, unknown>[]));
+    tables[t] = packTable(days.flatMap((d) => asRows(facts[d]![t])));
   }
   return { days, counts, tables };
 }
@@ -66,7 +67,7 @@ export function unpackFacts(p: PackedFacts): Record<string, AppDayFacts> {
     const { names, columns } = p.tables[t];
     let row = 0;
     p.days.forEach((d, di) => {
-      const out = facts[d]![t] as unknown as Record<string, unknown>[];
+      const out = asRows(facts[d]![t]);
       for (let n = p.counts[t][di]!; n > 0; n--, row++) {
         const o: Record<string, unknown> = {};
         for (let k = 0; k < names.length; k++) {

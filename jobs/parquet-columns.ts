@@ -92,6 +92,7 @@ function toColumn(d: Data, name: string): Column {
   const n = d.length;
   const t = d.type;
   if (DataType.isDictionary(t)) {
+    // The jobs' one cast, at the Arrow boundary: apache-arrow types a dictionary as a Vector, whose chunks are its Data.
     const dict = (d.dictionary as unknown as { data: Data[] }).data;
     if (dict.length !== 1) throw new ParquetFormatError(`column ${name}: a dictionary in ${dict.length} parts`);
     const text = textBytes(dict[0]!, name);

@@ -52,7 +52,7 @@ export function sliceChunk(c: RowChunk, from: number, to: number): RowChunk {
     const t = c.text[k]!;
     const base = t.offsets[from]!;
     const offsets = t.offsets.slice(from, to + 1);
-    for (let i = 0; i < offsets.length; i++) offsets[i] -= base;
+    for (let i = 0; i < offsets.length; i++) offsets[i]! -= base;
     text[k] = { bytes: t.bytes.slice(base, t.offsets[to]), offsets, valid: t.valid.slice(from, to) };
   }
   return { part: c.part, n: to - from, str, text, int };

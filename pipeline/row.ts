@@ -185,6 +185,7 @@ export function frameRowsInto(frame: Frame, segment: string, offset: number, qua
     for (const k in e) if (!KNOWN.has(k)) (extra ??= {})[k] = e[k];
     if (beacon && e.decision_id !== undefined) (extra ??= {}).decision_id = e.decision_id;
     const eventId = str(e.event_id);
+    // The pipeline's one cast: a raw event whose type, app, device and ts were checked above, keyed as the tracking tier keys it.
     r.dedupe_key = eventId === null ? dedupeKey({ ...dev, ...e } as unknown as KeyedEvent) : plain ? null : storedIdKey(appId, deviceId, eventId);
     r.event_id = eventId;
     r.app_id = appId;

@@ -66,7 +66,7 @@ const F_SESSION_MS = N_TYPES + 2;
 const F_GAPS = N_TYPES + 3;
 const FIELDS = N_TYPES + 4;
 const LATE_BUCKETS = 400;
-const TOTAL_KEYS = ['devices', 'generated', 'lost_on_device', 'delivered', 'sent', 'duplicates_sent', 'events_sent_more_than_once', 'uploads', 'legacy_events', 'skewed_devices', 'long_offline_devices', 'late_devices'] as const;
+const TOTAL_KEYS = ['devices', 'generated', 'lost_on_device', 'delivered', 'sent', 'duplicates_sent', 'events_sent_more_than_once', 'uploads', 'legacy_events', 'skewed_devices', 'long_offline_devices', 'late_devices'] as const satisfies readonly (keyof Totals)[];
 
 /** What a worker hands back: plain arrays and numbers, cheap to send between threads. */
 export interface TruthPart {
@@ -252,7 +252,8 @@ export class TruthAccumulator {
       });
     let lastLate = LATE_BUCKETS;
     while (lastLate > 1 && this.lateness[lastLate - 1] === 0) lastLate--;
-    const totals = Object.fromEntries(TOTAL_KEYS.map((k, i) => [k, this.totals[i]!])) as unknown as Totals;
+    const totals = {} as Totals;
+    TOTAL_KEYS.forEach((k, i) => (totals[k] = this.totals[i] ?? 0));
     return { format: 'sluice-ground-truth/1', generator, totals, lateness_days: [...this.lateness.subarray(0, lastLate)], app_days, campaign_days, custom, ...this.audience.toJSON(world, start), ...this.funnelReach.toJSON(), money: this.money.toJSON(), app_day_dims: this.dims.toJSON(world.apps.map((a) => a.app_id)) };
   }
 }

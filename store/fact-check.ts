@@ -3,6 +3,7 @@
  * refuses a load with any bad row, and the jobs, which set bad rows aside in the lake's
  * quarantine and load the rest (`splitAppDayFacts`), so one bad value never stops a load.
  */
+import { asRows } from './rows.js';
 import { DAY_MS, HOUR_MS, parseUtcDay } from '../common/time.js';
 import { APP_DAILY, APP_HOURLY, CAMPAIGN_HOURLY, CUSTOM_DAILY, TOUCHES, type FactRowReason, type FactTable } from './fact-tables.js';
 import type { AppDayFacts } from './facts.js';
@@ -134,7 +135,7 @@ export function splitAppDayFacts(appId: string, dayStr: string, facts: AppDayFac
   const out = { ...facts };
   const problems: string[] = [];
   for (const rule of rules(dayStr)) {
-    const rows = (facts[rule.key] ?? []) as unknown as Record<string, unknown>[];
+    const rows = asRows(facts[rule.key] ?? []);
     // The common case (every row good) allocates nothing.
     let drop: Set<number> | null = null;
     for (let i = 0; i < rows.length; i++) {

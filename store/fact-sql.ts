@@ -4,6 +4,7 @@
  * attribution, delivery recomputed from the campaign facts, and the report reads. Values are
  * always bound parameters; only constant SQL fragments are put together.
  */
+import { asRows } from './rows.js';
 import { DAY_MS, parseUtcDay } from '../common/time.js';
 import { invalid } from './errors.js';
 import { checkAppDayFacts } from './fact-check.js';
@@ -132,7 +133,7 @@ export class FactSql {
     const to = from + DAY_MS;
     checkAppDayFacts(appId, dayStr, facts, problems, MAX_PROBLEMS);
     refuse('app-day facts', problems);
-    const now = hourSums(facts.hourly as unknown as Record<string, unknown>[]);
+    const now = hourSums(asRows(facts.hourly));
 
     // Duplicate rows are left to the primary keys: STORE_ERR_CONFLICT, and the transaction leaves the old rows.
     return this.db.transaction('write', async (x) => {

@@ -5,7 +5,7 @@
 import { parseUtcDay } from '../common/time.js';
 import { Hll } from '../common/hll.js';
 import { conflict, invalid, notFound, StoreError, StoreErrorCode } from './errors.js';
-import { factTable, insertRows } from './fact-tables.js';
+import { factTable, insertRows, type FactTable } from './fact-tables.js';
 import { funnelProblems, type CampaignReachDay, type CampaignReachRow, type Funnel, type FunnelDailyRow, type FunnelStore } from './funnels.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
@@ -85,11 +85,11 @@ export class FunnelSql implements FunnelStore {
     const problems: string[] = [];
     if (typeof appId !== 'string' || appId === '' || appId.length > 64) problems.push(`app_id: expected an app id, got ${JSON.stringify(appId)}`);
     days(problems, ['day', day]);
-    const check = <T extends { app_id: string; day: string }>(table: typeof FUNNEL_DAILY | typeof CAMPAIGN_REACH, rows: readonly T[], extra: (r: T) => string | undefined) => {
+    const check = <T extends { app_id: string; day: string }>(table: FactTable<T>, rows: readonly T[], extra: (r: T) => string | undefined) => {
       for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) {
         const r = rows[i]!;
         const where = `${table.name} row ${i}`;
-        if ((table as unknown as { check(r: T, w: string, p: string[]): unknown }).check(r, where, problems) !== null) continue;
+        if (table.check(r, where, problems) !== null) continue;
         if (r.app_id !== appId || r.day !== day) problems.push(`${where}: expected app ${JSON.stringify(appId)} and day ${day}`);
         else {
           const p = extra(r);

@@ -11,6 +11,7 @@
  * backend, so 'x' and 'x ' in two facts make one rollup row (with the first one's value) and
  * never a duplicate key.
  */
+import { asRows } from './rows.js';
 import { factTable, type FactTable } from './fact-tables.js';
 import type { AppDayFacts, AppHourlyRow, CampaignHourlyRow } from './facts.js';
 import { AD_DIMENSIONS, EVENT_COUNT_COLUMNS, FILTER_ROLLUP_DIMENSIONS, REPORT_DIMENSIONS } from './migrations.js';
@@ -65,9 +66,11 @@ function padSpace(v: string | number): string | number {
 function rollUp(spec: Rollup, facts: readonly SourceRow[]): RollupRow[] {
   const out = new Map<string, RollupRow>();
   const parts: (string | number)[] = [];
-  for (const f of facts) {
+  const rows = asRows(facts);
+  for (let i = 0; i < facts.length; i++) {
+    const f = facts[i]!;
     if (spec.skip?.(f)) continue;
-    const r = f as unknown as Record<string, string | number>;
+    const r = rows[i] as Record<string, string | number>;
     parts.length = 0;
     for (const c of spec.group) parts.push(padSpace(r[c]!));
     if (spec.dim !== null) parts.push(padSpace(r[spec.dim]!));

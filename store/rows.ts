@@ -9,6 +9,15 @@ import type { Checker } from './validate.js';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Typed fact rows read by column name (checks, sums, rollups): the store's one cast between
+ * its row interfaces and name-indexed records. Every column the caller reads is in the row's
+ * table definition (store/fact-tables.ts).
+ */
+export function asRows(rows: readonly object[]): Row[] {
+  return rows as unknown as Row[];
+}
+
 /** s: string, n: number, j: JSON text (arrays, objects or null). */
 type ColumnKind = 's' | 'n' | 'j';
 

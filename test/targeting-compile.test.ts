@@ -46,7 +46,7 @@ const LEAVES = [
 describe('compiled targeting', () => {
   test('agrees with a reference interpreter on 400 random expressions and 30 random requests each', () => {
     const rnd = prng(1234);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const gen = (depth: number): string => {
       const r = rnd();
       if (depth === 0 || r < 0.3) return pick(LEAVES);

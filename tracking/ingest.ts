@@ -128,7 +128,7 @@ export async function ingestParsed(body: unknown, text: Buffer, gzipped: Buffer 
   for (let i = events.length - 1; i >= 0 && latest.length < LIVE_PER_BATCH; i--) {
     if (rejectedAt !== undefined && rejectedAt.includes(i)) continue;
     const ev = events[i] as Record<string, unknown>;
-    const c = (ctx ?? {}) as unknown as Record<string, unknown>;
+    const c: Partial<Record<string, unknown>> = ctx ?? {};
     latest.push({ app_id: str(ev.app_id ?? ctxApp), type: str(ev.type), name: str(ev.name), ts: Number(ev.ts), platform: str(ev.platform ?? c.platform), country: str(ev.country ?? c.country), app_version: str(ev.app_version ?? c.app_version) });
   }
   // Gzip bodies go to disk as they came: compressing them again would cost CPU for nothing.

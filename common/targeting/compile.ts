@@ -101,7 +101,8 @@ class Generator {
       else if (p.constant !== isAnd) return constant(!isAnd); // false in an and, true in an or
     }
     if (parts.length === 0) return constant(isAnd);
-    if (parts.length === 1) return parts[0];
+    const [only] = parts;
+    if (parts.length === 1 && only !== undefined) return only;
     parts.sort((a, b) => a.cost - b.cost); // no side effects anywhere, so cheap tests go first
     return { code: `(${parts.map((p) => p.code).join(isAnd ? ' && ' : ' || ')})`, cost: parts.reduce((sum, p) => sum + p.cost, 0) };
   }

@@ -62,7 +62,7 @@ export class Lexer {
     const src = this.source;
     const n = src.length;
     let i = this.i;
-    while (i < n && /\s/.test(src[i])) i++;
+    while (i < n && /\s/.test(src.charAt(i))) i++;
     const start = i;
     const tok = (kind: TokenKind, end: number, value?: string): Token => {
       this.i = end;
@@ -71,7 +71,7 @@ export class Lexer {
     };
     if (i >= n) return tok('eof', n);
     const c = src.charCodeAt(i);
-    const ch = src[i];
+    const ch = src.charAt(i); // i < n here
     if (ch === '(' || ch === ')' || ch === ',') return tok(ch, i + 1);
     if (ch === '"') return this.readString(start);
     if (isDigit(c)) {

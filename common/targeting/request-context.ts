@@ -44,7 +44,7 @@ export function compareVersionTo(a: string, b: readonly VersionSegment[]): numbe
   let i = 0; // start of a's next segment; n + 1 once a has no more segments
   for (let k = 0; ; k++) {
     if (i > n && k >= b.length) return 0;
-    const seg = k < b.length ? b[k] : ZERO;
+    const seg = b[k] ?? ZERO;
     let s = i;
     let e = i;
     let numeric = true;
