@@ -59,12 +59,15 @@ const COLUMNS = ['device_id', 'seq', 'type', 'event_time', 'platform', 'os_versi
 const DIMS = ['platform', 'os_version', 'app_version', 'country', 'device_class'] as const;
 const AD = ['campaign_id', 'line_item_id', 'creative_id', 'slot_id'] as const;
 const N_TYPES = EVENT_TYPE_COLUMNS.length;
+type EventType = (typeof EVENT_TYPE_COLUMNS)[number];
 const TYPE_INDEX = new Map<string, number>(EVENT_TYPE_COLUMNS.map((t, i) => [t, i]));
-const T_REQUEST = TYPE_INDEX.get('ad_request')!;
-const T_IMPRESSION = TYPE_INDEX.get('ad_impression')!;
-const T_CLICK = TYPE_INDEX.get('ad_click')!;
-const T_INTERACTION = TYPE_INDEX.get('ad_interaction')!;
-const T_CUSTOM = TYPE_INDEX.get('custom')!;
+/** Each event type's index in Cell.counts: its position in EVENT_TYPE_COLUMNS (events of other types count at T_OTHER). */
+const AT = Object.fromEntries(TYPE_INDEX) as Record<EventType, number>;
+const T_REQUEST = AT.ad_request;
+const T_IMPRESSION = AT.ad_impression;
+const T_CLICK = AT.ad_click;
+const T_INTERACTION = AT.ad_interaction;
+const T_CUSTOM = AT.custom;
 const T_OTHER = N_TYPES;
 /** Cells are keyed by numbers packed from small ids; these bound the ids. */
 const TUPLE_BITS = 2 ** 20;
@@ -93,32 +96,68 @@ class AdCell {
   constructor(readonly hour: number, readonly ad: number, readonly pc: number) {}
 }
 
-export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<AggregateAppResult> {
-  const emit = new Set(task.days.map((d) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)));
-  // Per-row arrays over all files; strings become small dictionary ids.
-  let n = 0;
-  let dev = new Int32Array(1 << 14);
-  let seq = new Float64Array(1 << 14);
-  let time = new Float64Array(1 << 14);
-  let type = new Uint8Array(1 << 14);
+/** Per-row arrays over all files, grown as batches come; strings become small dictionary ids. */
+class Rows {
+  n = 0;
+  dev = new Int32Array(1 << 14);
+  seq = new Float64Array(1 << 14);
+  time = new Float64Array(1 << 14);
+  type = new Uint8Array(1 << 14);
   /** Where a row came from, for the session rules: 0 an SDK upload, 1 a Segment-spec SDK, 2 an ad beacon. */
-  let fromSource = new Uint8Array(1 << 14);
-  let tuple = new Int32Array(1 << 14);
-  let ad = new Int32Array(1 << 14);
+  fromSource = new Uint8Array(1 << 14);
+  tuple = new Int32Array(1 << 14);
+  ad = new Int32Array(1 << 14);
   // Custom events by dictionary ids: props JSON is parsed once per distinct text, not per event (1.9 s of 33 in the profile).
-  let customName = new Int32Array(1 << 14);
-  let customProps = new Int32Array(1 << 14);
-  const nameDict = newDictionary();
-  const propsDict = newDictionary();
-  const devDict = newDictionary();
-  const dimDicts = DIMS.map(() => newDictionary());
-  const adDicts = AD.map(() => newDictionary());
-  const typeDict = newDictionary();
-  const srcDict = newDictionary();
-  const tuples = new Map<string, number>();
-  const tupleDims: string[][] = [];
-  const ads = new Map<string, number>([['', 0]]);
-  const adDims: string[][] = [['', '', '', '']];
+  customName = new Int32Array(1 << 14);
+  customProps = new Int32Array(1 << 14);
+
+  /** Room for `need` rows. */
+  grow(need: number): void {
+    [this.dev, this.tuple, this.ad] = [grow(this.dev, need), grow(this.tuple, need), grow(this.ad, need)];
+    [this.seq, this.time] = [grow(this.seq, need), grow(this.time, need)];
+    this.type = grow(this.type, need);
+    this.fromSource = grow(this.fromSource, need);
+    [this.customName, this.customProps] = [grow(this.customName, need), grow(this.customProps, need)];
+  }
+}
+
+/** The run's dictionaries, and its dimension tuples and ad combinations (ids into them, and their values). */
+class Dicts {
+  readonly nameDict = newDictionary();
+  readonly propsDict = newDictionary();
+  readonly devDict = newDictionary();
+  readonly dimDicts = DIMS.map(() => newDictionary());
+  readonly adDicts = AD.map(() => newDictionary());
+  readonly typeDict = newDictionary();
+  readonly srcDict = newDictionary();
+  readonly tuples = new Map<string, number>();
+  readonly tupleDims: string[][] = [];
+  readonly ads = new Map<string, number>([['', 0]]);
+  readonly adDims: string[][] = [['', '', '', '']];
+}
+
+type ColumnBatch = ReturnType<typeof readParquetColumns>[number];
+
+/** One batch's columns as dictionary ids (and its integer columns). */
+interface BatchIds {
+  rows: number;
+  devIds: Int32Array;
+  typeIds: Int32Array;
+  /** Per type id, its index in Cell.counts. */
+  typeOf: number[];
+  dimIds: Int32Array[];
+  adIds: Int32Array[];
+  sq: IntColumn;
+  et: IntColumn;
+  nameIds: Int32Array;
+  propsIds: Int32Array;
+  srcIds: Int32Array | null;
+  /** Per source id, its kind (Rows.fromSource). */
+  srcKind: number[];
+}
+
+/** Every file's rows but its drops, into `rows` and `dicts`; returns the rows read (drops included). */
+async function readFiles(task: AggregateAppTask, lake: Lake, rows: Rows, dicts: Dicts): Promise<number> {
   let rowsRead = 0;
   for (const file of task.files) {
     const buf = await lake.get(file.key);
@@ -127,106 +166,171 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
     const drops = file.drops;
     for (const b of readParquetColumns(buf, COLUMNS, ['source'])) {
       rowsRead += b.rows;
-      const need = n + b.rows;
-      [dev, tuple, ad] = [grow(dev, need), grow(tuple, need), grow(ad, need)];
-      [seq, time] = [grow(seq, need), grow(time, need)];
-      type = grow(type, need);
-      fromSource = grow(fromSource, need);
-      [customName, customProps] = [grow(customName, need), grow(customProps, need)];
-      const devIds = dictionaryIds(b.columns.get('device_id') as StrColumn, devDict.dict, devDict.names);
-      const typeIds = dictionaryIds(b.columns.get('type') as StrColumn, typeDict.dict, typeDict.names);
-      const dimIds = DIMS.map((c, k) => dictionaryIds(b.columns.get(c) as StrColumn, dimDicts[k]!.dict, dimDicts[k]!.names));
-      const adIds = AD.map((c, k) => dictionaryIds(b.columns.get(c) as StrColumn, adDicts[k]!.dict, adDicts[k]!.names));
-      const sq = b.columns.get('seq') as IntColumn;
-      const et = b.columns.get('event_time') as IntColumn;
-      const nameIds = dictionaryIds(b.columns.get('name') as StrColumn, nameDict.dict, nameDict.names);
-      // null props stay id 0, like ''; both mean no props.
-      const propsIds = dictionaryIds(b.columns.get('props') as StrColumn, propsDict.dict, propsDict.names);
-      const typeOf = typeDict.names.map((t) => TYPE_INDEX.get(t) ?? T_OTHER);
-      // Events of Segment-spec SDKs and ad beacons have session rules of their own (common/sessions.ts, sessionType).
-      const src = b.columns.get('source') as StrColumn | undefined;
-      const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
-      const srcKind = srcDict.names.map((x) => (x === 'segment' ? 1 : x === 'beacon' ? 2 : 0));
-      // Rows of one upload share their context: the tuple key is built only when an id changes.
-      let prevT = -1;
-      let prevA = 0;
-      const lastDim = [-1, -1, -1, -1, -1];
-      const lastAd = [0, 0, 0, 0];
-      let lastA = 0;
-      for (let i = 0; i < b.rows; i++, fileRow++) {
-        if (drops !== null && dropAt < drops.length && drops[dropAt] === fileRow) {
-          dropAt++;
-          continue;
-        }
-        let same = prevT >= 0;
-        for (let k = 0; k < 5; k++) if (dimIds[k]![i] !== lastDim[k]) (same = false), (lastDim[k] = dimIds[k]![i]!);
-        if (!same) {
-          const key = lastDim.join(',');
-          let t = tuples.get(key);
-          if (t === undefined) {
-            tuples.set(key, (t = tupleDims.length));
-            tupleDims.push(lastDim.map((id, k) => dimDicts[k]!.names[id]!));
-            if (t >= TUPLE_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${TUPLE_BITS} dimension combinations in one run`);
-          }
-          prevT = t;
-        }
-        // Most rows are no ad (ids all 0), and an ad's request, impression and click come a few
-        // rows apart: both skip the key join (10 % of aggregateApp's self time before).
-        let adSame = true;
-        const [a0, a1, a2, a3] = [adIds[0]![i]!, adIds[1]![i]!, adIds[2]![i]!, adIds[3]![i]!];
-        if ((a0 | a1 | a2 | a3) === 0) prevA = 0;
-        else if (a0 === lastAd[0] && a1 === lastAd[1] && a2 === lastAd[2] && a3 === lastAd[3]) prevA = lastA;
-        else (adSame = false), (lastAd[0] = a0), (lastAd[1] = a1), (lastAd[2] = a2), (lastAd[3] = a3);
-        if (!adSame) {
-          const key = lastAd.join(',');
-          let a = ads.get(key);
-          if (a === undefined) {
-            ads.set(key, (a = adDims.length));
-            adDims.push(lastAd.map((id, k) => adDicts[k]!.names[id]!));
-            if (a >= AD_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${AD_BITS} ad combinations in one run`);
-          }
-          prevA = lastA = a;
-        }
-        const ty = typeOf[typeIds[i]!]!;
-        dev[n] = devIds[i]!;
-        seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
-        time[n] = et.values[i]!;
-        type[n] = ty;
-        fromSource[n] = srcIds === null ? 0 : srcKind[srcIds[i]!]!;
-        tuple[n] = prevT;
-        ad[n] = prevA;
-        customName[n] = nameIds[i]!;
-        customProps[n] = propsIds[i]!;
-        n++;
-      }
+      rows.grow(rows.n + b.rows);
+      dropAt = appendBatch(task.app, batchIds(b, dicts), drops, fileRow, dropAt, rows, dicts);
+      fileRow += b.rows;
     }
     if (drops !== null && dropAt !== drops.length) throw new JobError('JOB_ERR_STATE_CORRUPT', `${file.key}: its drop list names rows past the end of the file`);
   }
+  return rowsRead;
+}
 
-  // Group rows by device (counting sort), each device's rows in (seq, event_time) order.
-  const nDev = devDict.names.length;
+function batchIds(b: ColumnBatch, dicts: Dicts): BatchIds {
+  const { devDict, typeDict, dimDicts, adDicts, nameDict, propsDict, srcDict } = dicts;
+  const str = (c: string) => b.columns.get(c) as StrColumn;
+  const devIds = dictionaryIds(str('device_id'), devDict.dict, devDict.names);
+  const typeIds = dictionaryIds(str('type'), typeDict.dict, typeDict.names);
+  const dimIds = DIMS.map((c, k) => dictionaryIds(str(c), dimDicts[k]!.dict, dimDicts[k]!.names));
+  const adIds = AD.map((c, k) => dictionaryIds(str(c), adDicts[k]!.dict, adDicts[k]!.names));
+  const sq = b.columns.get('seq') as IntColumn;
+  const et = b.columns.get('event_time') as IntColumn;
+  const nameIds = dictionaryIds(str('name'), nameDict.dict, nameDict.names);
+  // null props stay id 0, like ''; both mean no props.
+  const propsIds = dictionaryIds(str('props'), propsDict.dict, propsDict.names);
+  const typeOf = typeDict.names.map((t) => TYPE_INDEX.get(t) ?? T_OTHER);
+  // Events of Segment-spec SDKs and ad beacons have session rules of their own (common/sessions.ts, sessionType).
+  const src = b.columns.get('source') as StrColumn | undefined;
+  const srcIds = src ? dictionaryIds(src, srcDict.dict, srcDict.names) : null;
+  const srcKind = srcDict.names.map((x) => (x === 'segment' ? 1 : x === 'beacon' ? 2 : 0));
+  return { rows: b.rows, devIds, typeIds, typeOf, dimIds, adIds, sq, et, nameIds, propsIds, srcIds, srcKind };
+}
+
+/**
+ * Appends a batch's rows but those in `drops` (sorted row numbers in the file; the batch starts
+ * at row `fileRow`, the next drop is drops[dropAt]); returns the next drop's index.
+ */
+function appendBatch(app: string, b: BatchIds, drops: Uint32Array | null, fileRow: number, dropAt: number, rows: Rows, dicts: Dicts): number {
+  const { devIds, typeIds, typeOf, dimIds, adIds, sq, et, nameIds, propsIds, srcIds, srcKind } = b;
+  const { dev, seq, time, type, fromSource, tuple, ad, customName, customProps } = rows;
+  const { tuples, ads } = dicts;
+  let n = rows.n;
+  // Rows of one upload share their context: the tuple key is built only when an id changes.
+  let prevT = -1;
+  let prevA = 0;
+  const lastDim = [-1, -1, -1, -1, -1];
+  const lastAd = [0, 0, 0, 0];
+  let lastA = 0;
+  for (let i = 0; i < b.rows; i++, fileRow++) {
+    if (drops !== null && dropAt < drops.length && drops[dropAt] === fileRow) {
+      dropAt++;
+      continue;
+    }
+    let same = prevT >= 0;
+    for (let k = 0; k < 5; k++) if (dimIds[k]![i] !== lastDim[k]) (same = false), (lastDim[k] = dimIds[k]![i]!);
+    if (!same) {
+      const key = lastDim.join(',');
+      prevT = tuples.get(key) ?? newTuple(app, dicts, key, lastDim);
+    }
+    // Most rows are no ad (ids all 0), and an ad's request, impression and click come a few
+    // rows apart: both skip the key join (10 % of aggregateApp's self time before).
+    let adSame = true;
+    const [a0, a1, a2, a3] = [adIds[0]![i]!, adIds[1]![i]!, adIds[2]![i]!, adIds[3]![i]!];
+    if ((a0 | a1 | a2 | a3) === 0) prevA = 0;
+    else if (a0 === lastAd[0] && a1 === lastAd[1] && a2 === lastAd[2] && a3 === lastAd[3]) prevA = lastA;
+    else (adSame = false), (lastAd[0] = a0), (lastAd[1] = a1), (lastAd[2] = a2), (lastAd[3] = a3);
+    if (!adSame) {
+      const key = lastAd.join(',');
+      prevA = lastA = ads.get(key) ?? newAd(app, dicts, key, lastAd);
+    }
+    const ty = typeOf[typeIds[i]!]!;
+    dev[n] = devIds[i]!;
+    seq[n] = sq.present[i] ? sq.values[i]! : Number.NaN;
+    time[n] = et.values[i]!;
+    type[n] = ty;
+    fromSource[n] = srcIds === null ? 0 : srcKind[srcIds[i]!]!;
+    tuple[n] = prevT;
+    ad[n] = prevA;
+    customName[n] = nameIds[i]!;
+    customProps[n] = propsIds[i]!;
+    n++;
+  }
+  rows.n = n;
+  return dropAt;
+}
+
+/** Registers the dimension tuple of dictionary ids `ids` (joined: `key`); returns its id. */
+function newTuple(app: string, dicts: Dicts, key: string, ids: readonly number[]): number {
+  const t = dicts.tupleDims.length;
+  dicts.tuples.set(key, t);
+  dicts.tupleDims.push(ids.map((id, k) => dicts.dimDicts[k]!.names[id]!));
+  if (t >= TUPLE_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${app}: more than ${TUPLE_BITS} dimension combinations in one run`);
+  return t;
+}
+
+/** Registers the ad combination of dictionary ids `ids` (joined: `key`); returns its id. */
+function newAd(app: string, dicts: Dicts, key: string, ids: readonly number[]): number {
+  const a = dicts.adDims.length;
+  dicts.ads.set(key, a);
+  dicts.adDims.push(ids.map((id, k) => dicts.adDicts[k]!.names[id]!));
+  if (a >= AD_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${app}: more than ${AD_BITS} ad combinations in one run`);
+  return a;
+}
+
+/** Rows grouped by device: device d's rows are order[startOf[d]] to order[startOf[d + 1] - 1]. */
+interface DeviceGroups {
+  startOf: Int32Array;
+  order: Int32Array;
+}
+
+/** Groups rows by device (counting sort), in row order within a device. */
+function groupByDevice(dev: Int32Array, n: number, nDev: number): DeviceGroups {
   const startOf = new Int32Array(nDev + 1);
   for (let i = 0; i < n; i++) startOf[dev[i]! + 1]!++;
   for (let d = 0; d < nDev; d++) startOf[d + 1]! += startOf[d]!;
   const order = new Int32Array(n);
   const fill = startOf.slice(0, nDev);
   for (let i = 0; i < n; i++) order[fill[dev[i]!]!++] = i;
-  const before = (a: number, b: number): number => {
-    const sa = seq[a]!;
-    const sb = seq[b]!;
-    return sa === sb || Number.isNaN(sa) || Number.isNaN(sb) ? time[a]! - time[b]! : sa - sb;
-  };
+  return { startOf, order };
+}
 
-  const hourly = new Map<number, Cell>();
-  const daily = new Map<number, Cell>();
-  const adCells = new Map<number, AdCell>();
-  const customCounts = new Map<number, number>();
+/** What counting reads besides the rows, looked up once per run. */
+interface Lookups {
+  app: string;
+  emit: Set<number>;
+  sessionTimeoutMs: number;
+  devNames: string[];
+  conversionId: number;
+  adDims: string[][];
+  /** The campaign of each ad combination, looked up once instead of per impression (-1: none). */
+  adCampaign: Int32Array;
+  /** Per tuple, its (platform, country) id: an index in pcDims. */
+  tuplePc: number[];
+  pcDims: [string, string][];
+  /** Per tuple, its platform's and app version's dictionary ids. */
+  tuplePlat: Int32Array;
+  tupleVer: Int32Array;
+  platformOf: Map<number, string>;
+}
+
+/** What counting writes: cells, touches and device sets, and the last cells it used. */
+class Tally {
+  readonly hourly = new Map<number, Cell>();
+  readonly daily = new Map<number, Cell>();
+  readonly adCells = new Map<number, AdCell>();
+  readonly customCounts = new Map<number, number>();
+  readonly touches: TouchRow[] = [];
+  rowsCounted = 0;
+  // The last cells, kept from device to device (countEvents).
+  lastHKey = -1;
+  lastH: Cell | null = null;
+  lastDKey = -1;
+  lastD: Cell | null = null;
+  lastAdKey = -1;
+  lastAdCell: AdCell | undefined = undefined;
+  /** One device's session types and times, and its sessions (sessionizeInto): reused from device to device. */
+  readonly typeNames: string[] = [];
+  readonly times: number[] = [];
+  readonly sessions: number[] = [];
+  constructor(readonly funnels: FunnelCounter, readonly reach: ReachCounter, readonly versions: VersionDevices) {}
+}
+
+/** The look-ups counting needs, and an empty tally. */
+function prepareCounting(task: AggregateAppTask, emit: Set<number>, dicts: Dicts): { look: Lookups; tally: Tally } {
+  const { nameDict, propsDict, dimDicts, tupleDims, adDims } = dicts;
   const conversionId = nameDict.dict.get(task.conversionEvent) ?? -1;
   if (nameDict.names.length >= NAME_BITS || propsDict.names.length >= PROPS_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${task.app}: more than ${NAME_BITS} custom event names or ${PROPS_BITS} distinct props in one run`);
-  const touches: TouchRow[] = [];
   const funnels = new FunnelCounter(task.funnels ?? [], nameDict.dict, nameDict.names.length);
   const reach = new ReachCounter();
-  // The campaign of each ad combination, looked up once instead of per impression (-1: none).
   const adCampaign = Int32Array.from(adDims, (dims) => (dims[0] === '' ? -1 : reach.campaignIndex(dims[0]!)));
   const platformOf = new Map<number, string>();
   const pcIds = new Map<string, number>();
@@ -243,126 +347,164 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   const tupleVer = Int32Array.from(tupleDims, (dims) => dimDicts[2]!.dict.get(dims[2]!)!);
   const versions = new VersionDevices();
   for (const [id] of dimDicts[0]!.names.entries()) platformOf.set(id, dimDicts[0]!.names[id]!);
-  const cell = (m: Map<number, Cell>, at: number, dims: number, key: number): Cell => {
-    let c = m.get(key);
-    if (c === undefined) m.set(key, (c = new Cell(at, dims)));
-    return c;
+  const { app, sessionTimeoutMs } = task;
+  const look: Lookups = { app, emit, sessionTimeoutMs, devNames: dicts.devDict.names, conversionId, adDims, adCampaign, tuplePc, pcDims, tuplePlat, tupleVer, platformOf };
+  return { look, tally: new Tally(funnels, reach, versions) };
+}
+
+/** Counts every device's events and sessions, its rows put in (seq, event_time) order first. */
+function countDevices(rows: Rows, { startOf, order }: DeviceGroups, look: Lookups, tally: Tally): void {
+  const { seq, time } = rows;
+  const before = (a: number, b: number): number => {
+    const sa = seq[a]!;
+    const sb = seq[b]!;
+    return sa === sb || Number.isNaN(sa) || Number.isNaN(sb) ? time[a]! - time[b]! : sa - sb;
   };
-  const typeNames: string[] = [];
-  const times: number[] = [];
-  const sessions: number[] = [];
-  let rowsCounted = 0;
-  let lastHKey = -1;
-  let lastDKey = -1;
-  let lastH: Cell | null = null;
-  let lastD: Cell | null = null;
-  let lastAdKey = -1;
-  let lastAdCell: AdCell | undefined;
-  for (let d = 0; d < nDev; d++) {
-    const s = startOf[d]!;
-    const e = startOf[d + 1]!;
-    const slice = order.subarray(s, e);
+  for (let d = 0; d < startOf.length - 1; d++) {
+    const slice = order.subarray(startOf[d]!, startOf[d + 1]!);
     let sorted = true;
     for (let i = 1; i < slice.length && sorted; i++) sorted = before(slice[i - 1]!, slice[i]!) <= 0;
     if (!sorted) slice.set(Array.from(slice).sort(before));
-    typeNames.length = 0;
-    times.length = 0;
-    const ords = new Map<number, number>();
-    for (let i = 0; i < slice.length; i++) {
-      const r = slice[i]!;
-      const t = time[r]!;
-      const typeName = EVENT_TYPE_COLUMNS[type[r]!] ?? 'other';
-      const src = fromSource[r]!;
-      typeNames.push(src === 0 ? typeName : sessionType(typeName, src === 1 ? 'segment' : 'beacon'));
-      times.push(t);
-      const day = Math.floor(t / DAY_MS);
-      if (!emit.has(day)) continue;
-      rowsCounted++;
-      const hour = Math.floor(t / HOUR_MS);
-      const tu = tuple[r]!;
-      const ty = type[r]!;
-      // A device's rows mostly share hour and dimensions: the last cell is reused without a Map look-up.
-      const hKey = hour * TUPLE_BITS + tu;
-      const h = hKey === lastHKey ? lastH! : (lastH = cell(hourly, hour, tu, (lastHKey = hKey)));
-      h.counts[ty]!++;
-      if (h.lastDev !== d) (h.lastDev = d), h.devices++;
-      const pid = tuplePlat[tu]!;
-      versions.add(day, tupleVer[tu]!, d);
-      const dKey = day * TUPLE_BITS + pid;
-      const dc = dKey === lastDKey ? lastD! : (lastD = cell(daily, day, pid, (lastDKey = dKey)));
-      dc.counts[ty]!++;
-      if (dc.lastDev !== d) {
-        dc.lastDev = d;
-        dc.devices++;
-        (dc.hll ??= new Hll()).add(devDict.names[d]!);
-      }
-      const a = ad[r]!;
-      if (a !== 0 && (ty === T_REQUEST || ty === T_IMPRESSION || ty === T_CLICK || ty === T_INTERACTION)) {
-        const pc = tuplePc[tu]!;
-        const key = (hour * PC_BITS + pc) * AD_BITS + a;
-        // The keys pass 2^31 (heap numbers, slow to hash): a device's ad events mostly repeat the last cell.
-        let c = key === lastAdKey ? lastAdCell : adCells.get(key);
-        if (c === undefined) adCells.set(key, (c = new AdCell(hour, a, pc)));
-        (lastAdKey = key), (lastAdCell = c);
-        if (ty === T_REQUEST) c.requests++;
-        else if (ty === T_IMPRESSION) {
-          c.impressions++;
-          if (adCampaign[a]! >= 0) reach.impression(day, adCampaign[a]!, d, devDict.names[d]!);
-        }
-        else if (ty === T_CLICK) c.clicks++;
-        else c.interactions++;
-        if (ty === T_CLICK && adDims[a]![0] !== '') {
-          const ord = ords.get(day) ?? 0;
-          ords.set(day, ord + 1);
-          touches.push({ app_id: task.app, day: utcDay(t), device_id: devDict.names[d]!, ts: t, kind: 'click', campaign_id: adDims[a]![0]!, creative_id: adDims[a]![2]!, ord });
-        }
-      }
-      if (ty === T_CUSTOM) {
-        const nameId = customName[r]!;
-        funnels.event(day, nameId);
-        if (nameId === conversionId) {
-          const ord = ords.get(day) ?? 0;
-          ords.set(day, ord + 1);
-          touches.push({ app_id: task.app, day: utcDay(t), device_id: devDict.names[d]!, ts: t, kind: 'conversion', campaign_id: '', creative_id: '', ord });
-        }
-        const key = (day * NAME_BITS + nameId) * PROPS_BITS + customProps[r]!;
-        customCounts.set(key, (customCounts.get(key) ?? 0) + 1);
-      }
+    tally.typeNames.length = 0;
+    tally.times.length = 0;
+    countEvents(d, slice, rows, look, tally);
+    tally.funnels.endDevice();
+    countSessions(slice, rows.tuple, look, tally);
+  }
+}
+
+/** Counts device d's rows (`slice`, in order) of the emitted days, and lists its session types and times (lists emptied by the caller). */
+function countEvents(d: number, slice: Int32Array, rows: Rows, look: Lookups, out: Tally): void {
+  const { time, type, fromSource, tuple, ad, customName, customProps } = rows;
+  const { app, emit, devNames, conversionId, adDims, adCampaign, tuplePc, tuplePlat, tupleVer } = look;
+  const { hourly, daily, adCells, customCounts, touches, funnels, reach, versions, typeNames, times } = out;
+  let { lastHKey, lastH, lastDKey, lastD, lastAdKey, lastAdCell, rowsCounted } = out;
+  const ords = new Map<number, number>();
+  for (let i = 0; i < slice.length; i++) {
+    const r = slice[i]!;
+    const t = time[r]!;
+    const typeName = EVENT_TYPE_COLUMNS[type[r]!] ?? 'other';
+    const src = fromSource[r]!;
+    typeNames.push(src === 0 ? typeName : sessionType(typeName, src === 1 ? 'segment' : 'beacon'));
+    times.push(t);
+    const day = Math.floor(t / DAY_MS);
+    if (!emit.has(day)) continue;
+    rowsCounted++;
+    const hour = Math.floor(t / HOUR_MS);
+    const tu = tuple[r]!;
+    const ty = type[r]!;
+    // A device's rows mostly share hour and dimensions: the last cell is reused without a Map look-up.
+    const hKey = hour * TUPLE_BITS + tu;
+    const h = hKey === lastHKey ? lastH! : (lastH = cellOf(hourly, hour, tu, (lastHKey = hKey)));
+    h.counts[ty]!++;
+    if (h.lastDev !== d) (h.lastDev = d), h.devices++;
+    const pid = tuplePlat[tu]!;
+    versions.add(day, tupleVer[tu]!, d);
+    const dKey = day * TUPLE_BITS + pid;
+    const dc = dKey === lastDKey ? lastD! : (lastD = cellOf(daily, day, pid, (lastDKey = dKey)));
+    dc.counts[ty]!++;
+    if (dc.lastDev !== d) {
+      dc.lastDev = d;
+      dc.devices++;
+      (dc.hll ??= new Hll()).add(devNames[d]!);
     }
-    funnels.endDevice();
-    sessions.length = 0;
-    sessionizeInto(typeNames, times, 0, times.length, task.sessionTimeoutMs, sessions);
-    for (let i = 0; i < sessions.length; i += 4) {
-      const start = sessions[i + 1]!;
-      const day = Math.floor(start / DAY_MS);
-      if (!emit.has(day)) continue;
-      const ms = sessions[i + 2]! - start;
-      const tu = tuple[slice[sessions[i]!]!]!;
-      const hour = Math.floor(start / HOUR_MS);
-      const h = cell(hourly, hour, tu, hour * TUPLE_BITS + tu);
-      h.sessions++;
-      h.sessionMs += ms;
-      const pid = tuplePlat[tu]!;
-      const dc = cell(daily, day, pid, day * TUPLE_BITS + pid);
-      dc.sessions++;
-      dc.sessionMs += ms;
+    const a = ad[r]!;
+    if (a !== 0 && (ty === T_REQUEST || ty === T_IMPRESSION || ty === T_CLICK || ty === T_INTERACTION)) {
+      const pc = tuplePc[tu]!;
+      const key = (hour * PC_BITS + pc) * AD_BITS + a;
+      // The keys pass 2^31 (heap numbers, slow to hash): a device's ad events mostly repeat the last cell.
+      let c = key === lastAdKey ? lastAdCell : adCells.get(key);
+      if (c === undefined) adCells.set(key, (c = new AdCell(hour, a, pc)));
+      (lastAdKey = key), (lastAdCell = c);
+      if (ty === T_REQUEST) c.requests++;
+      else if (ty === T_IMPRESSION) {
+        c.impressions++;
+        if (adCampaign[a]! >= 0) reach.impression(day, adCampaign[a]!, d, devNames[d]!);
+      }
+      else if (ty === T_CLICK) c.clicks++;
+      else c.interactions++;
+      if (ty === T_CLICK && adDims[a]![0] !== '') addTouch(touches, ords, app, day, t, devNames[d]!, 'click', adDims[a]![0]!, adDims[a]![2]!);
+    }
+    if (ty === T_CUSTOM) {
+      const nameId = customName[r]!;
+      funnels.event(day, nameId);
+      if (nameId === conversionId) addTouch(touches, ords, app, day, t, devNames[d]!, 'conversion', '', '');
+      const key = (day * NAME_BITS + nameId) * PROPS_BITS + customProps[r]!;
+      customCounts.set(key, (customCounts.get(key) ?? 0) + 1);
     }
   }
-  const facts = toFacts(task, emit, { hourly, daily, adCells, customCounts, nameNames: nameDict.names, propsTexts: propsDict.names, touches, tupleDims, adDims, pcDims, platformOf });
-  // The store's own row rules, here on the worker: a row it would refuse (a lone surrogate in a
-  // prop value, say) goes to the quarantine instead of failing the whole load.
+  (out.lastHKey = lastHKey), (out.lastH = lastH), (out.lastDKey = lastDKey), (out.lastD = lastD);
+  (out.lastAdKey = lastAdKey), (out.lastAdCell = lastAdCell), (out.rowsCounted = rowsCounted);
+}
+
+/** A click or conversion for attribution, numbered in its device's touches of the day (`ords`: per day, the next number). */
+function addTouch(touches: TouchRow[], ords: Map<number, number>, app_id: string, day: number, ts: number, device_id: string, kind: TouchRow['kind'], campaign_id: string, creative_id: string): void {
+  const ord = ords.get(day) ?? 0;
+  ords.set(day, ord + 1);
+  touches.push({ app_id, day: utcDay(ts), device_id, ts, kind, campaign_id, creative_id, ord });
+}
+
+/** Counts a device's sessions, from the session types and times countEvents listed, in the hour and day they start. */
+function countSessions(slice: Int32Array, tuple: Int32Array, look: Lookups, out: Tally): void {
+  const { hourly, daily, sessions } = out;
+  sessions.length = 0;
+  sessionizeInto(out.typeNames, out.times, 0, out.times.length, look.sessionTimeoutMs, sessions);
+  for (let i = 0; i < sessions.length; i += 4) {
+    const start = sessions[i + 1]!;
+    const day = Math.floor(start / DAY_MS);
+    if (!look.emit.has(day)) continue;
+    const ms = sessions[i + 2]! - start;
+    const tu = tuple[slice[sessions[i]!]!]!;
+    const hour = Math.floor(start / HOUR_MS);
+    const h = cellOf(hourly, hour, tu, hour * TUPLE_BITS + tu);
+    h.sessions++;
+    h.sessionMs += ms;
+    const pid = look.tuplePlat[tu]!;
+    const dc = cellOf(daily, day, pid, day * TUPLE_BITS + pid);
+    dc.sessions++;
+    dc.sessionMs += ms;
+  }
+}
+
+/** The cell of `key` in `m`, made (for hour or day `at` and dimensions `dims`) if new. */
+function cellOf(m: Map<number, Cell>, at: number, dims: number, key: number): Cell {
+  let c = m.get(key);
+  if (c === undefined) m.set(key, (c = new Cell(at, dims)));
+  return c;
+}
+
+export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<AggregateAppResult> {
+  const emit = new Set(task.days.map((d) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)));
+  const rows = new Rows();
+  const dicts = new Dicts();
+  const rowsRead = await readFiles(task, lake, rows, dicts);
+  const groups = groupByDevice(rows.dev, rows.n, dicts.devDict.names.length);
+  const { look, tally } = prepareCounting(task, emit, dicts);
+  countDevices(rows, groups, look, tally);
+  const { hourly, daily, adCells, customCounts, touches } = tally;
+  const { tupleDims, adDims } = dicts;
+  const facts = toFacts(task, emit, { hourly, daily, adCells, customCounts, nameNames: dicts.nameDict.names, propsTexts: dicts.propsDict.names, touches, tupleDims, adDims, pcDims: look.pcDims, platformOf: look.platformOf });
+  const refused = refuseRows(task.app, facts);
+  const funnelRows = tally.funnels.rows(task.app);
+  const reachRows = tally.reach.rows(task.app);
+  const funnelReach: AggregateAppResult['funnelReach'] = {};
+  for (const day of Object.keys(facts)) funnelReach[day] = { funnels: funnelRows.get(day) ?? [], reach: reachRows.get(day) ?? [] };
+  return { app: task.app, facts, rowsRead, rowsCounted: tally.rowsCounted, refused, versions: tally.versions.rows(task.app, emit, dicts.dimDicts[2]!.names), funnelReach };
+}
+
+/**
+ * The store's own row rules, here on the worker: a row it would refuse (a lone surrogate in a
+ * prop value, say) goes to the quarantine instead of failing the whole load. Takes them out of `facts`.
+ */
+function refuseRows(app: string, facts: Record<string, AppDayFacts>): Record<string, RefusedFactRow[]> {
   const refused: Record<string, RefusedFactRow[]> = {};
   for (const day of Object.keys(facts)) {
-    const split = splitAppDayFacts(task.app, day, facts[day]!);
+    const split = splitAppDayFacts(app, day, facts[day]!);
     if (split.refused.length === 0) continue;
     facts[day] = split.facts;
     refused[day] = split.refused;
   }
-  const funnelRows = funnels.rows(task.app);
-  const reachRows = reach.rows(task.app);
-  const funnelReach: AggregateAppResult['funnelReach'] = {};
-  for (const day of Object.keys(facts)) funnelReach[day] = { funnels: funnelRows.get(day) ?? [], reach: reachRows.get(day) ?? [] };
-  return { app: task.app, facts, rowsRead, rowsCounted, refused, versions: versions.rows(task.app, emit, dimDicts[2]!.names), funnelReach };
+  return refused;
 }
 
 interface Cells {
@@ -385,7 +527,9 @@ function counts(c: Cell) {
   let events = 0;
   for (let i = 0; i <= N_TYPES; i++) events += k[i]!;
   return {
-    events, app_open: k[0]!, app_close: k[1]!, app_background: k[2]!, app_foreground: k[3]!, ad_request: k[4]!, ad_impression: k[5]!, ad_click: k[6]!, ad_interaction: k[7]!, custom: k[8]!,
+    events,
+    app_open: k[AT.app_open]!, app_close: k[AT.app_close]!, app_background: k[AT.app_background]!, app_foreground: k[AT.app_foreground]!,
+    ad_request: k[AT.ad_request]!, ad_impression: k[AT.ad_impression]!, ad_click: k[AT.ad_click]!, ad_interaction: k[AT.ad_interaction]!, custom: k[AT.custom]!,
     sessions: c.sessions, session_ms: c.sessionMs,
   };
 }
