@@ -71,6 +71,79 @@ function pickCreative(c: Candidate, rand: () => number, video: boolean): number 
   return video ? c.video!.at[i]! : i;
 }
 
+/** A device's frequency-cap record, as FrequencyCaps.lookup gives it. */
+type CapRecord = ReturnType<FrequencyCaps['lookup']>;
+
+/** Starts a decision's generation of targeting marks (CampaignIndex.passes). */
+function nextGeneration(ix: CampaignIndex): void {
+  // A new generation: targeting results of the previous decision no longer count. After 2^32 - 1 decisions the marks start over from clean.
+  if (ix.gen === 0xffffffff) {
+    ix.testSeen.fill(0);
+    ix.gen = 0;
+  }
+  ix.gen++;
+}
+
+/**
+ * Why candidate `c` (its pacing unit `unit`, undefined when it has none for the request's
+ * country) cannot serve this request: the NoFill stage it reached, its why-not counter bumped;
+ * or -1 when it is eligible. Numbers only: nothing is allocated.
+ */
+function turnedAway(ix: CampaignIndex, c: Candidate, unit: PacingUnit | undefined, ctx: TargetingContext, rec: CapRecord, why: Float64Array, now: number, rand: () => number, honourPacing: boolean): number {
+  const base = c.idx * 5;
+  if (now < c.start || now >= c.end) {
+    why[base + WhyNot.OutsideFlight]! += 1;
+    return NoFill.OutsideFlight;
+  }
+  if (unit === undefined || !ix.passes(c.testId, ctx)) {
+    why[base + WhyNot.Targeting]! += 1;
+    return NoFill.Targeting;
+  }
+  if (!FrequencyCaps.allows(rec, c.lineItemId, c.capCount, c.capWindowMs, now)) {
+    why[base + WhyNot.Capped]! += 1;
+    return NoFill.Capped;
+  }
+  // Counted before the goal and allowance checks: a node that used up its allowance still
+  // sees its traffic, so its share of the fleet's traffic stays true at the next plan.
+  unit.eligible++;
+  if (unit.done(now)) {
+    why[base + WhyNot.PacedOut]! += 1;
+    return NoFill.PacedOut;
+  }
+  if (honourPacing && rand() >= unit.serveP) {
+    why[base + WhyNot.PacedOut]! += 1;
+    return NoFill.PacedOut;
+  }
+  return -1;
+}
+
+/** Up to `n` picks drawn by weight from one tier's eligible `pool` (picks and what they exclude leave it), with competitive exclusion. */
+function drawMany(pool: Pick[], weights: number[], n: number, rand: () => number, video: boolean, why: Float64Array): Pick[] {
+  const picks: Pick[] = [];
+  while (picks.length < n && pool.length > 0) {
+    let sum = 0;
+    for (const w of weights) sum += w;
+    let x = rand() * sum;
+    let i = 0;
+    while (i < pool.length - 1 && x >= weights[i]!) x -= weights[i++]!;
+    const pick = pool[i]!;
+    pick.creative = pickCreative(pick.cand, rand, video);
+    picks.push(pick);
+    pool.splice(i, 1);
+    weights.splice(i, 1);
+    // Competitive exclusion: drop what shares a label or the campaign with the pick.
+    for (let k = pool.length - 1; k >= 0; k--) {
+      const other = pool[k]!.cand;
+      if (other.campaignId === pick.cand.campaignId || other.exclusion.some((l) => pick.cand.exclusion.includes(l))) {
+        why[other.idx * 5 + WhyNot.Excluded]! += 1;
+        pool.splice(k, 1);
+        weights.splice(k, 1);
+      }
+    }
+  }
+  return picks;
+}
+
 /**
  * Chooses ads for one request from memory: the highest priority tier that has an eligible
  * line item wins; within it, line items that pass their pacing throttle draw lots weighted
@@ -86,12 +159,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
   const single = req.n === 1;
   // The furthest stage a candidate reached, for the no-fill reason (a number, no allocation).
   let furthest: number = NoFill.NoLineItems;
-  // A new generation: targeting results of the previous decision no longer count. After 2^32 - 1 decisions the marks start over from clean.
-  if (ix.gen === 0xffffffff) {
-    ix.testSeen.fill(0);
-    ix.gen = 0;
-  }
-  ix.gen++;
+  nextGeneration(ix);
   for (const tier of entry.tiers) {
     // n = 1 (the common case): weighted reservoir choice as candidates stream by, no allocation
     // (a pool of Pick objects per request cost 10 us of a 22 us decision, mostly in GC).
@@ -103,45 +171,21 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
     for (const c of tier) {
       // A VAST request sees only line items with a video creative here.
       if (video && c.video === null) continue;
-      const base = c.idx * 5;
-      if (now < c.start || now >= c.end) {
-        why[base + WhyNot.OutsideFlight]! += 1;
-        if (furthest < NoFill.OutsideFlight) furthest = NoFill.OutsideFlight;
-        continue;
-      }
       const unit = unitOf(c, country);
-      if (unit === undefined || !ix.passes(c.testId, req.ctx)) {
-        why[base + WhyNot.Targeting]! += 1;
-        if (furthest < NoFill.Targeting) furthest = NoFill.Targeting;
+      const stage = turnedAway(ix, c, unit, req.ctx, rec, why, now, rand, honourPacing);
+      if (stage >= 0) {
+        if (furthest < stage) furthest = stage;
         continue;
       }
-      if (!FrequencyCaps.allows(rec, c.lineItemId, c.capCount, c.capWindowMs, now)) {
-        why[base + WhyNot.Capped]! += 1;
-        if (furthest < NoFill.Capped) furthest = NoFill.Capped;
-        continue;
-      }
-      // Counted before the goal and allowance checks: a node that used up its allowance still
-      // sees its traffic, so its share of the fleet's traffic stays true at the next plan.
-      unit.eligible++;
-      if (unit.done(now)) {
-        why[base + WhyNot.PacedOut]! += 1;
-        furthest = NoFill.PacedOut;
-        continue;
-      }
-      if (honourPacing && rand() >= unit.serveP) {
-        why[base + WhyNot.PacedOut]! += 1;
-        furthest = NoFill.PacedOut;
-        continue;
-      }
-      const w = unit.need > 0 ? unit.need : 1e-9;
+      const w = unit!.need > 0 ? unit!.need : 1e-9;
       if (single) {
         total += w;
         if (rand() * total < w) {
           best = c;
-          bestUnit = unit;
+          bestUnit = unit!;
         }
       } else {
-        (pool ??= []).push({ cand: c, unit, creative: 0 });
+        (pool ??= []).push({ cand: c, unit: unit!, creative: 0 });
         (weights ??= []).push(w);
       }
     }
@@ -150,28 +194,7 @@ export function decide(ix: CampaignIndex, entry: SlotEntry, req: AdRequest, caps
       continue;
     }
     if (pool === null) continue;
-    const picks: Pick[] = [];
-    while (picks.length < req.n && pool.length > 0) {
-      let sum = 0;
-      for (const w of weights!) sum += w;
-      let x = rand() * sum;
-      let i = 0;
-      while (i < pool.length - 1 && x >= weights![i]!) x -= weights![i++]!;
-      const pick = pool[i]!;
-      pick.creative = pickCreative(pick.cand, rand, video);
-      picks.push(pick);
-      pool.splice(i, 1);
-      weights!.splice(i, 1);
-      // Competitive exclusion: drop what shares a label or the campaign with the pick.
-      for (let k = pool.length - 1; k >= 0; k--) {
-        const other = pool[k]!.cand;
-        if (other.campaignId === pick.cand.campaignId || other.exclusion.some((l) => pick.cand.exclusion.includes(l))) {
-          why[other.idx * 5 + WhyNot.Excluded]! += 1;
-          pool.splice(k, 1);
-          weights!.splice(k, 1);
-        }
-      }
-    }
+    const picks = drawMany(pool, weights!, req.n, rand, video, why);
     if (picks.length > 0) return picks;
   }
   stats.lastNoFill = furthest;

@@ -12,9 +12,4 @@ export const AdErrorCode = {
   TARGETING: 'ADS_ERR_TARGETING',
 } as const satisfies Record<string, Code>;
 
-export class AdServerError extends SluiceError<Code> {
-  constructor(code: Code, message?: string) {
-    super(code, message);
-    this.name = 'AdServerError';
-  }
-}
+export class AdServerError extends SluiceError<Code> {}

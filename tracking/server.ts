@@ -82,33 +82,41 @@ function asTrackingError(err: FastifyError | TrackingError, maxBodyBytes: number
   return new TrackingError(E.INTERNAL);
 }
 
-/** The tracking HTTP API: uploads, beacons, health and metrics. Entry files only wire this up. */
-export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
-  const t = o.timeouts;
+/** The tier's rate limits (per IP, and per key when given): throws TRK_ERR_RATE_LIMITED. */
+type Limit = (req: FastifyRequest, key: string | undefined) => void;
+
+function rateLimits(perKey: number, perIp: number): Limit {
+  const byKey = new RateLimiter(perKey);
+  const byIp = new RateLimiter(perIp);
+  return (req, key) => {
+    const now = Date.now();
+    const wait = Math.max(byIp.take(req.ip, now), key ? byKey.take(key, now) : 0);
+    if (wait > 0) throw new TrackingError(E.RATE_LIMITED, 'too many requests; slow down', undefined, wait);
+  };
+}
+
+/** The fastify instance with node's client timeouts and the body limit; no routes yet. */
+function createApp(log: Logger, maxBodyBytes: number, t: TrackingTimeouts): FastifyInstance {
   // Node checks the header and request deadlines on a timer (30 s by default): tick often enough that they hold to within a quarter.
   const checkEvery = Math.max(50, Math.min(1000, Math.floor(Math.min(t.headersMs, t.bodyMs) / 4)));
-  const app = Fastify({
-    loggerInstance: o.log as FastifyBaseLogger,
+  return Fastify({
+    loggerInstance: log as FastifyBaseLogger,
     // Metrics over logs: no log line per request on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: o.maxBodyBytes, return503OnClosing: true,
+    bodyLimit: maxBodyBytes, return503OnClosing: true,
     connectionTimeout: t.idleMs, keepAliveTimeout: t.keepAliveMs, requestTimeout: t.bodyMs,
     http: { headersTimeout: t.headersMs, requestTimeout: t.bodyMs, connectionsCheckingInterval: checkEvery },
   });
-  const inflight = o.inflight;
-  const beacons = new BeaconChecker(o.beaconSecret);
-  const byKey = new RateLimiter(o.rateLimitPerKey);
-  const byIp = new RateLimiter(o.rateLimitPerIp);
-  const m = o.metrics;
-  const live = new LiveRing();
-  const liveToken = Buffer.from(o.liveToken);
+}
 
+/** The body parser (raw bytes) and the error and not-found answers (errorBody). */
+function addBodyAndErrors(app: FastifyInstance, maxBodyBytes: number): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // Keep the raw bytes: gzip bodies are stored as they came, and parsing is ours (limits, positions).
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: o.maxBodyBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError | TrackingError, req, reply) => {
-    const e = asTrackingError(err, o.maxBodyBytes);
+    const e = asTrackingError(err, maxBodyBytes);
     if (e.code === E.INTERNAL) req.log.error({ err }, 'tracking request failed');
     if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
     void reply.code(e.statusCode).send(errorBody(e.statusCode, e.code, e.message, e.details));
@@ -116,26 +124,37 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
   app.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send(errorBody(404, E.NOT_FOUND, 'no such route'));
   });
+}
 
+/** The hooks every request passes: the in-flight body bytes cap, and the request count. */
+function addLimits(app: FastifyInstance, inflight: InflightBytes, m: TrackingMetrics, retryAfterSeconds: number): void {
   // Before any body byte is read: reserve what the request declares, or refuse it while too much is held.
   app.addHook('onRequest', (req, reply, done) => {
     const n = inflight.declared(req.headers);
     if (n === 0 || inflight.reserve(reply.raw, n)) return done();
     m.inflightRefused.inc();
-    done(new TrackingError(E.BUSY, `too many request bytes are held at once (over ${inflight.cap}); retry later`, undefined, o.retryAfterSeconds));
+    done(new TrackingError(E.BUSY, `too many request bytes are held at once (over ${inflight.cap}); retry later`, undefined, retryAfterSeconds));
   });
 
   app.addHook('onResponse', (req, reply, done) => {
     m.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: reply.statusCode });
     done();
   });
+}
 
-  const limit = (req: FastifyRequest, key: string | undefined): void => {
-    const now = Date.now();
-    const wait = Math.max(byIp.take(req.ip, now), key ? byKey.take(key, now) : 0);
-    if (wait > 0) throw new TrackingError(E.RATE_LIMITED, 'too many requests; slow down', undefined, wait);
-  };
+interface UploadRouteOptions {
+  appKeys: AppKeys;
+  limits: IngestLimits;
+  segments: SegmentLog;
+  metrics: TrackingMetrics;
+  live: LiveRing;
+  limit: Limit;
+  maxBodyBytes: number;
+}
 
+/** POST /v1/events (the native upload), and the Segment API's routes onto the same durable path. */
+function addUploadRoutes(app: FastifyInstance, o: UploadRouteOptions): void {
+  const { metrics: m, live, limit } = o;
   app.post('/v1/events', { schema: { response: uploadAnswer } }, async (req, reply: FastifyReply) => {
     const t0 = performance.now();
     const receivedAt = Date.now();
@@ -168,7 +187,20 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
 
   // The Segment HTTP Tracking API (Segment's and RudderStack's SDKs), onto the same durable path.
   addSegmentRoutes(app, { appKeys: o.appKeys, limits: o.limits, segments: o.segments, metrics: m, live, limit, answer: uploadAnswer, maxBodyBytes: o.maxBodyBytes });
+}
 
+interface BeaconRouteOptions {
+  beaconSecret: string;
+  segments: SegmentLog;
+  metrics: TrackingMetrics;
+  impressions?: ImpressionCounts;
+  limit: Limit;
+}
+
+/** The beacons: impression, click, and the VAST video events. */
+function addBeaconRoutes(app: FastifyInstance, o: BeaconRouteOptions): void {
+  const { metrics: m, limit } = o;
+  const beacons = new BeaconChecker(o.beaconSecret);
   const beacon = (kind: BeaconKind) => async (req: FastifyRequest<{ Querystring: { t?: string } }>, reply: FastifyReply) => {
     limit(req, undefined);
     const token = req.query.t;
@@ -206,7 +238,21 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     }
     return handler(req, reply);
   });
+}
 
+interface StatusRouteOptions {
+  segments: SegmentLog;
+  shipper?: Shipper;
+  metrics: TrackingMetrics;
+  live: LiveRing;
+  /** GET /v1/live's shared secret; '' turns it off. */
+  liveToken: string;
+}
+
+/** GET /healthz, /v1/live (the reporting UI's live view) and /metrics. */
+function addStatusRoutes(app: FastifyInstance, o: StatusRouteOptions): void {
+  const { metrics: m, live } = o;
+  const liveToken = Buffer.from(o.liveToken);
   app.get('/healthz', async () => ({
     status: 'ok',
     open_segment: o.segments.openSegment,
@@ -220,5 +266,18 @@ export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
     return live.since(Number(req.query.since) || 0);
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', m.registry.contentType).send(await m.registry.metrics()));
+}
+
+/** The tracking HTTP API: uploads, beacons, health and metrics. Entry files only wire this up. */
+export function buildTrackingApp(o: TrackingAppOptions): FastifyInstance {
+  const app = createApp(o.log, o.maxBodyBytes, o.timeouts);
+  const m = o.metrics;
+  const live = new LiveRing();
+  const limit = rateLimits(o.rateLimitPerKey, o.rateLimitPerIp);
+  addBodyAndErrors(app, o.maxBodyBytes);
+  addLimits(app, o.inflight, m, o.retryAfterSeconds);
+  addUploadRoutes(app, { appKeys: o.appKeys, limits: o.limits, segments: o.segments, metrics: m, live, limit, maxBodyBytes: o.maxBodyBytes });
+  addBeaconRoutes(app, { beaconSecret: o.beaconSecret, segments: o.segments, metrics: m, impressions: o.impressions, limit });
+  addStatusRoutes(app, { segments: o.segments, shipper: o.shipper, metrics: m, live, liveToken: o.liveToken });
   return app;
 }
