@@ -12,7 +12,7 @@ export class SluiceError<C extends ErrorCode = ErrorCode> extends Error {
 
   constructor(code: C, message?: string, details?: unknown, cause?: unknown) {
     super(message ?? ERRORS[code].message, cause === undefined ? undefined : { cause });
-    this.name = 'SluiceError';
+    this.name = new.target.name; // each tier's class is named in stacks and logs without a constructor of its own
     this.code = code;
     this.statusCode = ERRORS[code].status;
     this.details = details;
@@ -20,12 +20,7 @@ export class SluiceError<C extends ErrorCode = ErrorCode> extends Error {
 }
 
 /** An error of the command line or of start-up: `sluice` exits 2 on these. */
-export class CliError extends SluiceError<CodeOf<'CLI'> | CodeOf<'CFG'>> {
-  constructor(code: CodeOf<'CLI'> | CodeOf<'CFG'>, message?: string) {
-    super(code, message);
-    this.name = 'CliError';
-  }
-}
+export class CliError extends SluiceError<CodeOf<'CLI'> | CodeOf<'CFG'>> {}
 
 /** Bad configuration: start-up stops with this one message listing every problem. */
 export class ConfigError extends SluiceError<'CFG_ERR_INVALID'> {
@@ -37,7 +32,6 @@ export class ConfigError extends SluiceError<'CFG_ERR_INVALID'> {
         problems.map((p) => `  - ${p}`).join('\n'),
       problems,
     );
-    this.name = 'ConfigError';
     this.problems = problems;
   }
 }

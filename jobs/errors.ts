@@ -2,9 +2,4 @@ import type { CodeOf } from '../common/error-codes.js';
 import { SluiceError } from '../common/errors.js';
 
 /** Errors of the batch jobs and the map/reduce jobs (JOB_ERR_*, status in common/error-codes.ts). */
-export class JobError extends SluiceError<CodeOf<'JOB'>> {
-  constructor(code: CodeOf<'JOB'>, message?: string, details?: unknown, cause?: unknown) {
-    super(code, message, details, cause);
-    this.name = 'JobError';
-  }
-}
+export class JobError extends SluiceError<CodeOf<'JOB'>> {}

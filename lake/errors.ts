@@ -10,12 +10,7 @@ export const LakeErrorCode = {
   PROTOCOL: 'LAKE_ERR_PROTOCOL',
 } as const satisfies Record<string, Code>;
 
-export class LakeError extends SluiceError<Code> {
-  constructor(code: Code, message?: string) {
-    super(code, message);
-    this.name = 'LakeError';
-  }
-}
+export class LakeError extends SluiceError<Code> {}
 
 /** Rejects keys that could escape the lake or confuse a backend. */
 export function checkKey(key: string): string {

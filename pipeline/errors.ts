@@ -7,9 +7,4 @@ export const PipelineErrorCode = {
   LEASE_LOST: 'PIPE_ERR_LEASE_LOST',
 } as const satisfies Record<string, Code>;
 
-export class PipelineError extends SluiceError<Code> {
-  constructor(code: Code, message?: string) {
-    super(code, message);
-    this.name = 'PipelineError';
-  }
-}
+export class PipelineError extends SluiceError<Code> {}

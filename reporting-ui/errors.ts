@@ -19,7 +19,6 @@ export type UiErrorCode = CodeOf<'UI'>;
 export class UiError extends SluiceError<UiErrorCode> {
   constructor(code: UiErrorCode, message?: string, details?: unknown) {
     super(code, message, details);
-    this.name = 'UiError';
   }
 }
 

@@ -11,9 +11,9 @@ import { splitRange } from '../store/report-sql.js';
 import { FILTER_DIMENSIONS, type FilteredTotals, type ReportFilter } from '../store/filter-sql.js';
 import type { ReportStore } from '../store/store.js';
 import { badRequest } from './errors.js';
-import { localDay, localMidnight, type Range, utcDays } from './time-range.js';
+import { avgSessionS, bucketSeries, sums, type Bucket, type SeriesPoint } from './series.js';
+import { localMidnight, type Range, utcDays } from './time-range.js';
 
-const HOUR_MS = 3_600_000;
 
 export const FilterQuery = { filter: Type.Optional(Type.String({ maxLength: 80, description: `one dimension=value, as dim:value with dim one of ${FILTER_DIMENSIONS.join(', ')} (e.g. platform:ios)` })) };
 
@@ -27,18 +27,6 @@ export function parseFilter(s: string | undefined): ReportFilter | undefined {
   return { dim, value };
 }
 
-interface SeriesPoint {
-  t: string;
-  events: number;
-  sessions: number;
-  session_ms: number;
-  avg_session_s: number;
-  ad_impressions: number;
-  ad_clicks: number;
-  custom: number;
-}
-
-const avg = (ms: number, n: number): number => (n ? Math.round(ms / n / 100) / 10 : 0);
 
 /** Whether every local day of the range starts at a UTC midnight (then UTC days are its days). */
 function utcAligned(r: Range): boolean {
@@ -50,9 +38,8 @@ function utcAligned(r: Range): boolean {
 export async function filteredRangeTotals(store: ReportStore, ids: readonly string[], f: ReportFilter, fromHour: number, toHour: number) {
   const { days, edges } = splitRange(fromHour, toHour);
   const parts: FilteredTotals[][] = await Promise.all([days ? store.filteredDays(ids, f, days[0], days[1]) : Promise.resolve([]), ...edges.map(([a, b]) => store.filteredHours(ids, f, a, b))]);
-  const t = { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 };
-  for (const x of parts.flat()) (t.events += x.events), (t.sessions += x.sessions), (t.session_ms += x.session_ms), (t.ad_impressions += x.ad_impression), (t.ad_clicks += x.ad_click);
-  return { ...t, avg_session_s: avg(t.session_ms, t.sessions) };
+  const t = sums(parts.flat());
+  return { ...t, avg_session_s: avgSessionS(t.sessions, t.session_ms) };
 }
 
 /** Under a filter, breakdowns by another dimension read the hourly facts (every dimension per hour): at most this many local days. */
@@ -63,28 +50,7 @@ export const FILTER_HOURLY_MAX_DAYS = 3;
  * hourly rollup by filter dimension; days from the daily rollup when the range's local days are
  * UTC days, else the hours bucketed by local day.
  */
-export async function filteredSeries(store: ReportStore, ids: readonly string[], f: ReportFilter, r: Range, bucket: 'hour' | 'day'): Promise<SeriesPoint[]> {
-  const series: SeriesPoint[] = [];
-  const byT = new Map<string, SeriesPoint>();
-  const add = (t: string) => {
-    const b = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 };
-    byT.set(t, b);
-    series.push(b);
-  };
-  if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
-  else for (const d of utcDays(r.from, r.to)) add(d);
+export async function filteredSeries(store: ReportStore, ids: readonly string[], f: ReportFilter, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   const rows = bucket === 'day' && utcAligned(r) ? await store.filteredDays(ids, f, r.from, r.to) : await store.filteredHours(ids, f, r.fromHour, r.toHour);
-  for (const x of rows) {
-    const key = typeof x.t === 'string' ? x.t : bucket === 'hour' ? new Date(x.t).toISOString() : localDay(x.t, r.tz);
-    const cur = byT.get(key);
-    if (!cur) continue;
-    cur.events += x.events;
-    cur.sessions += x.sessions;
-    cur.session_ms += x.session_ms;
-    cur.ad_impressions += x.ad_impression;
-    cur.ad_clicks += x.ad_click;
-    cur.custom += x.custom;
-  }
-  for (const p of series) p.avg_session_s = avg(p.session_ms, p.sessions);
-  return series;
+  return bucketSeries(rows, r, bucket);
 }

@@ -27,7 +27,6 @@ export type StoreErrorCode = CodeOf<'STORE'>;
 export class StoreError extends SluiceError<StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string, details?: unknown, cause?: unknown) {
     super(code, message, details, cause);
-    this.name = 'StoreError';
   }
 }
 

@@ -8,7 +8,7 @@
 import { invalid } from './errors.js';
 import { checkIds, marks, num } from './sql-params.js';
 import { FILTER_ROLLUP_DIMENSIONS, REPORT_DIMENSIONS, type ReportDimension } from './migrations.js';
-import type { DimensionTotals } from './reports.js';
+import type { DimensionTotals, EventTotals } from './reports.js';
 import type { Row } from './rows.js';
 import type { SqlAccess } from './sql-store.js';
 
@@ -21,14 +21,8 @@ export interface ReportFilter {
 }
 
 /** Event counts of one bucket (an hour's start in ms, or a UTC day) under a filter. */
-export interface FilteredTotals {
+export interface FilteredTotals extends EventTotals {
   t: number | string;
-  events: number;
-  sessions: number;
-  session_ms: number;
-  ad_impression: number;
-  ad_click: number;
-  custom: number;
 }
 
 export interface FilterQueries {

@@ -28,14 +28,18 @@ export interface DayDevices {
   duplicates: number;
 }
 
-export interface DimensionTotals {
-  value: string;
+/** Event counts of one group of rows (a dimension value, an hour, a day). */
+export interface EventTotals {
   events: number;
   sessions: number;
   session_ms: number;
   ad_impression: number;
   ad_click: number;
   custom: number;
+}
+
+export interface DimensionTotals extends EventTotals {
+  value: string;
 }
 
 export interface CustomTotals {

@@ -10,7 +10,6 @@ export class TargetingError extends SluiceError<'ADS_ERR_TARGETING'> {
 
   constructor(message: string, position: number) {
     super('ADS_ERR_TARGETING', message, { position });
-    this.name = 'TargetingError';
     this.position = position;
   }
 }

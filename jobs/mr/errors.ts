@@ -1,5 +1,5 @@
 import type { CodeOf } from '../../common/error-codes.js';
-import { JobError } from '../errors.js';
+import { SluiceError } from '../../common/errors.js';
 
 type MrCode = Extract<CodeOf<'JOB'>, `JOB_ERR_MR_${string}`>;
 
@@ -16,12 +16,7 @@ export const MrErrorCode = {
 } as const satisfies Record<string, MrCode>;
 
 /** A JobError of the map/reduce jobs (same codes family, JOB_ERR_MR_*). */
-export class MrError extends JobError {
-  constructor(code: MrCode, message?: string, details?: unknown) {
-    super(code, message, details);
-    this.name = 'MrError';
-  }
-}
+export class MrError extends SluiceError<MrCode> {}
 
 /** The start of a line for an error message (lines can be long). */
 export function excerpt(line: string): string {

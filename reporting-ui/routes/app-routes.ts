@@ -7,35 +7,19 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Hll } from '../../common/hll.js';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../store/migrations.js';
-import { CAMPAIGN_GROUPS, type CampaignGroup, type DayDevices, type HourTotals } from '../../store/reports.js';
+import { CAMPAIGN_GROUPS, type CampaignGroup, type DayDevices } from '../../store/reports.js';
 import { adRows } from '../ad-rows.js';
 import { countryName } from '../country-names.js';
 import { badRequest } from '../errors.js';
 import { FILTER_HOURLY_MAX_DAYS, FilterQuery, filteredRangeTotals, filteredSeries, parseFilter } from '../filtered-overview.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { avgSessionS, bucketSeries, sums, type Bucket } from '../series.js';
 import type { UiAppOptions } from '../server.js';
-import { dayMinus, localDay, parseRange, utcDays } from '../time-range.js';
+import { dayMinus, parseRange, utcDays } from '../time-range.js';
 
-const HOUR_MS = 3_600_000;
 
 type Range = ReturnType<typeof parseRange>;
-type Bucket = 'hour' | 'day';
-interface SeriesPoint { t: string; events: number; sessions: number; session_ms: number; avg_session_s: number; ad_impressions: number; ad_clicks: number; custom: number }
-interface Sums { events: number; sessions: number; session_ms: number; ad_impressions: number; ad_clicks: number }
-
-const avgSessionS = (sessions: number, ms: number): number => (sessions ? Math.round(ms / sessions / 100) / 10 : 0);
-
-/** Totals of points that name their ads `ad_impressions`/`ad_clicks` (series) or `ad_impression`/`ad_click` (hour rows). */
-function sums(rows: readonly ({ events: number; sessions: number; session_ms: number } & ({ ad_impressions: number; ad_clicks: number } | { ad_impression: number; ad_click: number }))[]): Sums {
-  const a: Sums = { events: 0, sessions: 0, session_ms: 0, ad_impressions: 0, ad_clicks: 0 };
-  for (const r of rows) {
-    (a.events += r.events), (a.sessions += r.sessions), (a.session_ms += r.session_ms);
-    if ('ad_impressions' in r) (a.ad_impressions += r.ad_impressions), (a.ad_clicks += r.ad_clicks);
-    else (a.ad_impressions += r.ad_impression), (a.ad_clicks += r.ad_click);
-  }
-  return a;
-}
 
 /** Under a filter: events, sessions and ads only; devices are not kept per dimension value (null, not a wrong figure). */
 async function filteredOverview(o: UiAppOptions, ids: string[], filter: NonNullable<ReturnType<typeof parseFilter>>, r: Range, prev: Range, bucket: Bucket) {
@@ -43,32 +27,6 @@ async function filteredOverview(o: UiAppOptions, ids: string[], filter: NonNulla
   const t = sums(series);
   const totals = { ...t, avg_session_s: avgSessionS(t.sessions, t.session_ms), dau: null, dau_day: null, dau_partial: false, wau: null, mau: null, devices_in_range: null };
   return { filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] };
-}
-
-/** Every bucket of the range, zeros included, so charts and exports show quiet days. */
-function hourSeries(hours: readonly HourTotals[], r: Range, bucket: Bucket): SeriesPoint[] {
-  const series: SeriesPoint[] = [];
-  const byT = new Map<string, SeriesPoint>();
-  const add = (t: string) => {
-    if (byT.has(t)) return;
-    const b = { t, events: 0, sessions: 0, session_ms: 0, avg_session_s: 0, ad_impressions: 0, ad_clicks: 0, custom: 0 };
-    byT.set(t, b);
-    series.push(b);
-  };
-  if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
-  else for (const d of utcDays(r.from, r.to)) add(d);
-  for (const h of hours) {
-    const cur = byT.get(bucket === 'hour' ? new Date(h.hour).toISOString() : localDay(h.hour, r.tz));
-    if (cur === undefined) continue; // an hour outside the range's buckets (never from hourTotals(from, to))
-    cur.events += h.events;
-    cur.sessions += h.sessions;
-    cur.session_ms += h.session_ms;
-    cur.ad_impressions += h.ad_impression;
-    cur.ad_clicks += h.ad_click;
-    cur.custom += h.custom;
-  }
-  for (const s of series) s.avg_session_s = avgSessionS(s.sessions, s.session_ms);
-  return series;
 }
 
 /** Devices by UTC day: exact per app (a device has one platform, so platforms add up), a sketch across apps. */
@@ -100,7 +58,7 @@ function deviceDays(daily: readonly DayDevices[], ids: readonly string[]) {
 async function overview(o: UiAppOptions, ids: string[], r: Range, prev: Range, bucket: Bucket) {
   const monthStart = dayMinus(r.toDay, 29);
   const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
-  const series = hourSeries(hours, r, bucket);
+  const series = bucketSeries(hours.map((h) => ({ ...h, t: h.hour })), r, bucket);
   const devices = deviceDays(daily, ids);
   // Devices are kept per UTC day: the chart shows the UTC days named like the range's local days
   // (in New York a 1-day range touches two UTC days; drawing both made a line down to 0).
