@@ -34,7 +34,6 @@ export class TrackingError extends SluiceError<Code> {
   readonly retryAfter: number | undefined;
   constructor(code: Code, message?: string, details?: unknown, retryAfter?: number) {
     super(code, message, details);
-    this.name = 'TrackingError';
     this.retryAfter = retryAfter;
   }
 }
