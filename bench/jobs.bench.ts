@@ -29,6 +29,7 @@ import { copyCatalog } from './copy-catalog.js';
 import { jobsOptions } from '../test/helpers/jobs.js';
 import { startJobs } from '../jobs/run.js';
 import { aggregatePending, dedupe, discover, emptyStats, type JobsContext } from '../jobs/batch.js';
+import { StepIO } from '../jobs/workflow.js';
 import { loadManifest } from '../jobs/state.js';
 import { Piscina } from 'piscina';
 import { fleetSegments } from './fleet-lake.js';
@@ -122,12 +123,13 @@ if (values.mode === 'compute') {
   const opts = jobsOptions({ stateDir: join(run, 'state'), threads });
   const lake = new LocalLake({ dir: join(dir, 'lake') });
   const pool = threads > 0 ? new Piscina({ filename: new URL('../jobs/worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads }) : null;
-  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: NO_STORE, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
+  const ctx: JobsContext = { opts, lake, lakeOptions: { lake: 'local', lakeDir: join(dir, 'lake') }, store: NO_STORE, log: createLogger('bench', 'warn'), pool, runId: 'bench', range: null, now: Date.now, onProgress: () => {}, stats: emptyStats(), restated: [], quarantined: new Map() };
+  const io = new StepIO();
   if (pool) await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'warm' }).catch(() => undefined)));
   const t0 = performance.now();
-  await discover(ctx);
+  await discover(ctx, io);
   const t1 = performance.now();
-  await dedupe(ctx);
+  await dedupe(ctx, io);
   const t2 = performance.now();
   let factRows = 0;
   await aggregatePending(ctx, await loadManifest(opts.stateDir, opts.dedupePartitions), async (r) => {

@@ -5,6 +5,7 @@
  * the state manifest before the next starts, so a step can be retried and a killed run
  * resumed: loads replace whole app-days, so doing one twice gives the same tables.
  */
+import { Handoff, type StepIO } from './workflow.js';
 import type { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
 import { DAY_MS, HOUR_MS, parseUtcDay, utcDay } from '../common/time.js';
@@ -45,6 +46,11 @@ export interface BatchStats {
   quarantined: number;
 }
 
+/**
+ * What every step of a jobs run reads (options, lake, store, pool) and what the run reports to
+ * its caller when it ends (runId, stats, restated, quarantined). What one step hands to a later
+ * one is not here: it goes through the workflow's StepIO (discover -> dedupe: NEW_FILES).
+ */
 export interface JobsContext {
   opts: BatchOptions;
   lake: Lake;
@@ -58,8 +64,6 @@ export interface JobsContext {
   now: () => number;
   onProgress: (p: Progress) => void;
   stats: BatchStats;
-  /** Set by discover: new files per app. */
-  newFiles: Map<string, string[]>;
   restated: RestatementRow[];
   /** Fact rows quarantined, by "reason|table" (the tier's /metrics add them up). */
   quarantined: Map<string, number>;
@@ -99,10 +103,13 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
 
 const lanes = (ctx: JobsContext) => (ctx.pool ? ctx.pool.options.maxThreads : 1);
 
+/** discover's output, dedupe's input: the new event files of each app, sorted. */
+const NEW_FILES = new Handoff<ReadonlyMap<string, readonly string[]>>('the new event files per app');
+
 /** Step 1: the lake's event files that no run has processed yet (within the range). */
-export async function discover(ctx: JobsContext): Promise<number> {
+export async function discover(ctx: JobsContext, io: StepIO): Promise<number> {
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
-  ctx.newFiles.clear();
+  const newFiles = new Map<string, string[]>();
   let count = 0;
   for (const o of await ctx.lake.list('events/')) {
     const match = EVENT_FILE.exec(o.key);
@@ -111,12 +118,13 @@ export async function discover(ctx: JobsContext): Promise<number> {
     if (app === undefined || dt === undefined) continue;
     if (ctx.range && (dt < ctx.range.from || dt > ctx.range.to)) continue;
     if (m.apps[app]?.files[o.key]) continue;
-    let list = ctx.newFiles.get(app);
-    if (!list) ctx.newFiles.set(app, (list = []));
+    let list = newFiles.get(app);
+    if (!list) newFiles.set(app, (list = []));
     list.push(o.key);
     count++;
   }
-  for (const list of ctx.newFiles.values()) list.sort();
+  for (const list of newFiles.values()) list.sort();
+  io.put(NEW_FILES, newFiles);
   ctx.stats.files = count;
   return count;
 }
@@ -128,7 +136,8 @@ function addPending(m: Manifest, app: string, days: Iterable<string>): void {
 }
 
 /** Step 2: dedupe the new files app by app (in parallel), then commit the state once. */
-export async function dedupe(ctx: JobsContext): Promise<number> {
+export async function dedupe(ctx: JobsContext, io: StepIO): Promise<number> {
+  const newFiles = io.take(NEW_FILES);
   const m = await loadManifest(ctx.opts.stateDir, ctx.opts.dedupePartitions);
   if ((m.key_format ?? 1) < KEY_FORMAT) {
     ctx.log.warn({ stateDir: ctx.opts.stateDir, keyFormat: m.key_format ?? 1 }, 'this dedupe state was made before keys escaped a backslash, NUL or lone surrogate inside an id; '
@@ -137,10 +146,10 @@ export async function dedupe(ctx: JobsContext): Promise<number> {
   }
   const generation = m.generation + 1;
   const minDay = Math.floor(ctx.now() / DAY_MS) - ctx.opts.retentionDays;
-  const apps = [...ctx.newFiles.keys()].sort();
+  const apps = [...newFiles.keys()].sort();
   let done = 0;
   const results = await inParallel(apps, lanes(ctx), async (app) => {
-    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: ctx.newFiles.get(app)!, generation, minDay, maxRuns: ctx.opts.maxRuns, sessionTimeoutMs: ctx.opts.sessionTimeoutMs, retentionDays: ctx.opts.retentionDays };
+    const task: DedupeAppTask = { stateDir: ctx.opts.stateDir, app, state: m.apps[app] ?? emptyApp(ctx.opts.dedupePartitions), files: [...(newFiles.get(app) ?? [])], generation, minDay, maxRuns: ctx.opts.maxRuns, sessionTimeoutMs: ctx.opts.sessionTimeoutMs, retentionDays: ctx.opts.retentionDays };
     const r = await onPool<DedupeAppResult>(ctx, { kind: 'dedupe', lake: ctx.lakeOptions, task });
     ctx.stats.rows += r.rows;
     ctx.stats.duplicates += r.duplicates;

@@ -71,7 +71,7 @@ export async function startJobs(o: JobsTierOptions, lakeOptions: Partial<LakeOpt
     const wf = WORKFLOWS[name];
     if (!wf) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `unknown workflow '${name}' (known: ${Object.keys(WORKFLOWS).join(', ')})`);
     if (name === 'restate' && !range) throw new JobError('JOB_ERR_BAD_RANGE', 'restate needs --from and --to');
-    const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), newFiles: new Map(), restated: [], quarantined: new Map() };
+    const ctx: JobsContext = { opts: o, lake, lakeOptions, store, log, pool, runId: '', range, now: Date.now, onProgress, stats: emptyStats(), restated: [], quarantined: new Map() };
     // Every workflow writes the one dedupe state: the state lock keeps runs of different partitions apart too.
     const partition = range ? `${name}:${range.from}..${range.to}` : name;
     const r = await runWorkflow(wf, ctx, {

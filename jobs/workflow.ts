@@ -9,12 +9,30 @@ import type { Logger } from '../common/logger.js';
 import type { FactStore } from '../store/facts.js';
 import { JobError } from './errors.js';
 
+/** A value one step hands to the steps after it; the key carries its type, so the reader needs no cast. */
+export class Handoff<T> {
+  declare readonly type?: T;
+  constructor(readonly name: string) {}
+}
+
+/** A step's explicit inputs (what earlier steps handed over) and outputs (what it hands on). */
+export class StepIO {
+  readonly #values = new Map<Handoff<unknown>, unknown>();
+  put<T>(h: Handoff<T>, value: T): void {
+    this.#values.set(h, value);
+  }
+  take<T>(h: Handoff<T>): T {
+    if (!this.#values.has(h)) throw new JobError('JOB_ERR_UNKNOWN_WORKFLOW', `no earlier step handed over ${h.name}: check the workflow's order`);
+    return this.#values.get(h) as T;
+  }
+}
+
 interface Step<C> {
   name: string;
   /** Steps that must finish first. */
   after: string[];
-  /** Does the work; answers the rows it handled (for the run history). */
-  run(ctx: C): Promise<number>;
+  /** Does the work; answers the rows it handled (for the run history). Reads and writes handoffs through `io`. */
+  run(ctx: C, io: StepIO): Promise<number>;
 }
 
 export interface Workflow<C> {
@@ -98,6 +116,7 @@ export async function runWorkflow<C>(wf: Workflow<C>, ctx: C, o: RunOptions): Pr
   const runId = await o.store.startJobRun(wf.name, o.partition, t0);
   o.onStart?.(runId);
   const results: StepResult[] = [];
+  const io = new StepIO();
   let error: string | null = null;
   try {
     for (let i = 0; i < steps.length; i++) {
@@ -108,7 +127,7 @@ export async function runWorkflow<C>(wf: Workflow<C>, ctx: C, o: RunOptions): Pr
       const stepRun = await o.store.startJobRun(`${wf.name}.${step.name}`, o.partition, s0);
       for (let attempt = 1; ; attempt++) {
         try {
-          const rows = await step.run(ctx);
+          const rows = await step.run(ctx, io);
           await o.store.finishJobRun(stepRun, 'succeeded', now(), rows, attempt > 1 ? `succeeded on attempt ${attempt}` : null);
           results.push({ name: step.name, rows, ms: now() - s0, attempts: attempt });
           break;
