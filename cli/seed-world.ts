@@ -37,7 +37,7 @@ export async function seedWorld(store: ReportStore, world: World, from: number, 
       delivery: 'even', country_split: null, targeting: '', cap_count: 0, cap_window_ms: 0, price_model: price.price_model, price_micros: price.price_micros, slot_ids: [],
     });
     for (const [i, cr] of c.creatives.entries()) {
-      await store.createCreative({ id: cr, line_item_id: li, name: cr, kind: 'image', size: SIZES[i % 3]!, payload: `https://cdn.example.com/${cr}.png`, click_url: `https://example.com/${c.campaign_id}`, weight: 1 });
+      await store.createCreative({ id: cr, line_item_id: li, name: cr, kind: 'image', size: SIZES[i % SIZES.length] ?? '320x50', payload: `https://cdn.example.com/${cr}.png`, click_url: `https://example.com/${c.campaign_id}`, weight: 1 });
     }
   }
 }

@@ -32,8 +32,8 @@ function isBoolean(s: TSchema): boolean {
  */
 export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config<T> {
   const props = spec.schema.properties as Record<string, TSchema>;
-  const byFlag = new Map<string, string>();
-  for (const key of Object.keys(props)) byFlag.set(kebab(key), key);
+  const byFlag = new Map<string, { key: string; schema: TSchema }>();
+  for (const [key, schema] of Object.entries(props)) byFlag.set(kebab(key), { key, schema });
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   const where: Record<string, string> = {};
@@ -47,8 +47,8 @@ export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readon
   }
 
   const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  const rest = [...argv];
+  for (let arg = rest.shift(); arg !== undefined; arg = rest.shift()) {
     if (!arg.startsWith('--') || arg === '--') {
       positionals.push(arg);
       continue;
@@ -60,18 +60,19 @@ export function loadConfig<T extends TObject>(spec: CommandSpec<T>, argv: readon
       name = name.slice(3);
       negated = true;
     }
-    const key = byFlag.get(name);
-    if (key === undefined) {
+    const flag = byFlag.get(name);
+    if (flag === undefined) {
       problems.push(`unknown option --${name}`);
       continue;
     }
+    const { key, schema } = flag;
     where[key] = `--${name}`;
-    if (isBoolean(props[key]!)) {
+    if (isBoolean(schema)) {
       raw[key] = negated ? false : eq === -1 ? true : arg.slice(eq + 1);
     } else if (eq !== -1) {
       raw[key] = arg.slice(eq + 1);
-    } else if (i + 1 < argv.length) {
-      raw[key] = argv[++i];
+    } else if (rest.length > 0) {
+      raw[key] = rest.shift();
     } else {
       problems.push(`--${name} needs a value`);
     }

@@ -83,9 +83,9 @@ function padsOf(secret: string): Pads | null {
     key.write(secret, 'latin1');
     const ipad = Buffer.alloc(64);
     const outer = Buffer.alloc(96);
-    for (let i = 0; i < 64; i++) {
-      ipad[i] = key[i]! ^ 0x36;
-      outer[i] = key[i]! ^ 0x5c;
+    for (const [i, b] of key.entries()) {
+      ipad[i] = b ^ 0x36;
+      outer[i] = b ^ 0x5c;
     }
     // An ASCII key XOR 0x36 stays ASCII, so the text's UTF-8 bytes are the pad's bytes.
     p = { inner: ipad.toString('latin1'), outer };
@@ -150,13 +150,15 @@ export function verifyDecision(token: string, secret: string, now = Date.now()):
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const iat = Number(v[4]);
-  const exp = Number(v[5]);
+  const [d, app, slot, device, iatText, expText, campaign, creative, lineItem, url] = v;
+  const iat = Number(iatText);
+  const exp = Number(expText);
   if (!Number.isFinite(exp) || !Number.isFinite(iat)) return { ok: false, reason: 'malformed' };
+  if (d === undefined || app === undefined || slot === undefined || campaign === undefined || creative === undefined) return { ok: false, reason: 'malformed' };
   if (exp < now) return { ok: false, reason: 'expired' };
-  const decision: Decision = { d: v[0]!, app: v[1]!, slot: v[2]!, campaign: v[6]!, creative: v[7]!, iat, exp };
-  if (v[3]) decision.device = v[3];
-  if (v[8]) decision.line_item = v[8];
-  if (v[9]) decision.url = v[9];
+  const decision: Decision = { d, app, slot, campaign, creative, iat, exp };
+  if (device) decision.device = device;
+  if (lineItem) decision.line_item = lineItem;
+  if (url) decision.url = url;
   return { ok: true, decision };
 }

@@ -7,7 +7,8 @@ const BUDGET = Symbol('sluice.inflightBudget');
 // One listener function for every response (no closure per request): it finds its bytes and budget on the response.
 function release(this: Held): void {
   const n = this[HELD];
-  if (n) this[BUDGET]!.release(n);
+  const budget = this[BUDGET];
+  if (n && budget) budget.release(n);
   this[HELD] = 0;
 }
 

@@ -93,6 +93,7 @@ const AMOUNT_RE = /^(\d{1,12})(?:\.(\d{0,6}))?$/;
 /** "2.50" (units, at most 6 decimals, optional thousands commas) to micros exactly, by string parsing; undefined when malformed. */
 export function parseMoney(text: string): number | undefined {
   const m = AMOUNT_RE.exec(text.trim().replace(/,(?=\d{3}(\D|$))/g, ''));
-  if (!m) return undefined;
-  return Number(BigInt(m[1]!) * MICROS + BigInt((m[2] ?? '').padEnd(6, '0')));
+  const whole = m?.[1];
+  if (whole === undefined) return undefined;
+  return Number(BigInt(whole) * MICROS + BigInt((m?.[2] ?? '').padEnd(6, '0')));
 }

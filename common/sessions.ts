@@ -49,7 +49,12 @@ export function sessionize(events: readonly SessionEvent[], timeoutMs = DEFAULT_
   const out: number[] = [];
   sessionizeInto(events.map((e) => e.type), events.map((e) => e.ts), 0, events.length, timeoutMs, out);
   const sessions: Session[] = [];
-  for (let i = 0; i < out.length; i += 4) sessions.push({ start: out[i + 1]!, end: out[i + 2]!, closed: out[i + 3] === 1 });
+  for (let i = 0; i < out.length; i += 4) {
+    const start = out[i + 1];
+    const end = out[i + 2];
+    if (start === undefined || end === undefined) throw new Error('sessionizeInto: a session quad is incomplete');
+    sessions.push({ start, end, closed: out[i + 3] === 1 });
+  }
   return sessions;
 }
 

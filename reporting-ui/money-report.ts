@@ -25,10 +25,14 @@ export function spendPerPeriod(li: Priced, impressions: readonly number[], click
   let ci = 0;
   let cc = 0;
   let before = 0;
-  for (let i = 0; i < impressions.length; i++) {
-    ci += impressions[i]!;
-    cc += clicks[i]!;
-    const upTo = spendOver(li, ci, cc, bounds[0]!, bounds[i + 1]!, now);
+  const [start] = bounds;
+  for (const [i, periodImpressions] of impressions.entries()) {
+    const periodClicks = clicks[i];
+    const end = bounds[i + 1];
+    if (periodClicks === undefined || start === undefined || end === undefined) throw new Error('spendPerPeriod: needs clicks for every period and one more bound than periods');
+    ci += periodImpressions;
+    cc += periodClicks;
+    const upTo = spendOver(li, ci, cc, start, end, now);
     out.push(upTo - before);
     before = upTo;
   }

@@ -46,10 +46,13 @@ export function parsePrometheus(text: string): Sample[] {
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = LINE.exec(line);
-    if (!m) continue;
+    const name = m?.[1];
+    if (!m || name === undefined) continue;
     const labels: Record<string, string> = {};
-    if (m[2]) for (const l of m[2].matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+    if (m[2]) {
+      for (const [, key, value] of m[2].matchAll(LABEL)) if (key !== undefined && value !== undefined) labels[key] = value.replace(/\\(.)/g, '$1');
+    }
+    out.push({ name, labels, value: Number(m[3]) });
   }
   return out;
 }
@@ -129,15 +132,16 @@ export class Monitor {
     // A restarted ad server starts its counters again: start over.
     if (prev && count < prev.count) this.snaps.length = 0;
     this.snaps.push({ at: now, count, sum, slow: count - under10 });
-    while (this.snaps.length > 2 && this.snaps[0]!.at < now - NORM_MS - WINDOW_MS) this.snaps.shift();
-    const last = this.snaps[this.snaps.length - 1]!;
+    while (this.snaps.length > 2 && (this.snaps[0]?.at ?? Infinity) < now - NORM_MS - WINDOW_MS) this.snaps.shift();
+    const [normStart] = this.snaps;
+    const last = this.snaps[this.snaps.length - 1];
+    if (normStart === undefined || last === undefined) return;
     const before = this.snaps[this.snaps.length - 2];
     if (before) {
       const perSecond = ((last.slow - before.slow) * 1000) / Math.max(1, last.at - before.at);
       this.set(0, perSecond > 2 ? 'firing' : 'ok', Math.round(perSecond * 100) / 100, now);
     }
     const windowStart = this.at(now - WINDOW_MS);
-    const normStart = this.snaps[0]!;
     if (windowStart && windowStart !== normStart && last.count - windowStart.count >= MIN_WINDOW_COUNT && windowStart.count - normStart.count >= MIN_WINDOW_COUNT) {
       const avg = (last.sum - windowStart.sum) / (last.count - windowStart.count);
       const norm = (windowStart.sum - normStart.sum) / (windowStart.count - normStart.count);
@@ -154,7 +158,8 @@ export class Monitor {
   }
 
   private set(i: number, state: 'ok' | 'firing', value: number, now: number): void {
-    const r = this.rules[i]!;
+    const r = this.rules[i];
+    if (r === undefined) throw new Error(`monitor: no rule ${i}`);
     r.value = value;
     if (r.state === state) return;
     r.state = state;

@@ -21,10 +21,11 @@ export async function hashPassword(password: string): Promise<string> {
 /** Constant-time check of a password against hashPassword's output; false for anything malformed. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const [scheme, nText, rText, pText, salt, key] = parts;
+  if (parts.length !== 6 || scheme !== 'scrypt' || salt === undefined || key === undefined) return false;
+  const [n, r, p] = [nText, rText, pText].map(Number) as [number, number, number];
   if (![n, r, p].every((x) => Number.isInteger(x) && x > 0) || n > 1 << 20) return false;
-  const want = Buffer.from(parts[5]!, 'base64url');
-  const got = await derive(password, Buffer.from(parts[4]!, 'base64url'), n, r, p);
+  const want = Buffer.from(key, 'base64url');
+  const got = await derive(password, Buffer.from(salt, 'base64url'), n, r, p);
   return want.length === got.length && timingSafeEqual(want, got);
 }

@@ -13,6 +13,12 @@ export class Scope {
   private campaigns: Campaign[] | undefined;
   constructor(readonly user: User, private readonly store: ReportStore) {}
 
+  /** A publisher's or advertiser's tenant id; the store never keeps such a user without one. */
+  private tenant(id: string | null, kind: string): string {
+    if (id === null) throw forbidden(`read reports as a ${kind} user without a ${kind}`);
+    return id;
+  }
+
   get isAdmin(): boolean {
     return this.user.role === 'admin';
   }
@@ -20,7 +26,7 @@ export class Scope {
   /** The apps this user's app reports cover; advertisers have none (403). */
   async visibleApps(): Promise<App[]> {
     if (this.user.role === 'advertiser') throw forbidden('read app reports');
-    return (this.apps ??= await this.store.listApps(this.user.role === 'admin' ? undefined : { publisher_id: this.user.publisher_id! }));
+    return (this.apps ??= await this.store.listApps(this.user.role === 'admin' ? undefined : { publisher_id: this.tenant(this.user.publisher_id, 'publisher') }));
   }
 
   /** One app, or 'all' of them: its ids. Another publisher's app is not found. */
@@ -40,7 +46,7 @@ export class Scope {
   /** The campaigns this user's campaign reports cover; publishers have none (403). */
   async visibleCampaigns(): Promise<Campaign[]> {
     if (this.user.role === 'publisher') throw forbidden('read campaign reports');
-    return (this.campaigns ??= await this.store.listCampaigns(this.user.role === 'admin' ? undefined : { advertiser_id: this.user.advertiser_id! }));
+    return (this.campaigns ??= await this.store.listCampaigns(this.user.role === 'admin' ? undefined : { advertiser_id: this.tenant(this.user.advertiser_id, 'advertiser') }));
   }
 
   async campaign(id: string): Promise<Campaign> {

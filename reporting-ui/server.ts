@@ -81,7 +81,7 @@ function accessOf(route: { url?: string; config: { access?: Access } }): Access 
 }
 /** An unmatched path that looks like the API (decoded, any case, any slashes) answers JSON 404, not the SPA. */
 function looksLikeApi(url: string): boolean {
-  let path = url.split('?')[0]!;
+  let [path = ''] = url.split('?');
   try {
     path = new URL(decodeURIComponent(path).replace(/\/{2,}/g, '/'), 'http://x').pathname;
   } catch {

@@ -20,7 +20,10 @@ export class Sessions {
   create(user: User, now = Date.now()): string {
     if (this.byToken.size >= MAX_SESSIONS) this.sweep(now);
     // Still full: drop the oldest (Map keeps insertion order).
-    if (this.byToken.size >= MAX_SESSIONS) this.byToken.delete(this.byToken.keys().next().value!);
+    if (this.byToken.size >= MAX_SESSIONS) {
+      const oldest = this.byToken.keys().next();
+      if (!oldest.done) this.byToken.delete(oldest.value);
+    }
     const token = randomBytes(32).toString('base64url');
     this.byToken.set(token, { user, expires: now + this.ttlMs });
     return token;

@@ -28,9 +28,11 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /** Offset of tz from UTC at instant ms, in ms (positive east of Greenwich). */
 function tzOffset(ms: number, tz: string): number {
-  const p: Record<string, number> = {};
+  const p: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
   for (const x of formatter(tz).formatToParts(ms)) if (x.type !== 'literal') p[x.type] = Number(x.value);
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
+  const { year, month, day, hour, minute } = p;
+  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined) throw new Error(`time zone ${tz}: no year, month, day, hour or minute in the formatted date`);
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
   return asUtc - (ms - (ms % 60_000));
 }
 

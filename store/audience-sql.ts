@@ -35,11 +35,12 @@ function checkArgs(what: string, appId: unknown, days: unknown[]): void {
 function checkRows<T extends { app_id: string; day: string }>(what: string, table: FactTable<T>, rows: readonly T[], appId: string, dayOk: (d: string) => boolean): void {
   const problems: string[] = [];
   if (!Array.isArray(rows)) throw invalid(what, [`rows: expected an array, got ${typeof rows}`]);
-  for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) {
+  for (const [i, row] of rows.entries()) {
+    if (problems.length >= MAX_PROBLEMS) break;
     const where = `${table.name} row ${i}`;
-    if (table.check(rows[i]!, where, problems) !== null) continue;
-    if (rows[i]!.app_id !== appId) problems.push(`${where}: app_id: expected ${JSON.stringify(appId)}, got ${JSON.stringify(rows[i]!.app_id)}`);
-    else if (Number.isNaN(parseUtcDay(rows[i]!.day)) || !dayOk(rows[i]!.day)) problems.push(`${where}: day: ${JSON.stringify(rows[i]!.day)} is outside the days being replaced`);
+    if (table.check(row, where, problems) !== null) continue;
+    if (row.app_id !== appId) problems.push(`${where}: app_id: expected ${JSON.stringify(appId)}, got ${JSON.stringify(row.app_id)}`);
+    else if (Number.isNaN(parseUtcDay(row.day)) || !dayOk(row.day)) problems.push(`${where}: day: ${JSON.stringify(row.day)} is outside the days being replaced`);
   }
   if (problems.length > 0) throw invalid(what, problems);
 }

@@ -107,13 +107,10 @@ export function checkAppDayFacts(appId: string, dayStr: string, facts: AppDayFac
  */
 function padTwins(rule: Rule, rows: readonly Record<string, unknown>[], drop: Set<number> | null, refused: RefusedFactRow[]): Set<number> | null {
   const ends = ENDS_IN_SPACE[rule.key];
-  let any = false;
-  for (let i = 0; i < rows.length && !any; i++) any = !drop?.has(i) && ends(rows[i]!);
-  if (!any) return drop;
+  if (!rows.some((r, i) => !drop?.has(i) && ends(r))) return drop;
   const seen = new Set<string>();
-  for (let i = 0; i < rows.length; i++) {
+  for (const [i, r] of rows.entries()) {
     if (drop?.has(i)) continue;
-    const r = rows[i]!;
     const key = JSON.stringify([...KEY_TEXT[rule.key].map((c) => (r[c] as string).replace(/ +$/, '')), ...KEY_OTHER[rule.key].map((c) => r[c])]);
     if (!seen.has(key)) {
       seen.add(key);
@@ -145,8 +142,8 @@ export function splitAppDayFacts(appId: string, dayStr: string, facts: AppDayFac
       (drop ??= new Set()).add(i);
       refused.push({ table: rule.table.name, index: i, reason, problem: problems.join('; '), row: rows[i] });
     }
-    drop = padTwins(rule, rows, drop, refused);
-    if (drop) (out as Record<string, unknown>)[rule.key] = rows.filter((_, i) => !drop!.has(i));
+    const dropped = padTwins(rule, rows, drop, refused);
+    if (dropped) (out as Record<string, unknown>)[rule.key] = rows.filter((_, i) => !dropped.has(i));
   }
   return { facts: out, refused };
 }

@@ -258,7 +258,12 @@ export class FactSql {
   async recordQuarantine(rows: readonly QuarantineRow[]): Promise<void> {
     const problems: string[] = [];
     if (!Array.isArray(rows)) problems.push(`rows: expected an array, got ${typeof rows}`);
-    else for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) QUARANTINE.check(rows[i]!, `quarantined_rows row ${i}`, problems);
+    else {
+      for (const [i, row] of rows.entries()) {
+        if (problems.length >= MAX_PROBLEMS) break;
+        QUARANTINE.check(row, `quarantined_rows row ${i}`, problems);
+      }
+    }
     refuse('quarantine record', problems);
     if (rows.length === 0) return;
     await this.db.transaction('write', (x) => insertRows(x, QUARANTINE, rows));

@@ -86,8 +86,8 @@ export class FunnelSql implements FunnelStore {
     if (typeof appId !== 'string' || appId === '' || appId.length > 64) problems.push(`app_id: expected an app id, got ${JSON.stringify(appId)}`);
     days(problems, ['day', day]);
     const check = <T extends { app_id: string; day: string }>(table: FactTable<T>, rows: readonly T[], extra: (r: T) => string | undefined) => {
-      for (let i = 0; i < rows.length && problems.length < MAX_PROBLEMS; i++) {
-        const r = rows[i]!;
+      for (const [i, r] of rows.entries()) {
+        if (problems.length >= MAX_PROBLEMS) break;
         const where = `${table.name} row ${i}`;
         if (table.check(r, where, problems) !== null) continue;
         if (r.app_id !== appId || r.day !== day) problems.push(`${where}: expected app ${JSON.stringify(appId)} and day ${day}`);

@@ -58,6 +58,13 @@ function where(q: PageQuery, col: string): { sql: string; params: unknown[] } {
   return { sql: w.length ? `WHERE ${w.join(' AND ')}` : '', params };
 }
 
+/** The `n` of a `SELECT COUNT(*) AS n` answer (always one row). */
+function countOf(rows: readonly Row[]): number {
+  const [row] = rows;
+  if (row === undefined) throw new Error('SELECT COUNT(*) answered no row');
+  return num(row, 'n');
+}
+
 export class HealthSql implements HealthQueries {
   constructor(private readonly db: SqlAccess) {}
 
@@ -70,7 +77,7 @@ export class HealthSql implements HealthQueries {
     const [q, r] = await this.db.query(async (x) => [
       await x.all(`SELECT app_id, day, SUM(row_count) AS n FROM quarantined_rows WHERE app_id IN (${marks(appIds.length)}) AND day >= ? AND day <= ? GROUP BY app_id, day`, [...appIds, fromDay, toDay]),
       await x.all(`SELECT DISTINCT app_id, hour FROM restatements WHERE app_id IN (${marks(appIds.length)}) AND hour >= ? AND hour < ?`, [...appIds, fromHour, endHour]),
-    ]);
+    ] as const);
     const by = new Map<string, AppDayHealthCounts>();
     const at = (app_id: string, day: string) => {
       const k = `${app_id}|${day}`;
@@ -78,8 +85,8 @@ export class HealthSql implements HealthQueries {
       if (!c) by.set(k, (c = { app_id, day, quarantined_rows: 0, restated_hours: 0 }));
       return c;
     };
-    for (const x of q!) at(String(x.app_id), String(x.day)).quarantined_rows += num(x, 'n');
-    for (const x of r!) at(String(x.app_id), new Date(num(x, 'hour')).toISOString().slice(0, 10)).restated_hours += 1;
+    for (const x of q) at(String(x.app_id), String(x.day)).quarantined_rows += num(x, 'n');
+    for (const x of r) at(String(x.app_id), new Date(num(x, 'hour')).toISOString().slice(0, 10)).restated_hours += 1;
     return [...by.values()];
   }
 
@@ -95,8 +102,8 @@ export class HealthSql implements HealthQueries {
     const [rows, count] = await this.db.query(async (x) => [
       await x.all(`SELECT ${select} FROM ${table} ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`, [...w.params, ...this.bounds(q)]),
       await x.all(`SELECT COUNT(*) AS n FROM ${table} ${w.sql}`, w.params),
-    ]);
-    return { rows: rows!, total: num(count![0]!, 'n') };
+    ] as const);
+    return { rows, total: countOf(count) };
   }
 
   async restatementsPage(q: PageQuery): Promise<Page<RestatementRow>> {
@@ -114,10 +121,10 @@ export class HealthSql implements HealthQueries {
     const [rows, count] = await this.db.query(async (x) => [
       await x.all('SELECT id, workflow, partition_key, status, started_at, finished_at, row_count, error FROM job_runs ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?', this.bounds(q)),
       await x.all('SELECT COUNT(*) AS n FROM job_runs', []),
-    ]);
+    ] as const);
     return {
-      total: num(count![0]!, 'n'),
-      rows: rows!.map((r) => ({ id: String(r.id), workflow: String(r.workflow), partition_key: String(r.partition_key), status: String(r.status) as JobRun['status'], started_at: num(r, 'started_at'), finished_at: r.finished_at === null ? null : num(r, 'finished_at'), row_count: r.row_count === null ? null : num(r, 'row_count'), error: r.error === null ? null : String(r.error) })),
+      total: countOf(count),
+      rows: rows.map((r) => ({ id: String(r.id), workflow: String(r.workflow), partition_key: String(r.partition_key), status: String(r.status) as JobRun['status'], started_at: num(r, 'started_at'), finished_at: r.finished_at === null ? null : num(r, 'finished_at'), row_count: r.row_count === null ? null : num(r, 'row_count'), error: r.error === null ? null : String(r.error) })),
     };
   }
 }

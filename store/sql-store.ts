@@ -260,7 +260,7 @@ export abstract class SqlStore implements ReportStore {
     await this.transaction('write', async (x) => {
       let i = 0;
       for (; i + DELIVERY_CHUNK <= rows.length; i += DELIVERY_CHUNK) await x.run(SQL.replaceDelivery(DELIVERY_CHUNK), params(rows.slice(i, i + DELIVERY_CHUNK)));
-      for (; i < rows.length; i++) await x.run(SQL.replaceDelivery(1), params([rows[i]!]));
+      for (const r of rows.slice(i)) await x.run(SQL.replaceDelivery(1), params([r]));
     });
   }
 

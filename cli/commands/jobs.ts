@@ -48,13 +48,13 @@ export async function jobsCommand(argv: readonly string[]): Promise<void> {
     let bar: ReturnType<typeof createProgress> | null = null;
     let phase = '';
     const r = await tier.run(name, range, (p) => {
-      if (p.phase !== phase) {
+      if (p.phase !== phase || bar === null) {
         bar?.stop();
         phase = p.phase;
         console.error(`${p.phase}:`);
         bar = createProgress(p.total, p.phase === 'dedupe' ? 'apps' : 'app-days', cfg.progress);
       }
-      bar!.update(p.done, { events: p.events });
+      bar.update(p.done, { events: p.events });
     }).finally(() => (bar as ReturnType<typeof createProgress> | null)?.stop());
     await shutdown();
     console.log(`sluice jobs: ${name} ${r.status} in ${r.ms} ms: ${r.stats.files} new files, ${r.stats.rows} events, ${r.stats.duplicates} duplicates removed, ${r.stats.appDays} app-days loaded (${r.stats.factRows} rows), ${r.stats.restatements} restatements`);

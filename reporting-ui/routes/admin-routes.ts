@@ -60,6 +60,13 @@ function entities(s: ReportStore, o: UiAppOptions): Record<string, Crud> {
   };
 }
 
+/** The CRUD of an entity of the route's pattern (its schema allows only these names). */
+function crudOf(crud: Record<string, Crud>, entity: string): Crud {
+  const c = Object.hasOwn(crud, entity) ? crud[entity] : undefined;
+  if (c === undefined) throw notVisible('entity', entity);
+  return c;
+}
+
 export function adminRoutes(o: UiAppOptions) {
   const crud = entities(o.store, o);
   const names = Object.keys(crud);
@@ -75,26 +82,26 @@ export function adminRoutes(o: UiAppOptions) {
       const { entity } = req.params as { entity: string };
       const { limit, offset, ...filter } = req.query as Record<string, string>;
       // Opt-in paging (reporting-ui/paging.ts): with limit, one page and the total; CSV always complete.
-      const p = pageRows((await crud[entity]!.list(filter)) as Record<string, unknown>[], { limit, offset, format: filter.format });
+      const p = pageRows((await crudOf(crud, entity).list(filter)) as Record<string, unknown>[], { limit, offset, format: filter.format });
       return respond(req, reply, { [entity]: p.rows, total: p.total, limit: p.limit, offset: p.offset }, entity);
     });
     app.get('/api/admin/:entity/:id', { schema: { tags, summary: 'one', params: EntityIdParam } }, async (req) => {
       const { entity, id } = req.params as { entity: string; id: string };
-      const x = await crud[entity]!.get(id);
+      const x = await crudOf(crud, entity).get(id);
       if (!x) throw notVisible(entity.replace(/s$/, ''), id);
       return x;
     });
     app.post('/api/admin/:entity', { schema: { tags, summary: 'create', params: EntityParam, body: Type.Object({}, { additionalProperties: true }) } }, async (req, reply) => {
       const { entity } = req.params as { entity: string };
-      return reply.code(201).send(await crud[entity]!.create(req.body as Body));
+      return reply.code(201).send(await crudOf(crud, entity).create(req.body as Body));
     });
     app.patch('/api/admin/:entity/:id', { schema: { tags, summary: 'change some fields', params: EntityIdParam, body: Type.Object({}, { additionalProperties: true }) } }, async (req) => {
       const { entity, id } = req.params as { entity: string; id: string };
-      return crud[entity]!.update(id, req.body as Body);
+      return crudOf(crud, entity).update(id, req.body as Body);
     });
     app.delete('/api/admin/:entity/:id', { schema: { tags, summary: 'delete (cascades to children)', params: EntityIdParam } }, async (req, reply) => {
       const { entity, id } = req.params as { entity: string; id: string };
-      await crud[entity]!.delete(id);
+      await crudOf(crud, entity).delete(id);
       return reply.code(204).send();
     });
     app.post('/api/admin/targeting/check', {

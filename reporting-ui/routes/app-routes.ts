@@ -15,6 +15,7 @@ import { FILTER_HOURLY_MAX_DAYS, FilterQuery, filteredRangeTotals, filteredSerie
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
 import { avgSessionS, bucketSeries, sums, type Bucket } from '../series.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { dayMinus, parseRange, utcDays } from '../time-range.js';
 
@@ -82,7 +83,7 @@ const AppParam = Type.Object({ app: Type.String({ description: "an app id, or 'a
 
 export function appRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
-    app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see (format=csv)' } }, async (req, reply) => respond(req, reply, { apps: await req.scope!.visibleApps() }, 'apps'));
+    app.get('/api/apps', { schema: { tags: ['apps'], summary: 'the apps you see (format=csv)' } }, async (req, reply) => respond(req, reply, { apps: await scopeOf(req).visibleApps() }, 'apps'));
 
     app.get('/api/apps/:app/overview', {
       schema: { tags: ['apps'], summary: 'DAU/WAU/MAU, sessions, average session length, events, and their time series (hourly up to 3 days, else daily, in tz)', params: AppParam, querystring: Type.Object({ ...RangeQuery, ...FilterQuery, bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }) },
@@ -90,7 +91,7 @@ export function appRoutes(o: UiAppOptions) {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { bucket?: 'hour' | 'day'; filter?: string };
       const r = parseRange(q);
-      const ids = await req.scope!.appIds(appId);
+      const ids = await scopeOf(req).appIds(appId);
       const bucket = q.bucket ?? (r.days <= 3 ? 'hour' : 'day');
       // The period before, as many local days long, for the comparison on the cards.
       const prev = parseRange({ from: dayMinus(r.from, r.days), to: dayMinus(r.from, 1), tz: r.tz });
@@ -106,7 +107,7 @@ export function appRoutes(o: UiAppOptions) {
       const q = req.query as RangeQueryT & { dim: ReportDimension; filter?: string };
       const r = parseRange(q);
       const filter = parseFilter(q.filter);
-      const ids = await req.scope!.appIds(appId);
+      const ids = await scopeOf(req).appIds(appId);
       // A filter on another dimension needs every dimension per row: only the hourly facts have them, so short ranges only.
       if (filter && r.days > FILTER_HOURLY_MAX_DAYS) throw badRequest(`under a filter, breakdowns cover at most ${FILTER_HOURLY_MAX_DAYS} days`);
       const rows = filter ? await o.store.filteredDimensionTotals(ids, q.dim, filter, r.fromHour, r.toHour) : await o.store.dimensionTotals(ids, q.dim, r.fromHour, r.toHour);
@@ -119,7 +120,7 @@ export function appRoutes(o: UiAppOptions) {
       const { app: appId } = req.params as { app: string };
       const q = req.query as RangeQueryT & { name?: string; prop?: string };
       const r = parseRange(q);
-      const rows = await o.store.customTotals(await req.scope!.appIds(appId), r.fromDay, r.toDay, q.name || undefined, q.name && q.prop ? q.prop : undefined);
+      const rows = await o.store.customTotals(await scopeOf(req).appIds(appId), r.fromDay, r.toDay, q.name || undefined, q.name && q.prop ? q.prop : undefined);
       const level = !q.name ? 'name' : !q.prop ? 'prop' : 'value';
       return respond(req, reply, { app: appId, level, name: q.name ?? null, prop: q.prop ?? null, rows: rows.map((x) => ({ [level]: x.key, count: x.count })) }, `custom-${level}`);
     });
@@ -131,7 +132,7 @@ export function appRoutes(o: UiAppOptions) {
       const q = req.query as RangeQueryT & { by?: CampaignGroup };
       const r = parseRange(q);
       const by = q.by ?? 'campaign_id';
-      const rows = await o.store.campaignTotals({ appIds: await req.scope!.appIds(appId) }, by, r.fromHour, r.toHour);
+      const rows = await o.store.campaignTotals({ appIds: await scopeOf(req).appIds(appId) }, by, r.fromHour, r.toHour);
       return respond(req, reply, { app: appId, by, rows: await adRows(o.store, by, rows, true) }, `ads-${by}`);
     });
   };

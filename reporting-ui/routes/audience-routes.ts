@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppVersionDailyRow, AudienceDayRow } from '../../store/audience.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { dayMinus, parseRange, utcDays } from '../time-range.js';
 
@@ -32,9 +33,10 @@ export function audienceRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
       const r = parseRange(req.query as RangeQueryT);
-      const ids = await req.scope!.appIds(appId);
+      const ids = await scopeOf(req).appIds(appId);
       const days = utcDays(r.from, r.to);
-      const [from, to] = [days[0]!, days[days.length - 1]!];
+      // utcDays runs from r.from to r.to, both checked days.
+      const { from, to } = r;
       const per = await Promise.all(ids.map(async (id) => ({
         rows: await o.store.audienceDays(id, from, to),
         versions: await o.store.appVersions(id, from, to),
@@ -55,15 +57,16 @@ export function audienceRoutes(o: UiAppOptions) {
       }
       // A day +k after the data's last day is not known yet: null (the page shows a dash), not 0.
       const known = (day: string, k: number) => lastDay !== null && plusDays(day, k) <= lastDay;
-      const cohorts = days.filter((d) => (byDay.get(d)?.new_devices ?? 0) > 0).map((day) => {
-        const x = byDay.get(day)!;
+      const cohorts = days.flatMap((day) => {
+        const x = byDay.get(day);
+        if (x === undefined || !(x.new_devices > 0)) return [];
         const out: Record<string, string | number | null> = { day, devices: x.new_devices };
         for (const k of OFFSETS) {
           const n = x[`d${k}`];
           out[`d${k}`] = known(day, k) ? n : null;
           out[`d${k}_pct`] = known(day, k) ? pct(n, x.new_devices) : null;
         }
-        return out;
+        return [out];
       });
       const daysOut = days.map((day) => {
         const x = byDay.get(day);

@@ -4,6 +4,7 @@ import { StoreError, StoreErrorCode } from '../../store/errors.js';
 import { badRequest, notVisible, UiError, UiErrorCode } from '../errors.js';
 import { pageRows } from '../paging.js';
 import { verifyPassword } from '../passwords.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { SESSION_COOKIE } from '../sessions.js';
 
@@ -58,7 +59,7 @@ export function authRoutes(o: UiAppOptions) {
       return { ok: true };
     });
 
-    app.get('/api/me', { schema: { tags: ['auth'], summary: 'who is logged in', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: req.user! }));
+    app.get('/api/me', { schema: { tags: ['auth'], summary: 'who is logged in', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: scopeOf(req).user }));
 
     const KeyInfo = { id: Type.String(), created_at: Type.Integer(), expires_at: Type.Union([Type.Integer(), Type.Null()]) };
     app.post('/api/me/api-keys', {
@@ -70,7 +71,7 @@ export function authRoutes(o: UiAppOptions) {
       // The body is optional (a bare POST makes a key that never expires), so it is checked here, not by a schema.
       const days = (req.body as { expires_in_days?: unknown } | null | undefined)?.expires_in_days;
       if (days !== undefined && !(Number.isInteger(days) && (days as number) >= 1 && (days as number) <= 3650)) throw badRequest('expires_in_days: expected a whole number of days from 1 to 3650', { field: 'expires_in_days' });
-      return o.store.createApiKey(req.user!.id, days === undefined ? null : Date.now() + (days as number) * 86_400_000);
+      return o.store.createApiKey(scopeOf(req).user.id, days === undefined ? null : Date.now() + (days as number) * 86_400_000);
     });
     app.get('/api/me/api-keys', {
       schema: {
@@ -79,7 +80,7 @@ export function authRoutes(o: UiAppOptions) {
         response: { 200: Type.Object({ api_keys: Type.Array(Type.Object(KeyInfo)), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }) },
       },
     }, async (req) => {
-      const p = pageRows(await o.store.listApiKeys(req.user!.id), req.query as { limit?: number; offset?: number });
+      const p = pageRows(await o.store.listApiKeys(scopeOf(req).user.id), req.query as { limit?: number; offset?: number });
       return { api_keys: p.rows, total: p.total, limit: p.limit, offset: p.offset };
     });
     app.delete('/api/me/api-keys/:id', {
@@ -87,7 +88,7 @@ export function authRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
       try {
-        await o.store.revokeApiKey(req.user!.id, id);
+        await o.store.revokeApiKey(scopeOf(req).user.id, id);
       } catch (err) {
         if (err instanceof StoreError && err.code === StoreErrorCode.NOT_FOUND) throw notVisible('api key', id);
         throw err;

@@ -10,6 +10,7 @@ import { CAMPAIGN_GROUPS, type CampaignGroup } from '../../store/reports.js';
 import { adRows } from '../ad-rows.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
 
@@ -19,9 +20,9 @@ const IdParam = Type.Object({ id: Type.String() });
 export function campaignRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
     app.get('/api/campaigns', { schema: { tags: ['campaigns'], summary: 'the campaigns you see, with their line items (format=csv)' } }, async (req, reply) => {
-      const campaigns = await req.scope!.visibleCampaigns();
-      const items = await Promise.all(campaigns.map((c) => o.store.listLineItems({ campaign_id: c.id })));
-      return respond(req, reply, { campaigns: campaigns.map((c, i) => ({ ...c, line_items: items[i]! })) }, 'campaigns');
+      const campaigns = await scopeOf(req).visibleCampaigns();
+      const withItems = await Promise.all(campaigns.map(async (c) => ({ ...c, line_items: await o.store.listLineItems({ campaign_id: c.id }) })));
+      return respond(req, reply, { campaigns: withItems }, 'campaigns');
     });
 
     app.get('/api/campaigns/:id/report', {
@@ -29,7 +30,7 @@ export function campaignRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
       const q = req.query as RangeQueryT & { by?: CampaignGroup };
-      await req.scope!.campaign(id);
+      await scopeOf(req).campaign(id);
       const r = parseRange(q);
       const by = q.by ?? 'creative_id';
       const rows = await o.store.campaignTotals({ campaignIds: [id] }, by, r.fromHour, r.toHour);
@@ -40,7 +41,7 @@ export function campaignRoutes(o: UiAppOptions) {
       schema: { tags: ['campaigns'], summary: 'cumulative delivery per line item per hour against its pacing target curve', params: IdParam, querystring: Type.Object(RangeQuery) },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
-      const campaign = await req.scope!.campaign(id);
+      const campaign = await scopeOf(req).campaign(id);
       const items = await o.store.listLineItems({ campaign_id: id });
       const r = parseRange(req.query as RangeQueryT);
       // Cumulative from the flight start, whatever the range shows.
@@ -76,10 +77,13 @@ export function campaignRoutes(o: UiAppOptions) {
       schema: { tags: ['campaigns'], summary: "why the campaign's line items were not served (ad server counters since its start)", params: IdParam },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
-      await req.scope!.campaign(id);
+      await scopeOf(req).campaign(id);
       const items = new Set((await o.store.listLineItems({ campaign_id: id })).map((li) => li.id));
       const samples = o.monitor.latest('adserver', 'sluice_adserver_not_served_total');
-      const rows = samples.filter((s) => items.has(s.labels.line_item ?? '')).map((s) => ({ line_item_id: s.labels.line_item!, reason: s.labels.reason ?? '', count: s.value }));
+      const rows = samples.flatMap((s) => {
+        const lineItem = s.labels.line_item;
+        return lineItem !== undefined && items.has(lineItem) ? [{ line_item_id: lineItem, reason: s.labels.reason ?? '', count: s.value }] : [];
+      });
       return respond(req, reply, { campaign: id, source: o.monitor.has('adserver') ? 'adserver /metrics' : 'no ad server configured (--metrics-urls adserver=...)', rows }, `why-not-${id}`);
     });
   };

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
 
@@ -23,7 +24,7 @@ export function conversionRoutes(o: UiAppOptions) {
       schema: { tags: ['campaigns'], summary: "conversions credited to the campaign by each app's attribution model and lookback, per day, app and creative (UTC days of the conversion)", params: Type.Object({ id: Type.String() }), querystring: Type.Object(RangeQuery) },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
-      await req.scope!.campaign(id);
+      await scopeOf(req).campaign(id);
       const r = parseRange(req.query as RangeQueryT);
       // A campaign runs on any app: every app's attribution rows, kept to this campaign.
       const [apps, creatives] = await Promise.all([o.store.listApps(), o.store.listCreatives()]);

@@ -11,6 +11,7 @@ import { funnelProblems, FUNNEL_MAX_STEPS, FUNNEL_NAME_MAX, FUNNEL_STEP_MAX, typ
 import { notVisible, UiError, UiErrorCode } from '../errors.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange, utcDays } from '../time-range.js';
 
@@ -34,7 +35,7 @@ export function funnelRoutes(o: UiAppOptions) {
       schema: { tags: ['funnels'], summary: "the app's funnels", params: AppParam },
     }, async (req) => {
       const { app: appId } = req.params as { app: string };
-      await req.scope!.app(appId);
+      await scopeOf(req).app(appId);
       return { app: appId, funnels: (await o.store.listFunnels(appId)).map(view) };
     });
 
@@ -45,7 +46,7 @@ export function funnelRoutes(o: UiAppOptions) {
       },
     }, async (req, reply) => {
       const { app: appId } = req.params as { app: string };
-      await req.scope!.app(appId);
+      await scopeOf(req).app(appId);
       const b = req.body as { name: string; steps: string[] };
       const problems = funnelProblems(b);
       if (problems.length > 0) throw new UiError(UiErrorCode.FUNNEL_INVALID, `the funnel is not valid: ${problems.join('; ')}`, problems);
@@ -57,7 +58,7 @@ export function funnelRoutes(o: UiAppOptions) {
       schema: { tags: ['funnels'], summary: 'delete a funnel and its numbers', params: FunnelParam },
     }, async (req, reply) => {
       const { app: appId, id } = req.params as { app: string; id: string };
-      await req.scope!.app(appId);
+      await scopeOf(req).app(appId);
       await funnelOf(appId, id);
       await o.store.deleteFunnel(id);
       return reply.code(204).send();
@@ -67,7 +68,7 @@ export function funnelRoutes(o: UiAppOptions) {
       schema: { tags: ['funnels'], summary: 'devices per funnel step (in order within a UTC day), summed over the UTC days from..to, with conversion', params: FunnelParam, querystring: Type.Object({ from: RangeQuery.from, to: RangeQuery.to, format: RangeQuery.format, table: RangeQuery.table }) },
     }, async (req, reply) => {
       const { app: appId, id } = req.params as { app: string; id: string };
-      await req.scope!.app(appId);
+      await scopeOf(req).app(appId);
       const f = await funnelOf(appId, id);
       // Funnels are per UTC day: the range is UTC days whatever the viewer's zone.
       const r = parseRange({ ...(req.query as RangeQueryT), tz: 'UTC' });
@@ -75,13 +76,21 @@ export function funnelRoutes(o: UiAppOptions) {
       const totals = new Array<number>(f.steps.length).fill(0);
       const perDay = new Map<string, number[]>();
       for (const x of rows) {
-        if (x.step < 1 || x.step > f.steps.length) continue;
-        totals[x.step - 1]! += x.devices;
+        const i = x.step - 1;
+        const total = totals[i];
+        // A step outside 1..steps has no total: skipped.
+        if (total === undefined) continue;
+        totals[i] = total + x.devices;
         let d = perDay.get(x.day);
         if (!d) perDay.set(x.day, (d = new Array<number>(f.steps.length).fill(0)));
-        d[x.step - 1]! += x.devices;
+        d[i] = (d[i] ?? 0) + x.devices;
       }
-      const steps = f.steps.map((name, i) => ({ step: i + 1, name, devices: totals[i]!, from_previous_pct: i === 0 ? 100 : pct(totals[i]!, totals[i - 1]!), from_first_pct: i === 0 ? 100 : pct(totals[i]!, totals[0]!) }));
+      const [first = 0] = totals;
+      const steps = f.steps.map((name, i) => {
+        const devices = totals[i] ?? 0;
+        const previous = totals[i - 1];
+        return { step: i + 1, name, devices, from_previous_pct: previous === undefined ? 100 : pct(devices, previous), from_first_pct: i === 0 ? 100 : pct(devices, first) };
+      });
       const days = utcDays(r.from, r.to).map((day) => {
         const d = perDay.get(day) ?? new Array<number>(f.steps.length).fill(0);
         return { day, ...Object.fromEntries(d.map((n, i) => [`step${i + 1}`, n])) };

@@ -8,10 +8,17 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
 
 const HOUR_MS = 3_600_000;
+
+/** An app's newest hour with data and how long ago it ended; nulls for an app without data. */
+function ingestLag(appId: string, lastHour: number | undefined, now: number) {
+  if (lastHour === undefined) return { app_id: appId, last_hour: null, lag_minutes: null };
+  return { app_id: appId, last_hour: new Date(lastHour).toISOString(), lag_minutes: Math.max(0, Math.round((now - lastHour - HOUR_MS) / 60_000)) };
+}
 
 export function healthRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
@@ -20,7 +27,7 @@ export function healthRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const q = req.query as RangeQueryT & { app?: string };
       const r = parseRange(q);
-      const scope = req.scope!;
+      const scope = scopeOf(req);
       const ids = await scope.appIds(q.app ?? 'all');
       const everything = scope.isAdmin && (q.app ?? 'all') === 'all';
       const [daily, latest, restated, runs, quarantined] = await Promise.all([
@@ -43,7 +50,7 @@ export function healthRoutes(o: UiAppOptions) {
       const body = {
         from: r.from, to: r.to,
         completeness: [...days.values()].map((d) => ({ ...d, completeness_pct: d.events + d.seq_gaps ? Math.round((d.events / (d.events + d.seq_gaps)) * 1e4) / 100 : 100 })),
-        ingest_lag: ids.map((a) => ({ app_id: a, last_hour: latest.has(a) ? new Date(latest.get(a)!).toISOString() : null, lag_minutes: latest.has(a) ? Math.max(0, Math.round((now - latest.get(a)! - HOUR_MS) / 60_000)) : null })),
+        ingest_lag: ids.map((a) => ingestLag(a, latest.get(a), now)),
         restatements: restated.sort((a, b) => b.at - a.at).map((x) => ({ ...x, hour: new Date(x.hour).toISOString(), at: new Date(x.at).toISOString(), change: x.new_value - x.old_value })),
         quarantined: quarantined.sort((a, b) => b.at - a.at).map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
         job_runs: runs.map((x) => ({ ...x, started_at: new Date(x.started_at).toISOString(), finished_at: x.finished_at === null ? null : new Date(x.finished_at).toISOString(), duration_ms: x.finished_at === null ? null : x.finished_at - x.started_at })),

@@ -11,6 +11,7 @@ import { MAX_PAGE, type Page, type PageQuery } from '../../store/health-sql.js';
 import { HEALTH_FORMULA, healthScore } from '../health-score.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
 
@@ -48,7 +49,7 @@ export function healthScoreRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const q = req.query as PageQ;
       const r = parseRange(q);
-      const ids = await req.scope!.appIds(q.app ?? 'all');
+      const ids = await scopeOf(req).appIds(q.app ?? 'all');
       const [daily, counts] = await Promise.all([o.store.dayDevices(ids, r.fromDay, r.toDay), o.store.appDayHealth(ids, r.fromDay, r.toDay)]);
       const by = new Map<string, { app_id: string; day: string; events: number; duplicates: number; seq_gaps: number; quarantined_rows: number; restated_hours: number }>();
       const at = (app_id: string, day: string) => {
@@ -82,8 +83,8 @@ export function healthScoreRoutes(o: UiAppOptions) {
     /** The apps filter of a log read: admins asking for all apps read every row (those with no app id too). */
     const appFilter = async (req: FastifyRequest): Promise<Pick<PageQuery, 'appIds'>> => {
       const a = (req.query as PageQ).app ?? 'all';
-      const ids = await req.scope!.appIds(a);
-      return req.scope!.isAdmin && a === 'all' ? {} : { appIds: ids };
+      const ids = await scopeOf(req).appIds(a);
+      return scopeOf(req).isAdmin && a === 'all' ? {} : { appIds: ids };
     };
 
     app.get('/api/health/restatements', {

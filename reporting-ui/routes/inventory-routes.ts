@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange } from '../time-range.js';
 
@@ -21,8 +22,8 @@ export function inventoryRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const q = req.query as RangeQueryT & { app?: string };
       const r = parseRange(q);
-      const ids = await req.scope!.appIds(q.app ?? 'all');
-      const [days, slots, apps] = await Promise.all([o.store.slotDays(ids, r.fromDay, r.toDay), o.store.listSlots(), req.scope!.visibleApps()]);
+      const ids = await scopeOf(req).appIds(q.app ?? 'all');
+      const [days, slots, apps] = await Promise.all([o.store.slotDays(ids, r.fromDay, r.toDay), o.store.listSlots(), scopeOf(req).visibleApps()]);
       const idSet = new Set(ids);
       const mine = new Map(slots.filter((s) => idSet.has(s.app_id)).map((s) => [s.id, s]));
       const appName = new Map(apps.map((a) => [a.id, a.name]));
@@ -38,10 +39,13 @@ export function inventoryRoutes(o: UiAppOptions) {
       for (const x of bySlot.values()) x.fill_rate_pct = fill(x.impressions, x.requests);
       const samples = o.monitor.latest('adserver', 'sluice_adserver_no_fill_total');
       // Only the slots of the user's apps (admins: every slot, and those counted together as _other).
-      const everything = req.scope!.isAdmin && (q.app ?? 'all') === 'all';
+      const everything = scopeOf(req).isAdmin && (q.app ?? 'all') === 'all';
       const noFill = samples
-        .filter((s) => mine.has(s.labels.slot ?? '') || (everything && s.labels.slot === '_other'))
-        .map((s) => ({ slot_id: s.labels.slot!, slot: s.labels.slot === '_other' ? '(other slots)' : slotName(s.labels.slot!), app_id: mine.get(s.labels.slot!)?.app_id ?? '', reason: s.labels.reason ?? '', count: s.value }))
+        .flatMap((s) => {
+          const slot = s.labels.slot;
+          if (slot === undefined || !(mine.has(slot) || (everything && slot === '_other'))) return [];
+          return [{ slot_id: slot, slot: slot === '_other' ? '(other slots)' : slotName(slot), app_id: mine.get(slot)?.app_id ?? '', reason: s.labels.reason ?? '', count: s.value }];
+        })
         .sort((a, b) => b.count - a.count || (a.slot_id < b.slot_id ? -1 : 1));
       return respond(req, reply, {
         from: r.from, to: r.to, from_day: r.fromDay, to_day: r.toDay,

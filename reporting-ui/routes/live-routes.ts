@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LiveTick } from '../live-feed.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 
 /**
@@ -9,7 +10,7 @@ import type { UiAppOptions } from '../server.js';
 export function liveRoutes(o: UiAppOptions) {
   return async (app: FastifyInstance) => {
     app.get('/api/live', { websocket: true, schema: { tags: ['live'], summary: 'WebSocket: events/s and the latest events of your apps, once a second' } }, async (socket, req) => {
-      const scope = req.scope!;
+      const scope = scopeOf(req);
       const apps = scope.isAdmin ? null : new Set((await scope.visibleApps()).map((a) => a.id));
       const send = (msg: unknown) => socket.readyState === 1 && socket.send(JSON.stringify(msg));
       send({ kind: 'hello', enabled: o.live.enabled, error: o.live.enabled ? null : 'no tracking tier configured (--tracking-url)', events: o.live.recentFor(apps) });

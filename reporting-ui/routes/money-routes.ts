@@ -14,6 +14,7 @@ import type { LineItem } from '../../store/model.js';
 import { revenueFrom, spendOver, spendPerPeriod } from '../money-report.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { localMidnight, parseRange } from '../time-range.js';
 
@@ -27,20 +28,23 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 type Campaign = NonNullable<Awaited<ReturnType<UiAppOptions['store']['getCampaign']>>>;
 type Range = ReturnType<typeof parseRange>;
 interface ItemHour { hour: number; impressions: number; clicks: number }
-/** The range's local days: their names, and each day's first UTC hour followed by the end of the range. */
-interface RangeDays { names: string[]; bounds: number[] }
+/** A local day of the range: its name and its UTC hours [start, end) (a day starts at the first UTC hour starting in it). */
+interface RangeDay { name: string; start: number; end: number }
+/** The range's local days, and `bounds`: each day's start followed by the end of the range. */
+interface RangeDays { days: RangeDay[]; bounds: number[] }
 
 /** One time zone look-up a day (not an hour): a day starts at the first UTC hour starting in it. */
 function rangeDays(r: Range): RangeDays {
-  const names: string[] = [];
-  const bounds: number[] = [];
+  const rangeEnd = r.toHour + HOUR_MS;
+  const days: RangeDay[] = [];
   for (let t = Date.parse(`${r.from}T00:00:00Z`); t <= Date.parse(`${r.to}T00:00:00Z`); t += DAY_MS) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    names.push(day);
-    bounds.push(Math.max(r.fromHour, Math.ceil(localMidnight(day, r.tz) / HOUR_MS) * HOUR_MS));
+    const name = new Date(t).toISOString().slice(0, 10);
+    const start = Math.max(r.fromHour, Math.ceil(localMidnight(name, r.tz) / HOUR_MS) * HOUR_MS);
+    const previous = days.at(-1);
+    if (previous) previous.end = start;
+    days.push({ name, start, end: rangeEnd });
   }
-  bounds.push(r.toHour + HOUR_MS);
-  return { names, bounds };
+  return { days, bounds: [...days.map((x) => x.start), rangeEnd] };
 }
 
 /** Money shown in the campaign's currency; a rate over nothing (no impressions or clicks) shows as a dash, not as 0.00. */
@@ -50,24 +54,29 @@ function formatter(currency: string) {
 }
 
 /** A line item's counts per day of the range, and from the flight start up to each day's end (for the cumulative line). */
-function itemCounts(rows: readonly ItemHour[], d: RangeDays, now: number) {
-  const n = d.names.length;
-  const imp = new Array<number>(n).fill(0);
-  const clk = new Array<number>(n).fill(0);
-  const cumImp = new Array<number>(n).fill(0);
-  const cumClk = new Array<number>(n).fill(0);
+function itemCounts(rows: readonly ItemHour[], days: readonly RangeDay[], now: number) {
+  const within = (from: number, to: number) => {
+    let impressions = 0;
+    let clicks = 0;
+    for (const f of rows) if (f.hour >= from && f.hour < to) (impressions += f.impressions), (clicks += f.clicks);
+    return { impressions, clicks };
+  };
   let allImp = 0;
   let allClk = 0;
-  for (const f of rows) {
-    if (f.hour <= now) (allImp += f.impressions), (allClk += f.clicks);
-    for (let i = 0; i < n; i++) {
-      if (f.hour >= (d.bounds[i + 1] ?? Infinity)) continue;
-      cumImp[i]! += f.impressions;
-      cumClk[i]! += f.clicks;
-      if (f.hour >= (d.bounds[i] ?? Infinity)) (imp[i]! += f.impressions), (clk[i]! += f.clicks);
-    }
-  }
-  return { imp, clk, cumImp, cumClk, allImp, allClk };
+  for (const f of rows) if (f.hour <= now) (allImp += f.impressions), (allClk += f.clicks);
+  const perDay = days.map((day) => within(day.start, day.end));
+  const cumulative = days.map((day) => ({ ...within(-Infinity, day.end), end: day.end }));
+  return { imp: perDay.map((x) => x.impressions), clk: perDay.map((x) => x.clicks), cumulative, allImp, allClk };
+}
+
+interface DayTotal extends RangeDay { spend: number; cumulative: number }
+
+/** Adds one line item's spend per day and cumulative spend at each day's end to the campaign's. */
+function addSpend(totals: readonly DayTotal[], spend: readonly number[], cumulative: readonly number[]): void {
+  totals.forEach((t, i) => {
+    t.spend += spend[i] ?? 0;
+    t.cumulative += cumulative[i] ?? 0;
+  });
 }
 
 /** Spend per line item and local day, budget, spend to date, even pacing, effective CPM and CPC. */
@@ -85,14 +94,12 @@ async function campaignMoney(o: UiAppOptions, campaign: Campaign, r: Range) {
     if (!list) byItem.set(f.line_item_id, (list = []));
     list.push(f);
   }
-  const daySpend = new Array<number>(d.names.length).fill(0);
-  const dayCumulative = new Array<number>(d.names.length).fill(0);
+  const dayTotals: DayTotal[] = d.days.map((day) => ({ ...day, spend: 0, cumulative: 0 }));
   let toDate = 0;
   const lineItems = items.map((li) => {
-    const c = itemCounts(byItem.get(li.id) ?? [], d, now);
+    const c = itemCounts(byItem.get(li.id) ?? [], d.days, now);
     const days = spendPerPeriod(li, c.imp, c.clk, d.bounds, now);
-    days.forEach((v, i) => (daySpend[i]! += v));
-    for (let i = 0; i < d.names.length; i++) dayCumulative[i]! += spendOver(li, c.cumImp[i]!, c.cumClk[i]!, li.start_at, d.bounds[i + 1]!, now);
+    addSpend(dayTotals, days, c.cumulative.map((x) => spendOver(li, x.impressions, x.clicks, li.start_at, x.end, now)));
     const spentToDate = spendOver(li, c.allImp, c.allClk, li.start_at, now, now);
     toDate += spentToDate;
     const spend = sum(days);
@@ -104,7 +111,7 @@ async function campaignMoney(o: UiAppOptions, campaign: Campaign, r: Range) {
       ecpm_micros: ecpm(spend, impressions), ecpm: rate(ecpm(spend, impressions), impressions), cpc_micros: perClick(spend, clicks), cpc: rate(perClick(spend, clicks), clicks),
     };
   });
-  const spend = sum(daySpend);
+  const spend = sum(dayTotals.map((t) => t.spend));
   const impressions = sum(lineItems.map((x) => x.impressions));
   const clicks = sum(lineItems.map((x) => x.clicks));
   const budget = campaign.budget_micros;
@@ -114,10 +121,10 @@ async function campaignMoney(o: UiAppOptions, campaign: Campaign, r: Range) {
     spend_to_date_micros: toDate, spend_to_date: fmt(toDate), budget_used_pct: budget > 0 ? Math.round((toDate / budget) * 1000) / 10 : null,
     totals: { impressions, clicks, spend_micros: spend, spend: fmt(spend), ecpm_micros: ecpm(spend, impressions), ecpm: rate(ecpm(spend, impressions), impressions), cpc_micros: perClick(spend, clicks), cpc: rate(perClick(spend, clicks), clicks) },
     line_items: lineItems,
-    days: d.names.map((day, i) => {
+    days: dayTotals.map((t) => {
       // Even pacing: the budget spread over the campaign's flight by time, at the day's end.
-      const target = budget > 0 ? flatSpendTo(budget, campaign.start_at, campaign.end_at, d.bounds[i + 1]!) : null;
-      return { day, spend_micros: daySpend[i]!, spend: fmt(daySpend[i]!), cumulative_micros: dayCumulative[i]!, cumulative: fmt(dayCumulative[i]!), pacing_micros: target, pacing: target === null ? '' : fmt(target) };
+      const target = budget > 0 ? flatSpendTo(budget, campaign.start_at, campaign.end_at, t.end) : null;
+      return { day: t.name, spend_micros: t.spend, spend: fmt(t.spend), cumulative_micros: t.cumulative, cumulative: fmt(t.cumulative), pacing_micros: target, pacing: target === null ? '' : fmt(target) };
     }),
   };
 }
@@ -187,7 +194,7 @@ export function moneyRoutes(o: UiAppOptions) {
       schema: { tags: ['campaigns'], summary: 'spend per line item and local day, budget, spend to date, even pacing of the budget, effective CPM and CPC', params: Type.Object({ id: Type.String() }), querystring: Type.Object(RangeQuery) },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
-      const campaign = await req.scope!.campaign(id);
+      const campaign = await scopeOf(req).campaign(id);
       return respond(req, reply, await campaignMoney(o, campaign, parseRange(req.query as RangeQueryT)), `money-${id}`);
     });
 
@@ -199,7 +206,7 @@ export function moneyRoutes(o: UiAppOptions) {
     }, async (req, reply) => {
       const { app: appParam } = req.params as { app: string };
       const q = req.query as RangeQueryT & { by?: RevenueGroup };
-      const appIds = await req.scope!.appIds(appParam);
+      const appIds = await scopeOf(req).appIds(appParam);
       const by = q.by ?? 'campaign_id';
       const r = parseRange(q);
       return respond(req, reply, { app: appParam, by, from: r.from, to: r.to, tz: r.tz, ...(await revenueReport(o, appIds, by, r)) }, `revenue-${by}`);

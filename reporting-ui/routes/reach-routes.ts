@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Hll } from '../../common/hll.js';
 import { RangeQuery, type RangeQueryT } from '../report-query.js';
 import { respond } from '../respond.js';
+import { scopeOf } from '../scope-of.js';
 import type { UiAppOptions } from '../server.js';
 import { parseRange, utcDays } from '../time-range.js';
 
@@ -20,7 +21,7 @@ export function reachRoutes(o: UiAppOptions) {
       schema: { tags: ['campaigns'], summary: 'reach (estimated distinct devices with an impression, ±2%), impressions and average frequency over the UTC days from..to, and per day', params: Type.Object({ id: Type.String() }), querystring: Type.Object({ from: RangeQuery.from, to: RangeQuery.to, format: RangeQuery.format, table: RangeQuery.table }) },
     }, async (req, reply) => {
       const { id } = req.params as { id: string };
-      await req.scope!.campaign(id);
+      await scopeOf(req).campaign(id);
       const r = parseRange({ ...(req.query as RangeQueryT), tz: 'UTC' });
       const rows = await o.store.campaignReach(id, r.from, r.to);
       const all = new Hll();
