@@ -13,6 +13,7 @@
  * comes from device-sessions.ts). Events of the days around are not counted.
  */
 import { DAY_MS, HOUR_MS, utcDay } from '../common/time.js';
+import { countingSort, type Groups } from './counting-sort.js';
 import { sessionizeInto, sessionType } from '../common/sessions.js';
 import type { Lake } from '../lake/lake.js';
 import { splitAppDayFacts, type RefusedFactRow } from '../store/fact-check.js';
@@ -219,7 +220,7 @@ function appendBatch(app: string, b: BatchIds, drops: Uint32Array | null, fileRo
     for (let k = 0; k < 5; k++) if (dimIds[k]![i] !== lastDim[k]) (same = false), (lastDim[k] = dimIds[k]![i]!);
     if (!same) {
       const key = lastDim.join(',');
-      prevT = tuples.get(key) ?? newTuple(app, dicts, key, lastDim);
+      prevT = tuples.get(key) ?? newCombination(app, 'dimension', tuples, dicts.tupleDims, dicts.dimDicts, TUPLE_BITS, key, lastDim);
     }
     // Most rows are no ad (ids all 0), and an ad's request, impression and click come a few
     // rows apart: both skip the key join (10 % of aggregateApp's self time before).
@@ -230,7 +231,7 @@ function appendBatch(app: string, b: BatchIds, drops: Uint32Array | null, fileRo
     else (adSame = false), (lastAd[0] = a0), (lastAd[1] = a1), (lastAd[2] = a2), (lastAd[3] = a3);
     if (!adSame) {
       const key = lastAd.join(',');
-      prevA = lastA = ads.get(key) ?? newAd(app, dicts, key, lastAd);
+      prevA = lastA = ads.get(key) ?? newCombination(app, 'ad', ads, dicts.adDims, dicts.adDicts, AD_BITS, key, lastAd);
     }
     const ty = typeOf[typeIds[i]!]!;
     dev[n] = devIds[i]!;
@@ -248,39 +249,13 @@ function appendBatch(app: string, b: BatchIds, drops: Uint32Array | null, fileRo
   return dropAt;
 }
 
-/** Registers the dimension tuple of dictionary ids `ids` (joined: `key`); returns its id. */
-function newTuple(app: string, dicts: Dicts, key: string, ids: readonly number[]): number {
-  const t = dicts.tupleDims.length;
-  dicts.tuples.set(key, t);
-  dicts.tupleDims.push(ids.map((id, k) => dicts.dimDicts[k]!.names[id]!));
-  if (t >= TUPLE_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${app}: more than ${TUPLE_BITS} dimension combinations in one run`);
-  return t;
-}
-
-/** Registers the ad combination of dictionary ids `ids` (joined: `key`); returns its id. */
-function newAd(app: string, dicts: Dicts, key: string, ids: readonly number[]): number {
-  const a = dicts.adDims.length;
-  dicts.ads.set(key, a);
-  dicts.adDims.push(ids.map((id, k) => dicts.adDicts[k]!.names[id]!));
-  if (a >= AD_BITS) throw new JobError('JOB_ERR_BAD_INPUT', `app ${app}: more than ${AD_BITS} ad combinations in one run`);
-  return a;
-}
-
-/** Rows grouped by device: device d's rows are order[startOf[d]] to order[startOf[d + 1] - 1]. */
-interface DeviceGroups {
-  startOf: Int32Array;
-  order: Int32Array;
-}
-
-/** Groups rows by device (counting sort), in row order within a device. */
-function groupByDevice(dev: Int32Array, n: number, nDev: number): DeviceGroups {
-  const startOf = new Int32Array(nDev + 1);
-  for (let i = 0; i < n; i++) startOf[dev[i]! + 1]!++;
-  for (let d = 0; d < nDev; d++) startOf[d + 1]! += startOf[d]!;
-  const order = new Int32Array(n);
-  const fill = startOf.slice(0, nDev);
-  for (let i = 0; i < n; i++) order[fill[dev[i]!]!++] = i;
-  return { startOf, order };
+/** Registers a combination of dictionary ids `ids` (joined: `key`) with its values; returns its id (at most `bits` of them in a run). */
+function newCombination(app: string, what: string, byKey: Map<string, number>, values: string[][], dicts: readonly { names: string[] }[], bits: number, key: string, ids: readonly number[]): number {
+  const id = values.length;
+  byKey.set(key, id);
+  values.push(ids.map((x, k) => dicts[k]!.names[x]!));
+  if (id >= bits) throw new JobError('JOB_ERR_BAD_INPUT', `app ${app}: more than ${bits} ${what} combinations in one run`);
+  return id;
 }
 
 /** What counting reads besides the rows, looked up once per run. */
@@ -353,7 +328,7 @@ function prepareCounting(task: AggregateAppTask, emit: Set<number>, dicts: Dicts
 }
 
 /** Counts every device's events and sessions, its rows put in (seq, event_time) order first. */
-function countDevices(rows: Rows, { startOf, order }: DeviceGroups, look: Lookups, tally: Tally): void {
+function countDevices(rows: Rows, { start: startOf, order }: Groups, look: Lookups, tally: Tally): void {
   const { seq, time } = rows;
   const before = (a: number, b: number): number => {
     const sa = seq[a]!;
@@ -478,7 +453,7 @@ export async function aggregateApp(task: AggregateAppTask, lake: Lake): Promise<
   const rows = new Rows();
   const dicts = new Dicts();
   const rowsRead = await readFiles(task, lake, rows, dicts);
-  const groups = groupByDevice(rows.dev, rows.n, dicts.devDict.names.length);
+  const groups = countingSort(rows.dev, rows.n, dicts.devDict.names.length); // device d's rows, in row order
   const { look, tally } = prepareCounting(task, emit, dicts);
   countDevices(rows, groups, look, tally);
   const { hourly, daily, adCells, customCounts, touches } = tally;
