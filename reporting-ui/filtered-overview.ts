@@ -52,5 +52,5 @@ export const FILTER_HOURLY_MAX_DAYS = 3;
  */
 export async function filteredSeries(store: ReportStore, ids: readonly string[], f: ReportFilter, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   const rows = bucket === 'day' && utcAligned(r) ? await store.filteredDays(ids, f, r.from, r.to) : await store.filteredHours(ids, f, r.fromHour, r.toHour);
-  return bucketSeries(rows, r, bucket);
+  return bucketSeries(rows, (x) => x.t, r, bucket);
 }

@@ -31,8 +31,8 @@ interface Sums {
 /** Average session length in seconds, one decimal; 0 without sessions. */
 export const avgSessionS = (sessions: number, ms: number): number => (sessions ? Math.round(ms / sessions / 100) / 10 : 0);
 
-/** Rows of event totals (an hour's start in ms, or a UTC day) added into every bucket of the range. */
-export function bucketSeries(rows: readonly (EventTotals & { t: number | string })[], r: Range, bucket: Bucket): SeriesPoint[] {
+/** Rows of event totals, each at `timeOf(row)` (an hour's start in ms, or a UTC day), added into every bucket of the range. */
+export function bucketSeries<R extends EventTotals>(rows: readonly R[], timeOf: (row: R) => number | string, r: Range, bucket: Bucket): SeriesPoint[] {
   const series: SeriesPoint[] = [];
   const byT = new Map<string, SeriesPoint>();
   const add = (t: string) => {
@@ -44,7 +44,8 @@ export function bucketSeries(rows: readonly (EventTotals & { t: number | string 
   if (bucket === 'hour') for (let h = r.fromHour; h <= r.toHour; h += HOUR_MS) add(new Date(h).toISOString());
   else for (const d of utcDays(r.from, r.to)) add(d);
   for (const x of rows) {
-    const key = typeof x.t === 'string' ? x.t : bucket === 'hour' ? new Date(x.t).toISOString() : localDay(x.t, r.tz);
+    const t = timeOf(x);
+    const key = typeof t === 'string' ? t : bucket === 'hour' ? new Date(t).toISOString() : localDay(t, r.tz);
     const cur = byT.get(key);
     if (cur === undefined) continue; // outside the range's buckets
     cur.events += x.events;

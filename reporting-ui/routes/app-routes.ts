@@ -30,50 +30,53 @@ async function filteredOverview(o: UiAppOptions, ids: string[], filter: NonNulla
   return { filter, previous: { from: prev.from, to: prev.to, ...previous }, totals, series, dau: [] };
 }
 
+type DeviceDays = Map<string, { exact: number; hll: Hll }>;
+
 /** Devices by UTC day: exact per app (a device has one platform, so platforms add up), a sketch across apps. */
-function deviceDays(daily: readonly DayDevices[], ids: readonly string[]) {
-  const byDay = new Map<string, { exact: number; hll: Hll }>();
+function devicesByDay(daily: readonly DayDevices[]): DeviceDays {
+  const byDay: DeviceDays = new Map();
   for (const d of daily) {
     let x = byDay.get(d.day);
     if (!x) byDay.set(d.day, (x = { exact: 0, hll: new Hll() }));
     x.exact += d.devices;
     x.hll.merge(Hll.fromBase64(d.devices_hll));
   }
-  const uniques = (from: string, to: string): number => {
-    const h = new Hll();
-    let exact = 0;
-    let n = 0;
-    for (const day of utcDays(from, to)) {
-      const x = byDay.get(day);
-      if (x) h.merge(x.hll), (exact += x.exact), n++;
-    }
-    return n === 1 && ids.length === 1 ? exact : Math.round(h.estimate());
-  };
-  const onDay = (day: string): number => {
+  return byDay;
+}
+
+/** Distinct devices over the UTC days from..to: exact for one app and one day, else the merged sketch's estimate. */
+function uniques(byDay: DeviceDays, oneApp: boolean, from: string, to: string): number {
+  const h = new Hll();
+  let exact = 0;
+  let n = 0;
+  for (const day of utcDays(from, to)) {
     const x = byDay.get(day);
-    return x ? (ids.length === 1 ? x.exact : Math.round(x.hll.estimate())) : 0;
-  };
-  return { uniques, onDay };
+    if (x) h.merge(x.hll), (exact += x.exact), n++;
+  }
+  return n === 1 && oneApp ? exact : Math.round(h.estimate());
 }
 
 async function overview(o: UiAppOptions, ids: string[], r: Range, prev: Range, bucket: Bucket) {
   const monthStart = dayMinus(r.toDay, 29);
   const [hours, daily, prevHours] = await Promise.all([o.store.hourTotals(ids, r.fromHour, r.toHour), o.store.dayDevices(ids, monthStart < r.fromDay ? monthStart : r.fromDay, r.toDay), o.store.hourTotals(ids, prev.fromHour, prev.toHour)]);
-  const series = bucketSeries(hours.map((h) => ({ ...h, t: h.hour })), r, bucket);
-  const devices = deviceDays(daily, ids);
+  const series = bucketSeries(hours, (h) => h.hour, r, bucket);
+  const byDay = devicesByDay(daily);
+  const oneApp = ids.length === 1;
   // Devices are kept per UTC day: the chart shows the UTC days named like the range's local days
   // (in New York a 1-day range touches two UTC days; drawing both made a line down to 0).
-  const dau = utcDays(r.from, r.to).map((day) => ({ day, devices: devices.onDay(day) }));
+  const dau = utcDays(r.from, r.to).map((day) => {
+    const x = byDay.get(day);
+    return { day, devices: x ? (oneApp ? x.exact : Math.round(x.hll.estimate())) : 0 };
+  });
   // DAU of the last whole UTC day in range with data; today only when nothing else has any (then marked partial).
   const today = new Date().toISOString().slice(0, 10);
   const latest = [...dau].reverse().find((d) => d.devices > 0 && d.day < today) ?? dau.find((d) => d.devices > 0 && d.day === today);
   const totals = sums(series);
   const p = sums(prevHours);
   const previous = { from: prev.from, to: prev.to, ...p, avg_session_s: avgSessionS(p.sessions, p.session_ms) };
-  const { uniques } = devices;
   return {
     previous,
-    totals: { ...totals, avg_session_s: avgSessionS(totals.sessions, totals.session_ms), dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(dayMinus(r.toDay, 6), r.toDay), mau: uniques(monthStart, r.toDay), devices_in_range: uniques(r.fromDay, r.toDay) },
+    totals: { ...totals, avg_session_s: avgSessionS(totals.sessions, totals.session_ms), dau: latest?.devices ?? 0, dau_day: latest?.day ?? null, dau_partial: latest?.day === today, wau: uniques(byDay, oneApp, dayMinus(r.toDay, 6), r.toDay), mau: uniques(byDay, oneApp, monthStart, r.toDay), devices_in_range: uniques(byDay, oneApp, r.fromDay, r.toDay) },
     series,
     dau,
   };
