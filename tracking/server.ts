@@ -78,7 +78,8 @@ function asTrackingError(err: FastifyError | TrackingError, maxBodyBytes: number
   const mapped = err.code === undefined ? undefined : FASTIFY_ERRORS[err.code];
   if (mapped === E.BODY_TOO_LARGE) return new TrackingError(mapped, `the body is larger than ${maxBodyBytes} bytes; send smaller batches`);
   if (mapped !== undefined) return new TrackingError(mapped, FASTIFY_MESSAGES[err.code]);
-  if (err.statusCode !== undefined && err.statusCode < 500) return new TrackingError(E.BAD_REQUEST, err.message);
+  // One status a code: a 404 from elsewhere (a store miss) stays a 404, any other 4xx answers 400.
+  if (err.statusCode !== undefined && err.statusCode < 500) return new TrackingError(err.statusCode === 404 ? E.NOT_FOUND : E.BAD_REQUEST, err.message);
   return new TrackingError(E.INTERNAL);
 }
 
